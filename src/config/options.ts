@@ -1,0 +1,210 @@
+// Every configuration option, declared once. The loader, `--help` and the README's option table
+// are all generated from this list, so an option cannot exist in one and be missing in another.
+
+export const DEFAULT_PORT = 8080;
+export const DEFAULT_STORE_URL = 'sqlite:./data/gateway.db';
+export const DEFAULT_CHANNEL_UUID = '00000000-0000-4000-8000-00000000de70';
+export const DEFAULT_MAX_TEXT_LENGTH = 4096;
+export const DEFAULT_PING_INTERVAL = 8_000;
+export const DEFAULT_PING_TIMEOUT = 20_000;
+export const DEFAULT_RECEIPT_PING_DELAY = 250;
+export const DEFAULT_PLATFORM_TIMEOUT = 10_000;
+export const DEFAULT_OUTBOX_MAX_AGE = 24 * 3600_000;
+export const DEFAULT_HISTORY_MAX_AGE = 30 * 24 * 3600_000;
+export const DEFAULT_HISTORY_MAX_MESSAGES = 1000;
+export const DEFAULT_DELIVERY_MAX_AGE = 7 * 24 * 3600_000;
+export const DEFAULT_MAX_PAYLOAD = 64 * 1024;
+export const DEFAULT_MAX_WEBHOOK_BODY = 256 * 1024;
+export const DEFAULT_SHUTDOWN_TIMEOUT = 10_000;
+export const DEFAULT_RETRY_BASE = 1_000;
+export const DEFAULT_RETRY_MAX = 5 * 60_000;
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export interface Config {
+  port: number;
+  host: string;
+  storeUrl: string;
+  sqliteSynchronous: 'normal' | 'full';
+  redisPrefix: string;
+  platformUrl: string | undefined;
+  platformHosts: string[];
+  channelUuid: string;
+  webhookToken: string | undefined;
+  authSecret: string | undefined;
+  logLevel: LogLevel;
+  maxTextLength: number;
+  pingInterval: number;
+  pingTimeout: number;
+  receiptPingDelay: number;
+  platformTimeout: number;
+  retryBase: number;
+  retryMax: number;
+  outboxMaxAge: number;
+  historyMaxAge: number;
+  historyMaxMessages: number;
+  statusCallbacks: boolean;
+  deliveryMaxAge: number;
+  maxPayload: number;
+  maxWebhookBody: number;
+  shutdownTimeout: number;
+  demoBotDelay: number;
+}
+
+/** Raised for an invalid option; its message is the one line shown before exiting. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+export interface OptionSpec<K extends keyof Config = keyof Config> {
+  key: K;
+  env: string;
+  flag: string;
+  /** Shown in --help and the README; undefined means "unset". */
+  default: Config[K];
+  /** How the default reads in docs, where the raw value would mislead. */
+  defaultText?: string;
+  description: string;
+  /** Parses the raw string; throws Error with a sentence naming what is expected. */
+  parse: (raw: string) => Config[K];
+  secret?: boolean;
+}
+
+const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export function isUuid(value: string): boolean {
+  return UUID_RE.test(value);
+}
+
+function integer(min: number, max: number) {
+  return (raw: string): number => {
+    const n = Number(raw);
+    if (!/^\s*-?\d+\s*$/.test(raw) || !Number.isSafeInteger(n) || n < min || n > max) {
+      throw new Error(`expected a whole number from ${min} to ${max}`);
+    }
+    return n;
+  };
+}
+
+const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3600_000, d: 86_400_000 };
+
+/** "500ms", "10s", "5m", "24h", "30d", or a bare number of milliseconds. */
+export function parseDuration(raw: string): number {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?\s*$/.exec(raw);
+  if (!m) throw new Error('expected a duration such as 500ms, 10s, 5m, 24h or 30d');
+  const value = Math.round(Number(m[1]) * DURATION_UNITS[m[2] ?? 'ms']!);
+  if (!Number.isSafeInteger(value)) throw new Error('duration is too large');
+  return value;
+}
+
+function duration(min: number) {
+  return (raw: string): number => {
+    const v = parseDuration(raw);
+    if (v < min) throw new Error(`expected at least ${min} ms`);
+    return v;
+  };
+}
+
+function bytes(min: number, max: number) {
+  return (raw: string): number => {
+    const m = /^\s*(\d+)\s*(b|kib|kb|k|mib|mb|m)?\s*$/i.exec(raw);
+    if (!m) throw new Error('expected a size such as 65536, 64KiB or 1MiB');
+    const unit = (m[2] ?? 'b').toLowerCase();
+    const mult = unit.startsWith('k') ? 1024 : unit.startsWith('m') ? 1024 * 1024 : 1;
+    const v = Number(m[1]) * mult;
+    if (v < min || v > max) throw new Error(`expected a size from ${min} to ${max} bytes`);
+    return v;
+  };
+}
+
+function boolean(raw: string): boolean {
+  const v = raw.trim().toLowerCase();
+  if (['1', 'true', 'yes', 'on'].includes(v)) return true;
+  if (['0', 'false', 'no', 'off', ''].includes(v)) return false;
+  throw new Error('expected true or false');
+}
+
+function nonEmpty(raw: string): string {
+  if (raw.trim() === '') throw new Error('must not be empty');
+  return raw;
+}
+
+/** A platform base URL: http(s), no credentials, no query; trailing slash removed. */
+export function parsePlatformUrl(raw: string): string {
+  let url: URL;
+  try {
+    url = new URL(raw.trim());
+  } catch {
+    throw new Error('expected an absolute http(s) URL such as https://rapidpro.example.org');
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error('expected an http or https URL');
+  if (url.username || url.password) throw new Error('credentials in the URL are not allowed');
+  if (url.search || url.hash) throw new Error('the URL must not have a query or fragment');
+  return url.origin + url.pathname.replace(/\/+$/, '');
+}
+
+function urlList(raw: string): string[] {
+  return raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '')
+    .map(parsePlatformUrl);
+}
+
+function storeUrl(raw: string): string {
+  const v = raw.trim();
+  if (v === 'memory:' || /^sqlite:.+/.test(v) || /^rediss?:\/\//.test(v)) return v;
+  throw new Error('expected sqlite:<path>, memory: or redis://host:port/db');
+}
+
+function sqliteSync(raw: string): 'normal' | 'full' {
+  const v = raw.trim().toLowerCase();
+  if (v !== 'normal' && v !== 'full') throw new Error('expected normal or full');
+  return v;
+}
+
+function uuid(raw: string): string {
+  if (!isUuid(raw.trim())) throw new Error('expected a UUID such as 6f1c3d7e-8a2b-4c5d-9e0f-1a2b3c4d5e6f');
+  return raw.trim().toLowerCase();
+}
+
+function logLevel(raw: string): LogLevel {
+  const v = raw.trim().toLowerCase();
+  if (!(LOG_LEVELS as readonly string[]).includes(v)) throw new Error(`expected one of ${LOG_LEVELS.join(', ')}`);
+  return v as LogLevel;
+}
+
+function option<K extends keyof Config>(spec: OptionSpec<K>): OptionSpec<K> {
+  return spec;
+}
+
+export const OPTIONS = [
+  option({ key: 'port', env: 'PORT', flag: '--port', default: DEFAULT_PORT, parse: integer(0, 65535), description: 'TCP port for HTTP and WebSocket (0 picks a free port).' }),
+  option({ key: 'host', env: 'HOST', flag: '--host', default: '0.0.0.0', parse: nonEmpty, description: 'Address to listen on.' }),
+  option({ key: 'storeUrl', env: 'STORE_URL', flag: '--store-url', default: DEFAULT_STORE_URL, parse: storeUrl, description: 'Where sessions, messages and the outbox live: `sqlite:<path>`, `memory:` (lost on exit) or `redis://host:port/db` (also `rediss://`).' }),
+  option({ key: 'sqliteSynchronous', env: 'SQLITE_SYNCHRONOUS', flag: '--sqlite-synchronous', default: 'normal', parse: sqliteSync, description: 'SQLite durability: `normal` survives a process crash (kill -9); `full` also fsyncs every commit to survive power loss, at a cost in throughput.' }),
+  option({ key: 'redisPrefix', env: 'REDIS_PREFIX', flag: '--redis-prefix', default: 'wg:', parse: nonEmpty, description: 'Prefix of every Redis key (with a `redis://` STORE_URL).' }),
+  option({ key: 'platformUrl', env: 'PLATFORM_URL', flag: '--platform-url', default: undefined, defaultText: 'unset: built-in demo bot', parse: parsePlatformUrl, description: 'Base URL (hostApi) of the RapidPro-style platform used when a widget names none.' }),
+  option({ key: 'platformHosts', env: 'PLATFORM_HOSTS', flag: '--platform-hosts', default: [], defaultText: 'none', parse: urlList, description: 'Other platform base URLs widgets may name as `hostApi`, comma-separated. Anything else is refused.' }),
+  option({ key: 'channelUuid', env: 'CHANNEL_UUID', flag: '--channel-uuid', default: DEFAULT_CHANNEL_UUID, defaultText: 'demo channel', parse: uuid, description: 'External channel UUID used when a widget names none.' }),
+  option({ key: 'webhookToken', env: 'WEBHOOK_TOKEN', flag: '--webhook-token', default: undefined, defaultText: 'required with PLATFORM_URL', parse: nonEmpty, secret: true, description: 'Secret the platform sends as `Authorization` on `POST /send` (verbatim, `Bearer <t>` or `Token <t>`).' }),
+  option({ key: 'authSecret', env: 'AUTH_SECRET', flag: '--auth-secret', default: undefined, defaultText: 'generated once, kept in the store', parse: nonEmpty, secret: true, description: 'Key that signs session tokens (HS256).' }),
+  option({ key: 'logLevel', env: 'LOG_LEVEL', flag: '--log-level', default: 'info', parse: logLevel, description: 'pino log level. Message text is logged only at `debug`.' }),
+  option({ key: 'maxTextLength', env: 'MAX_TEXT_LENGTH', flag: '--max-text-length', default: DEFAULT_MAX_TEXT_LENGTH, parse: integer(1, 1_000_000), description: 'Longest user message text accepted, in characters.' }),
+  option({ key: 'pingInterval', env: 'PING_INTERVAL', flag: '--ping-interval', default: DEFAULT_PING_INTERVAL, defaultText: '8s', parse: duration(50), description: 'Keep-alive ping period for each socket.' }),
+  option({ key: 'pingTimeout', env: 'PING_TIMEOUT', flag: '--ping-timeout', default: DEFAULT_PING_TIMEOUT, defaultText: '20s', parse: duration(100), description: 'A socket that answers no ping for this long is closed (clients use the same value).' }),
+  option({ key: 'receiptPingDelay', env: 'RECEIPT_PING_DELAY', flag: '--receipt-ping-delay', default: DEFAULT_RECEIPT_PING_DELAY, defaultText: '250ms', parse: duration(0), description: 'After publishing to a socket, send a ping this soon to prove receipt (see Delivery guarantees).' }),
+  option({ key: 'platformTimeout', env: 'PLATFORM_TIMEOUT', flag: '--platform-timeout', default: DEFAULT_PLATFORM_TIMEOUT, defaultText: '10s', parse: duration(100), description: 'Timeout of each HTTP call to the platform.' }),
+  option({ key: 'retryBase', env: 'RETRY_BASE', flag: '--retry-base', default: DEFAULT_RETRY_BASE, defaultText: '1s', parse: duration(10), description: 'First retry delay of a failed platform call; doubles per attempt, with jitter.' }),
+  option({ key: 'retryMax', env: 'RETRY_MAX', flag: '--retry-max', default: DEFAULT_RETRY_MAX, defaultText: '5m', parse: duration(10), description: 'Cap of the retry delay.' }),
+  option({ key: 'outboxMaxAge', env: 'OUTBOX_MAX_AGE', flag: '--outbox-max-age', default: DEFAULT_OUTBOX_MAX_AGE, defaultText: '24h', parse: duration(1000), description: 'A user message not accepted by the platform within this time is marked failed.' }),
+  option({ key: 'historyMaxAge', env: 'HISTORY_MAX_AGE', flag: '--history-max-age', default: DEFAULT_HISTORY_MAX_AGE, defaultText: '30d', parse: duration(1000), description: 'Messages older than this are deleted.' }),
+  option({ key: 'historyMaxMessages', env: 'HISTORY_MAX_MESSAGES', flag: '--history-max-messages', default: DEFAULT_HISTORY_MAX_MESSAGES, parse: integer(1, 1_000_000), description: 'Messages kept per session; older ones are deleted.' }),
+  option({ key: 'statusCallbacks', env: 'STATUS_CALLBACKS', flag: '--status-callbacks', default: false, parse: boolean, description: 'Report `delivered` / `failed` for platform messages to `{hostApi}/c/ex/{channel}/…`.' }),
+  option({ key: 'deliveryMaxAge', env: 'DELIVERY_MAX_AGE', flag: '--delivery-max-age', default: DEFAULT_DELIVERY_MAX_AGE, defaultText: '7d', parse: duration(1000), description: 'A platform message not proven delivered within this time is reported failed (with STATUS_CALLBACKS).' }),
+  option({ key: 'maxPayload', env: 'MAX_PAYLOAD', flag: '--max-payload', default: DEFAULT_MAX_PAYLOAD, defaultText: '64KiB', parse: bytes(1024, 16 * 1024 * 1024), description: 'Largest WebSocket frame accepted; larger frames close the socket with 1009.' }),
+  option({ key: 'maxWebhookBody', env: 'MAX_WEBHOOK_BODY', flag: '--max-webhook-body', default: DEFAULT_MAX_WEBHOOK_BODY, defaultText: '256KiB', parse: bytes(1024, 64 * 1024 * 1024), description: 'Largest webhook body accepted (413 beyond).' }),
+  option({ key: 'shutdownTimeout', env: 'SHUTDOWN_TIMEOUT', flag: '--shutdown-timeout', default: DEFAULT_SHUTDOWN_TIMEOUT, defaultText: '10s', parse: duration(100), description: 'Longest graceful shutdown on SIGTERM/SIGINT before exiting anyway.' }),
+  option({ key: 'demoBotDelay', env: 'DEMO_BOT_DELAY', flag: '--demo-bot-delay', default: 300, defaultText: '300ms', parse: duration(0), description: 'How long the built-in demo bot "types" before answering.' }),
+] as const satisfies readonly OptionSpec<any>[];

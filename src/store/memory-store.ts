@@ -1,0 +1,204 @@
+// In-process store: for tests, benchmarks and `STORE_URL=memory:`. Everything is lost on exit.
+import {
+  UnknownSessionError,
+  type OutboxEntry,
+  type OutboxStats,
+  type PruneOptions,
+  type ReadOptions,
+  type SessionRecord,
+  type Store,
+  type StoredMessage,
+} from './store.js';
+
+interface OutboxRow {
+  id: number;
+  urn: string;
+  seq: number;
+  messageId: string;
+  text: string;
+  createdAt: number;
+  state: 'pending' | 'failed';
+  attempts: number;
+  nextAt: number;
+  leaseUntil: number;
+  lastError: string | null;
+}
+
+interface SessionState {
+  record: SessionRecord;
+  messages: StoredMessage[]; // ordered by seq
+  lastSeq: number;
+  deliveredSeq: number;
+  outIds: Map<string, StoredMessage>;
+  outbox: OutboxRow[]; // pending rows of this session, ordered by id
+}
+
+export class MemoryStore implements Store {
+  private readonly settings = new Map<string, string>();
+  private readonly sessions = new Map<string, SessionState>();
+  private readonly failed: OutboxRow[] = [];
+  private nextOutboxId = 1;
+
+  async init(): Promise<void> {}
+  async close(): Promise<void> {}
+
+  async getOrSetSetting(key: string, value: string): Promise<string> {
+    const existing = this.settings.get(key);
+    if (existing !== undefined) return existing;
+    this.settings.set(key, value);
+    return value;
+  }
+
+  async createSession(session: SessionRecord): Promise<{ created: boolean; session: SessionRecord }> {
+    const existing = this.sessions.get(session.urn);
+    if (existing) return { created: false, session: { ...existing.record } };
+    this.sessions.set(session.urn, {
+      record: { ...session },
+      messages: [],
+      lastSeq: 0,
+      deliveredSeq: 0,
+      outIds: new Map(),
+      outbox: [],
+    });
+    return { created: true, session: { ...session } };
+  }
+
+  async getSession(urn: string): Promise<SessionRecord | null> {
+    const s = this.sessions.get(urn);
+    return s ? { ...s.record } : null;
+  }
+
+  async deleteSession(urn: string): Promise<boolean> {
+    return this.sessions.delete(urn);
+  }
+
+  private state(urn: string): SessionState {
+    const s = this.sessions.get(urn);
+    if (!s) throw new UnknownSessionError(urn);
+    return s;
+  }
+
+  async appendInbound(urn: string, msg: { id: string; text: string; createdAt: number }): Promise<StoredMessage> {
+    const s = this.state(urn);
+    const message: StoredMessage = { urn, seq: ++s.lastSeq, direction: 'in', id: msg.id, text: msg.text, payload: {}, createdAt: msg.createdAt };
+    s.messages.push(message);
+    s.outbox.push({ id: this.nextOutboxId++, urn, seq: message.seq, messageId: msg.id, text: msg.text, createdAt: msg.createdAt, state: 'pending', attempts: 0, nextAt: msg.createdAt, leaseUntil: 0, lastError: null });
+    return { ...message };
+  }
+
+  async appendOutbound(
+    urn: string,
+    msg: { id: string; text: string; payload: Record<string, unknown>; createdAt: number },
+  ): Promise<{ message: StoredMessage; duplicate: boolean }> {
+    const s = this.state(urn);
+    const existing = s.outIds.get(msg.id);
+    if (existing) return { message: { ...existing }, duplicate: true };
+    const message: StoredMessage = { urn, seq: ++s.lastSeq, direction: 'out', id: msg.id, text: msg.text, payload: structuredClone(msg.payload), createdAt: msg.createdAt };
+    s.messages.push(message);
+    s.outIds.set(msg.id, message);
+    return { message: { ...message }, duplicate: false };
+  }
+
+  async readMessages(urn: string, o: ReadOptions): Promise<StoredMessage[]> {
+    const s = this.sessions.get(urn);
+    if (!s) return [];
+    const picked = s.messages.filter(
+      (m) =>
+        (o.afterSeq === undefined || m.seq > o.afterSeq) &&
+        (o.beforeSeq === undefined || m.seq < o.beforeSeq) &&
+        (o.direction === undefined || m.direction === o.direction),
+    );
+    const ordered = o.newestFirst ? picked.reverse() : picked;
+    return ordered.slice(0, o.limit).map((m) => ({ ...m, payload: structuredClone(m.payload) }));
+  }
+
+  async getDeliveredSeq(urn: string): Promise<number> {
+    return this.sessions.get(urn)?.deliveredSeq ?? 0;
+  }
+
+  async advanceDeliveredSeq(urn: string, seq: number): Promise<number> {
+    const s = this.sessions.get(urn);
+    if (!s) return 0;
+    if (seq > s.deliveredSeq) s.deliveredSeq = seq;
+    return s.deliveredSeq;
+  }
+
+  async claimOutbox(now: number, limit: number, leaseMs: number): Promise<OutboxEntry[]> {
+    const due: OutboxRow[] = [];
+    for (const s of this.sessions.values()) {
+      const head = s.outbox[0];
+      if (head && head.nextAt <= now && head.leaseUntil <= now) due.push(head);
+    }
+    due.sort((a, b) => a.nextAt - b.nextAt || a.id - b.id);
+    return due.slice(0, limit).map((row) => {
+      row.leaseUntil = now + leaseMs;
+      return { ref: String(row.id), urn: row.urn, seq: row.seq, messageId: row.messageId, text: row.text, createdAt: row.createdAt, attempts: row.attempts };
+    });
+  }
+
+  private row(entry: OutboxEntry): { s: SessionState; row: OutboxRow } | null {
+    const s = this.sessions.get(entry.urn);
+    const row = s?.outbox.find((r) => String(r.id) === entry.ref);
+    return s && row ? { s, row } : null;
+  }
+
+  async completeOutbox(entry: OutboxEntry): Promise<void> {
+    const found = this.row(entry);
+    if (!found) return;
+    found.s.outbox.splice(found.s.outbox.indexOf(found.row), 1);
+  }
+
+  async retryOutbox(entry: OutboxEntry, nextAttemptAt: number, error: string): Promise<void> {
+    const found = this.row(entry);
+    if (!found) return;
+    found.row.attempts++;
+    found.row.nextAt = nextAttemptAt;
+    found.row.leaseUntil = 0;
+    found.row.lastError = error;
+  }
+
+  async failOutbox(entry: OutboxEntry, reason: string): Promise<void> {
+    const found = this.row(entry);
+    if (!found) return;
+    found.s.outbox.splice(found.s.outbox.indexOf(found.row), 1);
+    found.row.state = 'failed';
+    found.row.lastError = reason;
+    this.failed.push(found.row);
+  }
+
+  async nextOutboxDue(): Promise<number | null> {
+    let min: number | null = null;
+    for (const s of this.sessions.values()) {
+      const head = s.outbox[0];
+      if (head) {
+        const at = Math.max(head.nextAt, head.leaseUntil);
+        if (min === null || at < min) min = at;
+      }
+    }
+    return min;
+  }
+
+  async outboxStats(): Promise<OutboxStats> {
+    let pending = 0;
+    for (const s of this.sessions.values()) pending += s.outbox.length;
+    return { pending, failed: this.failed.length };
+  }
+
+  async prune(o: PruneOptions): Promise<number> {
+    let removed = 0;
+    const cutoff = o.now - o.maxAge;
+    for (const s of this.sessions.values()) {
+      const keepFrom = Math.max(0, s.messages.length - o.maxMessagesPerSession);
+      const kept = s.messages.filter((m, i) => i >= keepFrom && m.createdAt >= cutoff);
+      removed += s.messages.length - kept.length;
+      if (kept.length !== s.messages.length) {
+        s.messages = kept;
+        // Dedupe memory follows retention: a platform id older than retention may be reused.
+        for (const [id, m] of s.outIds) if (!kept.includes(m)) s.outIds.delete(id);
+      }
+    }
+    // Failed outbox entries are kept for inspection as long as messages are.
+    for (let i = this.failed.length - 1; i >= 0; i--) if (this.failed[i]!.createdAt < cutoff) this.failed.splice(i, 1);
+    return removed;
+  }
+}
