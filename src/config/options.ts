@@ -16,6 +16,8 @@ export const DEFAULT_DELIVERY_MAX_AGE = 7 * 24 * 3600_000;
 export const DEFAULT_MAX_PAYLOAD = 64 * 1024;
 export const DEFAULT_MAX_WEBHOOK_BODY = 256 * 1024;
 export const DEFAULT_SHUTDOWN_TIMEOUT = 10_000;
+export const DEFAULT_TOKEN_TTL = 30 * 24 * 3600_000;
+export const DEFAULT_HANDSHAKE_TIMEOUT = 10_000;
 export const DEFAULT_RETRY_BASE = 1_000;
 export const DEFAULT_RETRY_MAX = 5 * 60_000;
 
@@ -33,6 +35,9 @@ export interface Config {
   channelUuid: string;
   webhookToken: string | undefined;
   authSecret: string | undefined;
+  authSecretPrevious: string[];
+  tokenTtl: number;
+  handshakeTimeout: number;
   logLevel: LogLevel;
   maxTextLength: number;
   pingInterval: number;
@@ -152,6 +157,10 @@ function urlList(raw: string): string[] {
     .map(parsePlatformUrl);
 }
 
+function secretList(raw: string): string[] {
+  return raw.split(',').map((s) => s.trim()).filter((s) => s !== '');
+}
+
 function storeUrl(raw: string): string {
   const v = raw.trim();
   if (v === 'memory:' || /^sqlite:.+/.test(v) || /^rediss?:\/\//.test(v)) return v;
@@ -190,6 +199,9 @@ export const OPTIONS = [
   option({ key: 'channelUuid', env: 'CHANNEL_UUID', flag: '--channel-uuid', default: DEFAULT_CHANNEL_UUID, defaultText: 'demo channel', parse: uuid, description: 'External channel UUID used when a widget names none.' }),
   option({ key: 'webhookToken', env: 'WEBHOOK_TOKEN', flag: '--webhook-token', default: undefined, defaultText: 'required with PLATFORM_URL', parse: nonEmpty, secret: true, description: 'Secret the platform sends as `Authorization` on `POST /send` (verbatim, `Bearer <t>` or `Token <t>`).' }),
   option({ key: 'authSecret', env: 'AUTH_SECRET', flag: '--auth-secret', default: undefined, defaultText: 'generated once, kept in the store', parse: nonEmpty, secret: true, description: 'Key that signs session tokens (HS256).' }),
+  option({ key: 'authSecretPrevious', env: 'AUTH_SECRET_PREVIOUS', flag: '--auth-secret-previous', default: [], defaultText: 'none', parse: secretList, secret: true, description: 'Former AUTH_SECRET values, comma-separated: tokens they signed stay valid during a key rotation.' }),
+  option({ key: 'tokenTtl', env: 'TOKEN_TTL', flag: '--token-ttl', default: DEFAULT_TOKEN_TTL, defaultText: '30d', parse: duration(60_000), description: 'Lifetime of a session token; renewed on every connection (sliding).' }),
+  option({ key: 'handshakeTimeout', env: 'HANDSHAKE_TIMEOUT', flag: '--handshake-timeout', default: DEFAULT_HANDSHAKE_TIMEOUT, defaultText: '10s', parse: duration(100), description: 'A socket that has not completed the SocketCluster handshake by then is closed.' }),
   option({ key: 'logLevel', env: 'LOG_LEVEL', flag: '--log-level', default: 'info', parse: logLevel, description: 'pino log level. Message text is logged only at `debug`.' }),
   option({ key: 'maxTextLength', env: 'MAX_TEXT_LENGTH', flag: '--max-text-length', default: DEFAULT_MAX_TEXT_LENGTH, parse: integer(1, 1_000_000), description: 'Longest user message text accepted, in characters.' }),
   option({ key: 'pingInterval', env: 'PING_INTERVAL', flag: '--ping-interval', default: DEFAULT_PING_INTERVAL, defaultText: '8s', parse: duration(50), description: 'Keep-alive ping period for each socket.' }),

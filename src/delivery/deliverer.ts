@@ -1,0 +1,197 @@
+// Delivers platform messages to the sockets subscribed to their session, in seq order, with
+// proof of receipt.
+//
+// Each subscription has a cursor: the highest seq of the session it has processed (user messages
+// are skipped, platform messages are sent). A message that directly follows the cursor is sent
+// at once (the hot path: no store read); any gap - a replay after (re)subscribing, a
+// notification that arrived out of order - is filled by reading the store from the cursor.
+//
+// Sending is not delivery. After sending, a ping goes out; its pong proves that the socket has
+// received everything sent before it (keepalive.ts), and only then does the session's
+// deliveredSeq advance. A socket that dies before that leaves deliveredSeq behind, so the next
+// subscription replays from there: at-least-once, with duplicates only in that window.
+import type { Logger } from '../log/logger.js';
+import type { Store, StoredMessage } from '../store/store.js';
+import { publishFrame, receivedFrame } from '../protocol/frames.js';
+
+export const REPLAY_PAGE = 200;
+
+/** What the deliverer needs of a connection. */
+export interface DeliveryTarget {
+  readonly id: string;
+  send(frame: string): void;
+  /** Sends a ping; returns its number. */
+  ping(): number;
+  readonly open: boolean;
+}
+
+interface Subscription {
+  target: DeliveryTarget;
+  urn: string;
+  cursor: number;
+  pumping: boolean;
+  dirty: boolean;
+  /** Seq sent before each outstanding ping, oldest first. */
+  proofs: Array<{ ping: number; seq: number }>;
+  proven: number;
+  sentSinceLastPing: boolean;
+  closed: boolean;
+}
+
+export interface DelivererOptions {
+  receiptPingDelay: number;
+  onDelivered?: (urn: string, fromSeq: number, toSeq: number) => void;
+}
+
+export class Deliverer {
+  private readonly byUrn = new Map<string, Set<Subscription>>();
+  private readonly byTarget = new Map<string, Map<string, Subscription>>();
+  private readonly receiptTimers = new Map<string, NodeJS.Timeout>();
+
+  constructor(
+    private readonly store: Store,
+    private readonly log: Logger,
+    private readonly options: DelivererOptions,
+  ) {}
+
+  /** Number of live subscriptions (for metrics and leak checks). */
+  get size(): number {
+    let n = 0;
+    for (const subs of this.byUrn.values()) n += subs.size;
+    return n;
+  }
+
+  async subscribe(target: DeliveryTarget, urn: string, since?: number): Promise<void> {
+    const delivered = await this.store.getDeliveredSeq(urn);
+    if (!target.open) return;
+    const existing = this.byTarget.get(target.id)?.get(urn);
+    if (existing) return; // resubscribing the same channel on the same socket: keep its cursor
+    const sub: Subscription = {
+      target,
+      urn,
+      cursor: since ?? delivered,
+      pumping: false,
+      dirty: false,
+      proofs: [],
+      proven: since ?? delivered,
+      sentSinceLastPing: false,
+      closed: false,
+    };
+    let subs = this.byUrn.get(urn);
+    if (!subs) this.byUrn.set(urn, (subs = new Set()));
+    subs.add(sub);
+    let mine = this.byTarget.get(target.id);
+    if (!mine) this.byTarget.set(target.id, (mine = new Map()));
+    mine.set(urn, sub);
+    void this.pump(sub);
+  }
+
+  unsubscribe(target: DeliveryTarget, urn: string): void {
+    const sub = this.byTarget.get(target.id)?.get(urn);
+    if (sub) this.remove(sub);
+  }
+
+  /** The socket closed: forget it. Unproven messages stay undelivered in the store. */
+  detach(target: DeliveryTarget): void {
+    const mine = this.byTarget.get(target.id);
+    if (mine) for (const sub of [...mine.values()]) this.remove(sub);
+    clearTimeout(this.receiptTimers.get(target.id));
+    this.receiptTimers.delete(target.id);
+  }
+
+  private remove(sub: Subscription): void {
+    sub.closed = true;
+    const subs = this.byUrn.get(sub.urn);
+    subs?.delete(sub);
+    if (subs && subs.size === 0) this.byUrn.delete(sub.urn);
+    const mine = this.byTarget.get(sub.target.id);
+    mine?.delete(sub.urn);
+    if (mine && mine.size === 0) this.byTarget.delete(sub.target.id);
+  }
+
+  /** A message was stored (here or on another node). */
+  onMessage(message: StoredMessage): void {
+    const subs = this.byUrn.get(message.urn);
+    if (!subs) return;
+    for (const sub of subs) {
+      if (sub.pumping) {
+        sub.dirty = true;
+      } else if (message.seq === sub.cursor + 1) {
+        this.deliver(sub, message);
+      } else if (message.seq > sub.cursor) {
+        void this.pump(sub);
+      }
+    }
+  }
+
+  /** A ping we sent was answered: everything sent before it was received. */
+  onPong(target: DeliveryTarget, pingNumber: number): void {
+    const mine = this.byTarget.get(target.id);
+    if (!mine) return;
+    for (const sub of mine.values()) {
+      let proven = sub.proven;
+      while (sub.proofs.length > 0 && sub.proofs[0]!.ping <= pingNumber) proven = sub.proofs.shift()!.seq;
+      if (proven > sub.proven) {
+        const from = sub.proven;
+        sub.proven = proven;
+        this.store.advanceDeliveredSeq(sub.urn, proven).then(
+          () => this.options.onDelivered?.(sub.urn, from, proven),
+          (err: unknown) => this.log.warn({ err, urn: sub.urn }, 'could not record delivery'),
+        );
+      }
+    }
+  }
+
+  /** Called by the connection for every ping it sends, so proofs line up with pings. */
+  onPing(target: DeliveryTarget, pingNumber: number): void {
+    const mine = this.byTarget.get(target.id);
+    if (!mine) return;
+    for (const sub of mine.values()) {
+      if (sub.cursor > sub.proven && (sub.proofs.length === 0 || sub.proofs[sub.proofs.length - 1]!.seq < sub.cursor)) {
+        sub.proofs.push({ ping: pingNumber, seq: sub.cursor });
+      }
+      sub.sentSinceLastPing = false;
+    }
+  }
+
+  private deliver(sub: Subscription, message: StoredMessage): void {
+    sub.cursor = message.seq;
+    if (message.direction !== 'out' || !sub.target.open) return;
+    sub.target.send(publishFrame(sub.urn, message));
+    sub.target.send(receivedFrame(message));
+    sub.sentSinceLastPing = true;
+    this.scheduleReceiptPing(sub.target);
+  }
+
+  private scheduleReceiptPing(target: DeliveryTarget): void {
+    if (this.receiptTimers.has(target.id)) return;
+    const timer = setTimeout(() => {
+      this.receiptTimers.delete(target.id);
+      if (target.open) target.ping();
+    }, this.options.receiptPingDelay);
+    timer.unref();
+    this.receiptTimers.set(target.id, timer);
+  }
+
+  /** Reads the store from the cursor until caught up, sending what it finds in order. */
+  private async pump(sub: Subscription): Promise<void> {
+    if (sub.pumping) {
+      sub.dirty = true;
+      return;
+    }
+    sub.pumping = true;
+    try {
+      do {
+        sub.dirty = false;
+        const page = await this.store.readMessages(sub.urn, { afterSeq: sub.cursor, limit: REPLAY_PAGE });
+        if (sub.closed) return;
+        for (const m of page) if (m.seq > sub.cursor) this.deliver(sub, m);
+        if (page.length === REPLAY_PAGE) sub.dirty = true;
+      } while (sub.dirty && !sub.closed);
+    } catch (err) {
+      this.log.warn({ err, urn: sub.urn }, 'replay failed; will retry on the next message or subscription');
+    } finally {
+      sub.pumping = false;
+    }
+  }
+}

@@ -1,0 +1,223 @@
+// The composition root: builds every part from the configuration, wires them together, and owns
+// start-up and graceful shutdown. Nothing else knows which store or platform dialect is in use.
+import { randomBytes } from 'node:crypto';
+import { createServer, type Server as HttpServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Config } from './config/options.js';
+import { Deliverer } from './delivery/deliverer.js';
+import { LocalFanout, type Fanout } from './delivery/fanout.js';
+import { GatewayError } from './errors/catalogue.js';
+import { createRequestHandler } from './http/routes.js';
+import { createLogger, type Logger } from './log/logger.js';
+import type { PlatformConnector } from './platform/connector.js';
+import { CourierExConnector } from './platform/courier-ex.js';
+import { DemoBotConnector } from './platform/demo-bot.js';
+import type { PlatformMessage } from './platform/normalize.js';
+import { OutboxWorker } from './platform/outbox-worker.js';
+import { PlatformTargets } from './platform/targets.js';
+import { SocketServer } from './protocol/socket-server.js';
+import { WidgetEvents } from './sessions/widget-events.js';
+import { openStore } from './store/open-store.js';
+import { UnknownSessionError, type SessionRecord, type Store, type StoredMessage } from './store/store.js';
+
+export const AUTH_SECRET_SETTING = 'auth_secret';
+/** How often retention runs. */
+export const RETENTION_INTERVAL = 60 * 60_000;
+
+export interface GatewayOptions {
+  config: Config;
+  log?: Logger;
+}
+
+export class Gateway {
+  readonly config: Config;
+  readonly log: Logger;
+  store!: Store;
+  private httpServer!: HttpServer;
+  private sockets!: SocketServer;
+  private deliverer!: Deliverer;
+  private fanout!: Fanout;
+  private outbox!: OutboxWorker;
+  private courier: CourierExConnector | undefined;
+  private demoBot: DemoBotConnector | undefined;
+  private targets: PlatformTargets;
+  private retentionTimer: NodeJS.Timeout | undefined;
+  private shuttingDown = false;
+  private stopped: Promise<void> | undefined;
+
+  constructor(options: GatewayOptions) {
+    this.config = options.config;
+    this.log = options.log ?? createLogger(options.config.logLevel);
+    this.targets = new PlatformTargets(this.config.platformUrl, this.config.platformHosts);
+  }
+
+  /** The port actually bound (useful with PORT=0). */
+  get port(): number {
+    return (this.httpServer.address() as AddressInfo).port;
+  }
+
+  get url(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  async start(): Promise<void> {
+    const c = this.config;
+    this.store = await openStore(c.storeUrl, { sqliteSynchronous: c.sqliteSynchronous, redisPrefix: c.redisPrefix });
+    // A generated secret is kept in the store so tokens survive restarts (and are shared by
+    // every process on the same store).
+    const authSecret = c.authSecret ?? (await this.store.getOrSetSetting(AUTH_SECRET_SETTING, randomBytes(32).toString('base64url')));
+
+    this.fanout = new LocalFanout();
+    this.deliverer = new Deliverer(this.store, this.log, { receiptPingDelay: c.receiptPingDelay });
+    this.fanout.onMessage((m) => this.deliverer.onMessage(m));
+
+    this.courier = new CourierExConnector((s) => this.platformBase(s), { timeout: c.platformTimeout, log: this.log });
+    this.demoBot = new DemoBotConnector((m) => this.ingestPlatformMessage(m), c.demoBotDelay);
+    this.outbox = new OutboxWorker(this.store, (s) => this.connectorFor(s), {
+      retryBase: c.retryBase,
+      retryMax: c.retryMax,
+      maxAge: c.outboxMaxAge,
+      // Past one platform call (bounded by its timeout), a lease means its holder died.
+      leaseMs: c.platformTimeout + 5_000,
+    }, this.log);
+
+    const events = new WidgetEvents({
+      store: this.store,
+      targets: this.targets,
+      defaultChannelUuid: c.channelUuid,
+      maxTextLength: c.maxTextLength,
+      log: this.log,
+      onUserMessage: (m) => {
+        this.fanout.publish(m);
+        this.outbox.wake();
+      },
+    });
+
+    this.httpServer = createServer(
+      createRequestHandler({
+        log: this.log,
+        webhookToken: c.webhookToken,
+        maxBody: c.maxWebhookBody,
+        ingest: (m) => this.ingestPlatformMessage(m),
+        isShuttingDown: () => this.shuttingDown,
+        ready: () => this.readiness(),
+      }),
+    );
+    this.httpServer.keepAliveTimeout = 65_000;
+    this.sockets = new SocketServer(
+      this.httpServer,
+      {
+        authSecret,
+        authSecretsPrevious: c.authSecretPrevious,
+        tokenTtlMs: c.tokenTtl,
+        pingInterval: c.pingInterval,
+        pingTimeout: c.pingTimeout,
+        maxPayload: c.maxPayload,
+        handshakeTimeout: c.handshakeTimeout,
+      },
+      { events, deliverer: this.deliverer, log: this.log },
+    );
+
+    await new Promise<void>((resolve, reject) => {
+      this.httpServer.once('error', reject);
+      this.httpServer.listen(c.port, c.host, () => {
+        this.httpServer.off('error', reject);
+        resolve();
+      });
+    });
+    this.outbox.start();
+    this.retentionTimer = setInterval(() => void this.runRetention(), RETENTION_INTERVAL);
+    this.retentionTimer.unref();
+    void this.runRetention();
+    this.log.info(
+      {
+        port: this.port,
+        host: c.host,
+        store: c.storeUrl.replace(/\/\/[^@/]*@/, '//***@'),
+        platform: c.platformUrl ?? 'demo bot',
+        platformHosts: c.platformHosts,
+        webhook: c.webhookToken ? 'enabled' : 'disabled (no WEBHOOK_TOKEN)',
+      },
+      'webchat-gateway listening',
+    );
+  }
+
+  /**
+   * A platform message for a widget (webhook or demo bot): store it once (duplicates by id are
+   * answered with the stored copy), then wake delivery.
+   */
+  async ingestPlatformMessage(m: PlatformMessage): Promise<{ message: StoredMessage; duplicate: boolean }> {
+    let result: { message: StoredMessage; duplicate: boolean };
+    try {
+      result = await this.store.appendOutbound(m.to, { id: m.id, text: m.text, payload: m, createdAt: Date.now() });
+    } catch (err) {
+      if (err instanceof UnknownSessionError) throw new GatewayError('WG_ERR_UNKNOWN_SESSION', `No session has the urn ${JSON.stringify(m.to.slice(0, 160))}.`);
+      this.log.error({ err, urn: m.to }, 'could not store platform message');
+      throw new GatewayError('WG_ERR_STORE_UNAVAILABLE');
+    }
+    if (!result.duplicate) this.fanout.publish(result.message);
+    this.log.debug({ urn: m.to, seq: result.message.seq, id: m.id, duplicate: result.duplicate, text: m.text }, 'platform message accepted');
+    return result;
+  }
+
+  private platformBase(session: SessionRecord): string {
+    const base = session.hostApi ?? this.config.platformUrl;
+    if (base === undefined || !this.targets.isAllowed(base)) {
+      throw new GatewayError('WG_ERR_HOST_NOT_ALLOWED', `The platform ${base ?? '(none)'} of this session is no longer allowed.`);
+    }
+    return base;
+  }
+
+  private connectorFor(session: SessionRecord): PlatformConnector {
+    if (session.hostApi === null && this.config.platformUrl === undefined) return this.demoBot!;
+    this.platformBase(session); // throws when the platform is no longer allowed
+    return this.courier!;
+  }
+
+  private async readiness(): Promise<{ ok: boolean; checks: Record<string, string> }> {
+    try {
+      await this.store.getDeliveredSeq('readiness-probe');
+      return { ok: true, checks: { store: 'ok' } };
+    } catch (err) {
+      return { ok: false, checks: { store: (err as Error).message } };
+    }
+  }
+
+  private async runRetention(): Promise<void> {
+    try {
+      const removed = await this.store.prune({ now: Date.now(), maxAge: this.config.historyMaxAge, maxMessagesPerSession: this.config.historyMaxMessages });
+      if (removed > 0) this.log.info({ removed }, 'retention removed old messages');
+    } catch (err) {
+      this.log.warn({ err }, 'retention failed');
+    }
+  }
+
+  /**
+   * Graceful stop: refuse new webhooks and connections, close sockets with a reconnect code,
+   * let platform calls in flight finish, close the store. Bounded by SHUTDOWN_TIMEOUT.
+   */
+  stop(): Promise<void> {
+    this.stopped ??= this.doStop();
+    return this.stopped;
+  }
+
+  private async doStop(): Promise<void> {
+    this.shuttingDown = true;
+    clearInterval(this.retentionTimer);
+    const deadline = new Promise<void>((resolve) => setTimeout(resolve, this.config.shutdownTimeout).unref());
+    const graceful = (async () => {
+      await this.sockets.close().catch(() => {});
+      const httpClosed = new Promise<void>((resolve) => this.httpServer.close(() => resolve()));
+      this.httpServer.closeIdleConnections();
+      this.demoBot?.close();
+      await this.outbox.stop();
+      await httpClosed;
+    })();
+    await Promise.race([graceful, deadline]);
+    this.httpServer.closeAllConnections();
+    await this.courier?.close().catch(() => {});
+    await this.fanout.close();
+    await this.store.close();
+    this.log.info('webchat-gateway stopped');
+  }
+}
