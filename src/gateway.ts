@@ -68,7 +68,10 @@ export class Gateway {
     const authSecret = c.authSecret ?? (await this.store.getOrSetSetting(AUTH_SECRET_SETTING, randomBytes(32).toString('base64url')));
 
     this.fanout = new LocalFanout();
-    this.deliverer = new Deliverer(this.store, this.log, { receiptPingDelay: c.receiptPingDelay });
+    this.deliverer = new Deliverer(this.store, this.log, {
+      receiptPingDelay: c.receiptPingDelay,
+      ...(c.statusCallbacks ? { onDelivered: (urn, from, to) => void this.reportDelivered(urn, from, to) } : {}),
+    });
     this.fanout.onMessage((m) => this.deliverer.onMessage(m));
 
     this.courier = new CourierExConnector((s) => this.platformBase(s), { timeout: c.platformTimeout, log: this.log });
@@ -158,6 +161,27 @@ export class Gateway {
     if (!result.duplicate) this.fanout.publish(result.message);
     this.log.debug({ urn: m.to, seq: result.message.seq, id: m.id, duplicate: result.duplicate, text: m.text }, 'platform message accepted');
     return result;
+  }
+
+  /**
+   * STATUS_CALLBACKS: tell the platform which of its messages a widget has proven to hold.
+   * Best effort, one attempt each: a lost report leaves the message "sent" on the platform,
+   * it never affects delivery. Two tabs may report the same message twice; courier's status
+   * update is idempotent.
+   */
+  private async reportDelivered(urn: string, fromSeq: number, toSeq: number): Promise<void> {
+    try {
+      const session = await this.store.getSession(urn);
+      if (!session) return;
+      const connector = this.connectorFor(session);
+      const messages = await this.store.readMessages(urn, { afterSeq: fromSeq, beforeSeq: toSeq + 1, direction: 'out', limit: 1000 });
+      for (const m of messages) {
+        const r = await connector.reportStatus('delivered', m, session);
+        if (r.outcome !== 'accepted') this.log.info({ urn, id: m.id, reason: r.reason }, 'delivery report not accepted');
+      }
+    } catch (err) {
+      this.log.warn({ err, urn }, 'delivery report failed');
+    }
   }
 
   private platformBase(session: SessionRecord): string {

@@ -1,0 +1,536 @@
+// Store on Redis (ioredis 5), for several gateway processes sharing one store. Standalone Redis
+// (or Sentinel) only, not Redis Cluster: the scripts touch keys they derive themselves.
+//
+// Every operation that changes more than one key, or reads then writes, is one Lua script, so it
+// is atomic against every other process. Nothing has a TTL: sessions live until deleteSession,
+// messages until prune, outbox entries until completed (or failed and then pruned).
+//
+// Keys (P = prefix, default "wg:"; <urn> is the session urn, <id> an outbox entry id):
+//   P setting:<key>     string  settings value; written once (SET NX), never expires
+//   P sessions          set     urns of all sessions (prune iterates it); until deleteSession
+//   P session:<urn>     hash    channelUuid, hostApi (absent = null), createdAt,
+//                               lastSeq (per-session seq counter, both directions), deliveredSeq
+//   P msgs:<urn>        zset    messages: score = seq, member = message JSON (includes seq, so
+//                               members are unique); until prune / deleteSession
+//   P msgtime:<urn>     zset    member = seq, score = createdAt; for prune by age
+//   P outids:<urn>      hash    platform message id -> seq of "out" messages (dedupe); an entry
+//                               goes when prune removes its message
+//   P queue:<urn>       list    ids of the session's pending outbox entries, oldest first; the
+//                               head is the only one that may be claimed
+//   P failedof:<urn>    set     ids of the session's failed outbox entries (for deleteSession)
+//   P entry:<id>        hash    outbox entry: urn, seq, messageId, text, createdAt, attempts,
+//                               nextAt, leaseUntil, state (pending|failed), lastError;
+//                               until completed, or (failed) until prune by age / deleteSession
+//   P outbox:id         string  counter for outbox entry ids
+//   P outbox:pending    string  number of pending outbox entries (for outboxStats)
+//   P outbox:due        zset    member = urn of each session with pending entries, score =
+//                               when its head entry may next be claimed = max(nextAt, leaseUntil);
+//                               claimOutbox reads only the due front of it, never all sessions
+//   P outbox:failed     zset    member = id of each failed entry, score = its createdAt
+import { Redis } from 'ioredis';
+import {
+  UnknownSessionError,
+  type Direction,
+  type OutboxEntry,
+  type OutboxStats,
+  type PruneOptions,
+  type ReadOptions,
+  type SessionRecord,
+  type Store,
+  type StoredMessage,
+} from './store.js';
+
+export interface RedisStoreOptions {
+  prefix?: string;
+}
+
+// Message members are built in Lua because the seq is only known there. JavaScript serialises the
+// rest ('{"direction":...}') and the script splices the seq in front: '{"seq":N,' .. body:sub(2).
+// Lua's cjson is never used to encode (it would turn [] into {} and round long numbers).
+const MESSAGE_BODY = `local function member(seq, body) return '{"seq":' .. seq .. ',' .. string.sub(body, 2) end`;
+
+// After the head of a session's queue changed: index the new head, or drop the session from the
+// due index when its queue is empty. New heads are never leased, so their due time is nextAt.
+const REINDEX_HEAD = `
+local function reindex(prefix, queueKey, dueKey, urn)
+  local head = redis.call('LINDEX', queueKey, 0)
+  if head then
+    redis.call('ZADD', dueKey, redis.call('HGET', prefix .. 'entry:' .. head, 'nextAt'), urn)
+  else
+    redis.call('ZREM', dueKey, urn)
+  end
+end`;
+
+const SCRIPTS = {
+  // KEYS: session, sessions. ARGV: urn, channelUuid, hasHostApi ('1'|'0'), hostApi, createdAt.
+  // Returns {created (1|0), channelUuid, hostApi|false, createdAt}.
+  wgCreateSession: {
+    numberOfKeys: 2,
+    lua: `
+if redis.call('EXISTS', KEYS[1]) == 1 then
+  local r = redis.call('HMGET', KEYS[1], 'channelUuid', 'hostApi', 'createdAt')
+  return {0, r[1], r[2], r[3]}
+end
+redis.call('HSET', KEYS[1], 'channelUuid', ARGV[2], 'createdAt', ARGV[5], 'lastSeq', 0, 'deliveredSeq', 0)
+if ARGV[3] == '1' then redis.call('HSET', KEYS[1], 'hostApi', ARGV[4]) end
+redis.call('SADD', KEYS[2], ARGV[1])
+return {1}`,
+  },
+
+  // KEYS: session, msgs, msgtime, queue, outbox:due, outbox:id, outbox:pending.
+  // ARGV: prefix, urn, body, createdAt, messageId, text. Returns seq, or false for no session.
+  wgAppendInbound: {
+    numberOfKeys: 7,
+    lua: `${MESSAGE_BODY}
+if redis.call('EXISTS', KEYS[1]) == 0 then return false end
+local seq = redis.call('HINCRBY', KEYS[1], 'lastSeq', 1)
+redis.call('ZADD', KEYS[2], seq, member(seq, ARGV[3]))
+redis.call('ZADD', KEYS[3], ARGV[4], seq)
+local id = redis.call('INCR', KEYS[6])
+redis.call('HSET', ARGV[1] .. 'entry:' .. id, 'urn', ARGV[2], 'seq', seq, 'messageId', ARGV[5], 'text', ARGV[6],
+  'createdAt', ARGV[4], 'attempts', 0, 'nextAt', ARGV[4], 'leaseUntil', 0, 'state', 'pending')
+-- A new entry is claimable at once only when it is the session's head.
+if redis.call('RPUSH', KEYS[4], id) == 1 then redis.call('ZADD', KEYS[5], ARGV[4], ARGV[2]) end
+redis.call('INCR', KEYS[7])
+return seq`,
+  },
+
+  // KEYS: session, msgs, msgtime, outids. ARGV: body, createdAt, platform id.
+  // Returns {duplicate (1|0), member}, or false for no session.
+  wgAppendOutbound: {
+    numberOfKeys: 4,
+    lua: `${MESSAGE_BODY}
+if redis.call('EXISTS', KEYS[1]) == 0 then return false end
+local known = redis.call('HGET', KEYS[4], ARGV[3])
+if known then
+  local found = redis.call('ZRANGEBYSCORE', KEYS[2], known, known)
+  if found[1] then return {1, found[1]} end
+  -- (an id whose message is gone is treated as new; prune normally removes such ids)
+end
+local seq = redis.call('HINCRBY', KEYS[1], 'lastSeq', 1)
+local m = member(seq, ARGV[1])
+redis.call('ZADD', KEYS[2], seq, m)
+redis.call('ZADD', KEYS[3], ARGV[2], seq)
+redis.call('HSET', KEYS[4], ARGV[3], seq)
+return {0, m}`,
+  },
+
+  // KEYS: session. ARGV: seq. Returns deliveredSeq after the call (0 for no session).
+  wgAdvanceDelivered: {
+    numberOfKeys: 1,
+    lua: `
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+local cur = tonumber(redis.call('HGET', KEYS[1], 'deliveredSeq') or '0')
+local seq = tonumber(ARGV[1])
+if seq > cur then
+  redis.call('HSET', KEYS[1], 'deliveredSeq', ARGV[1])
+  return seq
+end
+return cur`,
+  },
+
+  // KEYS: outbox:due. ARGV: prefix, now, limit, leaseMs.
+  // Leases the head entry of up to \`limit\` sessions whose due time has come, and moves those
+  // sessions' due time to the lease end, so no other caller gets them until then.
+  // Returns a flat list: id, urn, seq, messageId, text, createdAt, attempts, ... per entry.
+  wgClaimOutbox: {
+    numberOfKeys: 1,
+    lua: `
+local prefix, now, leaseUntil = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[2]) + tonumber(ARGV[4])
+local out = {}
+local urns = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0, tonumber(ARGV[3]))
+for _, urn in ipairs(urns) do
+  local id = redis.call('LINDEX', prefix .. 'queue:' .. urn, 0)
+  if id then
+    local key = prefix .. 'entry:' .. id
+    local e = redis.call('HMGET', key, 'seq', 'messageId', 'text', 'createdAt', 'attempts')
+    redis.call('HSET', key, 'leaseUntil', leaseUntil)
+    redis.call('ZADD', KEYS[1], leaseUntil, urn)
+    table.insert(out, id)
+    table.insert(out, urn)
+    for _, v in ipairs(e) do table.insert(out, v) end
+  else
+    redis.call('ZREM', KEYS[1], urn) -- cannot happen while the scripts keep the index right
+  end
+end
+return out`,
+  },
+
+  // KEYS: entry, queue, outbox:due, outbox:pending. ARGV: prefix, urn, id.
+  wgCompleteOutbox: {
+    numberOfKeys: 4,
+    lua: `${REINDEX_HEAD}
+if redis.call('HGET', KEYS[1], 'state') ~= 'pending' then return 0 end
+redis.call('DEL', KEYS[1])
+redis.call('LREM', KEYS[2], 1, ARGV[3])
+redis.call('DECR', KEYS[4])
+reindex(ARGV[1], KEYS[2], KEYS[3], ARGV[2])
+return 1`,
+  },
+
+  // KEYS: entry, queue, outbox:due. ARGV: urn, id, nextAttemptAt, error.
+  wgRetryOutbox: {
+    numberOfKeys: 3,
+    lua: `
+if redis.call('HGET', KEYS[1], 'state') ~= 'pending' then return 0 end
+redis.call('HINCRBY', KEYS[1], 'attempts', 1)
+redis.call('HSET', KEYS[1], 'nextAt', ARGV[3], 'leaseUntil', 0, 'lastError', ARGV[4])
+if redis.call('LINDEX', KEYS[2], 0) == ARGV[2] then redis.call('ZADD', KEYS[3], ARGV[3], ARGV[1]) end
+return 1`,
+  },
+
+  // KEYS: entry, queue, failedof, outbox:due, outbox:pending, outbox:failed. ARGV: prefix, urn, id, reason.
+  wgFailOutbox: {
+    numberOfKeys: 6,
+    lua: `${REINDEX_HEAD}
+if redis.call('HGET', KEYS[1], 'state') ~= 'pending' then return 0 end
+redis.call('HSET', KEYS[1], 'state', 'failed', 'leaseUntil', 0, 'lastError', ARGV[4])
+redis.call('LREM', KEYS[2], 1, ARGV[3])
+redis.call('SADD', KEYS[3], ARGV[3])
+redis.call('ZADD', KEYS[6], redis.call('HGET', KEYS[1], 'createdAt'), ARGV[3])
+redis.call('DECR', KEYS[5])
+reindex(ARGV[1], KEYS[2], KEYS[4], ARGV[2])
+return 1`,
+  },
+
+  // KEYS: session, msgs, msgtime, outids, queue, failedof, sessions, outbox:due, outbox:pending,
+  // outbox:failed. ARGV: prefix, urn. Returns 1 when the session existed.
+  wgDeleteSession: {
+    numberOfKeys: 10,
+    lua: `
+local prefix = ARGV[1]
+local existed = redis.call('DEL', KEYS[1])
+local pending = redis.call('LRANGE', KEYS[5], 0, -1)
+for _, id in ipairs(pending) do redis.call('DEL', prefix .. 'entry:' .. id) end
+if #pending > 0 then redis.call('DECRBY', KEYS[9], #pending) end
+for _, id in ipairs(redis.call('SMEMBERS', KEYS[6])) do
+  redis.call('DEL', prefix .. 'entry:' .. id)
+  redis.call('ZREM', KEYS[10], id)
+end
+redis.call('DEL', KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6])
+redis.call('SREM', KEYS[7], ARGV[2])
+redis.call('ZREM', KEYS[8], ARGV[2])
+return existed`,
+  },
+
+  // KEYS: msgs, msgtime, outids. ARGV: cutoff, maxMessages. Prunes one session; returns count.
+  // A message goes when createdAt < cutoff or it is not among the newest maxMessages.
+  wgPruneSession: {
+    numberOfKeys: 3,
+    lua: `
+local doomed = {}
+for _, seq in ipairs(redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', '(' .. ARGV[1])) do doomed[tonumber(seq)] = true end
+local excess = redis.call('ZCARD', KEYS[1]) - tonumber(ARGV[2])
+if excess > 0 then
+  -- WITHSCORES alternates member, score; the score is the seq
+  local r = redis.call('ZRANGE', KEYS[1], 0, excess - 1, 'WITHSCORES')
+  for i = 2, #r, 2 do doomed[tonumber(r[i])] = true end
+end
+local removed = 0
+for seq in pairs(doomed) do
+  local found = redis.call('ZRANGEBYSCORE', KEYS[1], seq, seq)
+  if found[1] then
+    -- Decoding only to read direction and id; the stored JSON is never re-encoded.
+    local m = cjson.decode(found[1])
+    if m.direction == 'out' and redis.call('HGET', KEYS[3], m.id) == tostring(seq) then
+      redis.call('HDEL', KEYS[3], m.id)
+    end
+    redis.call('ZREMRANGEBYSCORE', KEYS[1], seq, seq)
+    removed = removed + 1
+  end
+  redis.call('ZREM', KEYS[2], seq)
+end
+return removed`,
+  },
+
+  // KEYS: outbox:failed. ARGV: prefix, cutoff. Drops failed entries created before cutoff.
+  wgPruneFailed: {
+    numberOfKeys: 1,
+    lua: `
+local prefix = ARGV[1]
+for _, id in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', '(' .. ARGV[2])) do
+  local key = prefix .. 'entry:' .. id
+  local urn = redis.call('HGET', key, 'urn')
+  if urn then redis.call('SREM', prefix .. 'failedof:' .. urn, id) end
+  redis.call('DEL', key)
+  redis.call('ZREM', KEYS[1], id)
+end
+return 0`,
+  },
+} as const;
+
+type ScriptName = keyof typeof SCRIPTS;
+type ScriptFn = (...args: (string | number)[]) => Promise<unknown>;
+type ScriptedRedis = Redis & Record<ScriptName, ScriptFn>;
+
+// Many sessions are pruned per round trip; one script call per session keeps each call short.
+const PRUNE_BATCH = 200;
+const READ_BATCH = 200;
+
+export class RedisStore implements Store {
+  private readonly redis: ScriptedRedis;
+  private readonly p: string;
+
+  constructor(url: string, opts: RedisStoreOptions = {}) {
+    this.p = opts.prefix ?? 'wg:';
+    this.redis = new Redis(url, { lazyConnect: true }) as ScriptedRedis;
+    // defineCommand sends EVALSHA and falls back to EVAL when the server lacks the script
+    // (e.g. after a restart or SCRIPT FLUSH).
+    for (const [name, { numberOfKeys, lua }] of Object.entries(SCRIPTS)) {
+      this.redis.defineCommand(name, { numberOfKeys, lua });
+    }
+  }
+
+  private k(name: string): string {
+    return this.p + name;
+  }
+
+  private sessionKeys(urn: string) {
+    return {
+      session: this.k(`session:${urn}`),
+      msgs: this.k(`msgs:${urn}`),
+      msgtime: this.k(`msgtime:${urn}`),
+      outids: this.k(`outids:${urn}`),
+      queue: this.k(`queue:${urn}`),
+      failedof: this.k(`failedof:${urn}`),
+    };
+  }
+
+  async init(): Promise<void> {
+    if (this.redis.status === 'wait') await this.redis.connect();
+    await this.redis.ping();
+  }
+
+  async close(): Promise<void> {
+    if (this.redis.status === 'end') return;
+    try {
+      await this.redis.quit();
+    } catch {
+      this.redis.disconnect();
+    }
+  }
+
+  async getOrSetSetting(key: string, value: string): Promise<string> {
+    const k = this.k(`setting:${key}`);
+    // MULTI makes SET NX + GET one atomic step; GET returns whichever value won.
+    const res = await this.redis.multi().set(k, value, 'NX').get(k).exec();
+    const [err, got] = res![1]!;
+    if (err) throw err;
+    return got as string;
+  }
+
+  async createSession(session: SessionRecord): Promise<{ created: boolean; session: SessionRecord }> {
+    const k = this.sessionKeys(session.urn);
+    const r = (await this.redis.wgCreateSession(
+      k.session,
+      this.k('sessions'),
+      session.urn,
+      session.channelUuid,
+      session.hostApi === null ? '0' : '1',
+      session.hostApi ?? '',
+      session.createdAt,
+    )) as [number, string?, string?, string?];
+    if (r[0] === 1) return { created: true, session: { ...session } };
+    return { created: false, session: { urn: session.urn, channelUuid: r[1]!, hostApi: r[2] ?? null, createdAt: Number(r[3]) } };
+  }
+
+  async getSession(urn: string): Promise<SessionRecord | null> {
+    const [channelUuid, hostApi, createdAt] = await this.redis.hmget(this.k(`session:${urn}`), 'channelUuid', 'hostApi', 'createdAt');
+    if (channelUuid === null || createdAt === null) return null;
+    return { urn, channelUuid, hostApi, createdAt: Number(createdAt) };
+  }
+
+  async deleteSession(urn: string): Promise<boolean> {
+    const k = this.sessionKeys(urn);
+    const existed = await this.redis.wgDeleteSession(
+      k.session,
+      k.msgs,
+      k.msgtime,
+      k.outids,
+      k.queue,
+      k.failedof,
+      this.k('sessions'),
+      this.k('outbox:due'),
+      this.k('outbox:pending'),
+      this.k('outbox:failed'),
+      this.p,
+      urn,
+    );
+    return existed === 1;
+  }
+
+  async appendInbound(urn: string, msg: { id: string; text: string; createdAt: number }): Promise<StoredMessage> {
+    const k = this.sessionKeys(urn);
+    const body = messageBody('in', msg.id, msg.text, {}, msg.createdAt);
+    const seq = await this.redis.wgAppendInbound(
+      k.session,
+      k.msgs,
+      k.msgtime,
+      k.queue,
+      this.k('outbox:due'),
+      this.k('outbox:id'),
+      this.k('outbox:pending'),
+      this.p,
+      urn,
+      body,
+      msg.createdAt,
+      msg.id,
+      msg.text,
+    );
+    if (seq === null) throw new UnknownSessionError(urn);
+    return { urn, seq: Number(seq), direction: 'in', id: msg.id, text: msg.text, payload: {}, createdAt: msg.createdAt };
+  }
+
+  async appendOutbound(
+    urn: string,
+    msg: { id: string; text: string; payload: Record<string, unknown>; createdAt: number },
+  ): Promise<{ message: StoredMessage; duplicate: boolean }> {
+    const k = this.sessionKeys(urn);
+    const body = messageBody('out', msg.id, msg.text, msg.payload, msg.createdAt);
+    const r = (await this.redis.wgAppendOutbound(k.session, k.msgs, k.msgtime, k.outids, body, msg.createdAt, msg.id)) as
+      | [number, string]
+      | null;
+    if (r === null) throw new UnknownSessionError(urn);
+    return { message: parseMessage(urn, r[1]), duplicate: r[0] === 1 };
+  }
+
+  async readMessages(urn: string, o: ReadOptions): Promise<StoredMessage[]> {
+    if (o.limit <= 0) return [];
+    const key = this.k(`msgs:${urn}`);
+    // Exclusive seq bounds; they move as pages are read, so concurrent pruning cannot shift them.
+    let low = o.afterSeq !== undefined ? `(${o.afterSeq}` : '-inf';
+    let high = o.beforeSeq !== undefined ? `(${o.beforeSeq}` : '+inf';
+    const out: StoredMessage[] = [];
+    // Without a direction filter one page is the answer; with one, read on until `limit` match.
+    const batch = o.direction === undefined ? o.limit : Math.max(o.limit, READ_BATCH);
+    for (;;) {
+      const page = o.newestFirst
+        ? await this.redis.zrevrangebyscore(key, high, low, 'LIMIT', 0, batch)
+        : await this.redis.zrangebyscore(key, low, high, 'LIMIT', 0, batch);
+      for (const member of page) {
+        const m = parseMessage(urn, member);
+        if (o.direction === undefined || m.direction === o.direction) out.push(m);
+        if (out.length === o.limit) return out;
+      }
+      if (page.length < batch) return out;
+      const last = parseMessage(urn, page[page.length - 1]!).seq;
+      if (o.newestFirst) high = `(${last}`;
+      else low = `(${last}`;
+    }
+  }
+
+  async getDeliveredSeq(urn: string): Promise<number> {
+    return Number((await this.redis.hget(this.k(`session:${urn}`), 'deliveredSeq')) ?? 0);
+  }
+
+  async advanceDeliveredSeq(urn: string, seq: number): Promise<number> {
+    return Number(await this.redis.wgAdvanceDelivered(this.k(`session:${urn}`), seq));
+  }
+
+  async claimOutbox(now: number, limit: number, leaseMs: number): Promise<OutboxEntry[]> {
+    if (limit <= 0) return [];
+    const flat = (await this.redis.wgClaimOutbox(this.k('outbox:due'), this.p, now, limit, leaseMs)) as string[];
+    const entries: OutboxEntry[] = [];
+    for (let i = 0; i < flat.length; i += 7) {
+      entries.push({
+        ref: flat[i]!,
+        urn: flat[i + 1]!,
+        seq: Number(flat[i + 2]),
+        messageId: flat[i + 3]!,
+        text: flat[i + 4]!,
+        createdAt: Number(flat[i + 5]),
+        attempts: Number(flat[i + 6]),
+      });
+    }
+    return entries;
+  }
+
+  async completeOutbox(entry: OutboxEntry): Promise<void> {
+    await this.redis.wgCompleteOutbox(
+      this.k(`entry:${entry.ref}`),
+      this.k(`queue:${entry.urn}`),
+      this.k('outbox:due'),
+      this.k('outbox:pending'),
+      this.p,
+      entry.urn,
+      entry.ref,
+    );
+  }
+
+  async retryOutbox(entry: OutboxEntry, nextAttemptAt: number, error: string): Promise<void> {
+    await this.redis.wgRetryOutbox(
+      this.k(`entry:${entry.ref}`),
+      this.k(`queue:${entry.urn}`),
+      this.k('outbox:due'),
+      entry.urn,
+      entry.ref,
+      nextAttemptAt,
+      error,
+    );
+  }
+
+  async failOutbox(entry: OutboxEntry, reason: string): Promise<void> {
+    await this.redis.wgFailOutbox(
+      this.k(`entry:${entry.ref}`),
+      this.k(`queue:${entry.urn}`),
+      this.k(`failedof:${entry.urn}`),
+      this.k('outbox:due'),
+      this.k('outbox:pending'),
+      this.k('outbox:failed'),
+      this.p,
+      entry.urn,
+      entry.ref,
+      reason,
+    );
+  }
+
+  async nextOutboxDue(): Promise<number | null> {
+    const r = await this.redis.zrange(this.k('outbox:due'), 0, 0, 'WITHSCORES');
+    return r.length === 2 ? Number(r[1]) : null;
+  }
+
+  async outboxStats(): Promise<OutboxStats> {
+    const [pending, failed] = await Promise.all([this.redis.get(this.k('outbox:pending')), this.redis.zcard(this.k('outbox:failed'))]);
+    return { pending: Number(pending ?? 0), failed };
+  }
+
+  async prune(o: PruneOptions): Promise<number> {
+    const cutoff = o.now - o.maxAge;
+    let removed = 0;
+    // SSCAN may return a urn twice; pruning a session twice is harmless (the second finds nothing).
+    let cursor = '0';
+    do {
+      const [next, urns] = await this.redis.sscan(this.k('sessions'), cursor, 'COUNT', PRUNE_BATCH);
+      cursor = next;
+      if (urns.length === 0) continue;
+      const pipe = this.redis.pipeline();
+      for (const urn of urns) {
+        const k = this.sessionKeys(urn);
+        (pipe as unknown as Record<ScriptName, (...a: (string | number)[]) => unknown>).wgPruneSession(
+          k.msgs,
+          k.msgtime,
+          k.outids,
+          cutoff,
+          o.maxMessagesPerSession,
+        );
+      }
+      for (const [err, n] of (await pipe.exec())!) {
+        if (err) throw err;
+        removed += Number(n);
+      }
+    } while (cursor !== '0');
+    // Failed outbox entries are kept for inspection as long as messages are.
+    await this.redis.wgPruneFailed(this.k('outbox:failed'), this.p, cutoff);
+    return removed;
+  }
+}
+
+/** The message JSON without its seq (the Lua side adds it); see MESSAGE_BODY. */
+function messageBody(direction: Direction, id: string, text: string, payload: Record<string, unknown>, createdAt: number): string {
+  return JSON.stringify({ direction, id, text, payload, createdAt });
+}
+
+function parseMessage(urn: string, member: string): StoredMessage {
+  const m = JSON.parse(member) as Omit<StoredMessage, 'urn'>;
+  return { urn, seq: m.seq, direction: m.direction, id: m.id, text: m.text, payload: m.payload, createdAt: m.createdAt };
+}

@@ -1,0 +1,49 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { sleep, V9Widget, waitFor } from '../helpers/clients.js';
+import { startGateway, TEST_CHANNEL, TEST_TOKEN } from '../helpers/gateway.js';
+import { PlatformStandIn, postToGateway } from '../helpers/platform.js';
+
+describe('delivery receipts (STATUS_CALLBACKS)', () => {
+  it('reports /delivered with the id once a widget proved receipt, and not before', async () => {
+    const platform = await new PlatformStandIn().start();
+    const gw = await startGateway({ PLATFORM_URL: platform.url, WEBHOOK_TOKEN: TEST_TOKEN, STATUS_CALLBACKS: 'true' });
+    try {
+      const w = new V9Widget(gw.port);
+      const { urn } = await w.register();
+      // Nobody subscribed: stored, not delivered, so not reported.
+      await postToGateway(gw.url, { id: 'st-1', text: 'one', to: urn }, { token: TEST_TOKEN });
+      await sleep(300);
+      assert.equal(platform.statuses.length, 0);
+      await w.subscribeAndWait(urn);
+      await postToGateway(gw.url, { id: 'st-2', text: 'two', to: urn }, { token: TEST_TOKEN });
+      await waitFor(() => platform.statuses.length >= 2, 5000, 'two delivered reports');
+      assert.deepEqual(platform.statuses.map((s) => [s.kind, s.id, s.channel]).sort(), [
+        ['delivered', 'st-1', TEST_CHANNEL],
+        ['delivered', 'st-2', TEST_CHANNEL],
+      ]);
+      w.close();
+    } finally {
+      await gw.stop();
+      await platform.stop();
+    }
+  });
+
+  it('sends no reports when STATUS_CALLBACKS is off (the default)', async () => {
+    const platform = await new PlatformStandIn().start();
+    const gw = await startGateway({ PLATFORM_URL: platform.url, WEBHOOK_TOKEN: TEST_TOKEN });
+    try {
+      const w = new V9Widget(gw.port);
+      const { urn } = await w.register();
+      await w.subscribeAndWait(urn);
+      await postToGateway(gw.url, { id: 'q-1', text: 'one', to: urn }, { token: TEST_TOKEN });
+      await waitFor(() => w.received.length === 1, 5000, 'received');
+      await sleep(300);
+      assert.equal(platform.statuses.length, 0);
+      w.close();
+    } finally {
+      await gw.stop();
+      await platform.stop();
+    }
+  });
+});
