@@ -69,6 +69,7 @@ export class MemoryStore implements Store {
   }
 
   async deleteSession(urn: string): Promise<boolean> {
+    for (let i = this.failed.length - 1; i >= 0; i--) if (this.failed[i]!.urn === urn) this.failed.splice(i, 1);
     return this.sessions.delete(urn);
   }
 

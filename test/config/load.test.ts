@@ -68,3 +68,14 @@ describe('configuration', () => {
     }
   });
 });
+
+describe('README', () => {
+  it("carries the option table generated from the schema, unchanged", async () => {
+    const { readFileSync } = await import('node:fs');
+    const readme = readFileSync(new URL('../../../README.md', import.meta.url), 'utf8');
+    const start = readme.indexOf('<!-- options-table:start -->\n');
+    const end = readme.indexOf('<!-- options-table:end -->');
+    assert.ok(start !== -1 && end !== -1, 'markers present');
+    assert.equal(readme.slice(start + '<!-- options-table:start -->\n'.length, end), renderMarkdownTable(), 'run: npm run options-table, and paste it between the markers');
+  });
+});
