@@ -29,6 +29,14 @@ export interface SocketServerOptions {
   handshakeTimeout: number;
 }
 
+/**
+ * Outbound bytes a socket may leave unread before it is closed. A client that stops reading
+ * would otherwise grow the server's memory; its unproven messages are replayed when it returns.
+ */
+export const DEFAULT_MAX_SOCKET_BUFFER = 1024 * 1024;
+/** Close code for a socket closed over backpressure (< 4500: clients reconnect). */
+export const CLOSE_BACKPRESSURE = 4100;
+
 const KNOWN_EVENTS = new Set<string>(WIDGET_EVENTS);
 /** Events whose reply must be a JSON string in both slots (real widgets JSON.parse the first). */
 const BOTH_SLOT_EVENTS = new Set<string>(['registerUser', 'getSuggestions']);
@@ -50,7 +58,12 @@ export class Connection implements DeliveryTarget {
   }
 
   send(frame: string): void {
-    if (this.open) this.socket.send(frame);
+    if (!this.open) return;
+    if (this.socket.socket.bufferedAmount > DEFAULT_MAX_SOCKET_BUFFER) {
+      this.socket.disconnect(CLOSE_BACKPRESSURE, 'client is not reading');
+      return;
+    }
+    this.socket.send(frame);
   }
 
   ping(): number {

@@ -25,7 +25,7 @@ describe('bad input leaves the server and other sessions working', () => {
   let bystander: V9Widget;
   let urn: string;
   before(async () => {
-    gw = await startGateway({ PLATFORM_URL: 'http://127.0.0.1:9', WEBHOOK_TOKEN: TEST_TOKEN, MAX_PAYLOAD: '8KiB' });
+    gw = await startGateway({ PLATFORM_URL: 'http://127.0.0.1:9', WEBHOOK_TOKEN: TEST_TOKEN, MAX_PAYLOAD: '8KiB', MAX_WEBHOOK_BODY: '1MiB' });
     bystander = new V9Widget(gw.port);
     urn = (await bystander.register()).urn;
     await bystander.subscribeAndWait(urn);
@@ -81,6 +81,24 @@ describe('bad input leaves the server and other sessions working', () => {
     ws.send(JSON.stringify({ event: 'sendMessageToChannel', data: { text: 'x'.repeat(20_000), userUrn: 'x' } }));
     assert.equal(await closed, 1009);
     await bystanderStillServed('after-huge-frame');
+  });
+
+  it('closes a socket that stops reading before its buffer grows past the bound', async () => {
+    const slow = new V9Widget(gw.port);
+    const slowUrn = (await slow.register()).urn;
+    await slow.subscribeAndWait(slowUrn);
+    const connections = gw.gateway['sockets'].connectionCount;
+    slow.socket.transport.socket._socket.pause(); // the client stops reading
+    const big = 'x'.repeat(100_000);
+    for (let i = 0; i < 80 && gw.gateway['sockets'].connectionCount === connections; i++) {
+      const r = await postToGateway(gw.url, { id: `big-${i}`, text: big, to: slowUrn }, { token: TEST_TOKEN });
+      assert.equal(r.status, 200);
+    }
+    await waitFor(() => gw.gateway['sockets'].connectionCount === connections - 1, 10_000, 'the slow socket is closed');
+    // Nothing was proven delivered, so everything waits for its return.
+    assert.equal(await gw.gateway.store.getDeliveredSeq(slowUrn), 0);
+    slow.close();
+    await bystanderStillServed('after-backpressure');
   });
 
   it('refuses unknown events with an error instead of leaving the caller waiting', async () => {
