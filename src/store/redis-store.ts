@@ -303,6 +303,11 @@ export class RedisStore implements Store {
 
   async close(): Promise<void> {
     if (this.redis.status === 'end') return;
+    // QUIT lets queued commands finish; without a live connection just stop reconnecting.
+    if (this.redis.status !== 'ready') {
+      this.redis.disconnect();
+      return;
+    }
     try {
       await this.redis.quit();
     } catch {

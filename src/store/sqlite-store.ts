@@ -169,12 +169,14 @@ export class SqliteStore implements Store {
     return r ? { urn: r.urn, channelUuid: r.channel_uuid, hostApi: r.host_api, createdAt: r.created_at } : null;
   }
 
+  // Every transaction reads then writes, so it starts IMMEDIATE: in WAL mode a deferred one
+  // that another process committed under fails at once with SQLITE_BUSY, busy_timeout or not.
   private readonly deleteTx = (urn: string): boolean => {
     return this.db.transaction(() => {
       this.stmts.deleteSessionMessages.run(urn);
       this.stmts.deleteSessionOutbox.run(urn);
       return this.stmts.deleteSession.run(urn).changes === 1;
-    })();
+    }).immediate();
   };
 
   async deleteSession(urn: string): Promise<boolean> {
@@ -193,7 +195,7 @@ export class SqliteStore implements Store {
       this.stmts.insertMessage.run(urn, seq, 'in', msg.id, msg.text, '{}', msg.createdAt);
       this.stmts.insertOutbox.run(urn, seq, msg.id, msg.text, msg.createdAt, msg.createdAt);
       return { urn, seq, direction: 'in' as const, id: msg.id, text: msg.text, payload: {}, createdAt: msg.createdAt };
-    })();
+    }).immediate();
   }
 
   async appendOutbound(
@@ -207,7 +209,7 @@ export class SqliteStore implements Store {
       this.stmts.insertMessage.run(urn, seq, 'out', msg.id, msg.text, JSON.stringify(msg.payload), msg.createdAt);
       const message: StoredMessage = { urn, seq, direction: 'out', id: msg.id, text: msg.text, payload: structuredClone(msg.payload), createdAt: msg.createdAt };
       return { message, duplicate: false };
-    })();
+    }).immediate();
   }
 
   async readMessages(urn: string, o: ReadOptions): Promise<StoredMessage[]> {
@@ -245,7 +247,7 @@ export class SqliteStore implements Store {
       const rows = this.stmts.claimable.all(now, now, limit);
       for (const r of rows) this.stmts.lease.run(now + leaseMs, r.id);
       return rows.map((r) => ({ ref: String(r.id), urn: r.urn, seq: r.seq, messageId: r.message_id, text: r.text, createdAt: r.created_at, attempts: r.attempts }));
-    })();
+    }).immediate();
   }
 
   async completeOutbox(entry: OutboxEntry): Promise<void> {
@@ -276,6 +278,6 @@ export class SqliteStore implements Store {
       removed += this.stmts.pruneCount.run(o.maxMessagesPerSession).changes;
       this.stmts.pruneFailed.run(cutoff);
       return removed;
-    })();
+    }).immediate();
   }
 }
