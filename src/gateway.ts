@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net';
 import type { Config } from './config/options.js';
 import { Deliverer } from './delivery/deliverer.js';
 import { LocalFanout, type Fanout } from './delivery/fanout.js';
+import { RedisFanout } from './delivery/redis-fanout.js';
 import { GatewayError } from './errors/catalogue.js';
 import { createRequestHandler } from './http/routes.js';
 import { createLogger, type Logger } from './log/logger.js';
@@ -23,6 +24,15 @@ import { UnknownSessionError, type SessionRecord, type Store, type StoredMessage
 export const AUTH_SECRET_SETTING = 'auth_secret';
 /** How often retention runs. */
 export const RETENTION_INTERVAL = 60 * 60_000;
+/** How often undelivered messages past DELIVERY_MAX_AGE are looked for (STATUS_CALLBACKS). */
+export const EXPIRY_CHECK_INTERVAL = 60_000;
+export const EXPIRY_BATCH = 500;
+export const READINESS_TIMEOUT = 1_000;
+
+function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([p, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer in ${ms} ms`)), ms)))]).finally(() => clearTimeout(timer));
+}
 
 export interface GatewayOptions {
   config: Config;
@@ -42,6 +52,7 @@ export class Gateway {
   private demoBot: DemoBotConnector | undefined;
   private targets: PlatformTargets;
   private retentionTimer: NodeJS.Timeout | undefined;
+  private expiryTimer: NodeJS.Timeout | undefined;
   private shuttingDown = false;
   private stopped: Promise<void> | undefined;
 
@@ -67,12 +78,15 @@ export class Gateway {
     // every process on the same store).
     const authSecret = c.authSecret ?? (await this.store.getOrSetSetting(AUTH_SECRET_SETTING, randomBytes(32).toString('base64url')));
 
-    this.fanout = new LocalFanout();
+    this.fanout = await this.openFanout();
     this.deliverer = new Deliverer(this.store, this.log, {
       receiptPingDelay: c.receiptPingDelay,
+      watch: (urn) => this.fanout.watch(urn),
+      unwatch: (urn) => this.fanout.unwatch(urn),
       ...(c.statusCallbacks ? { onDelivered: (urn, from, to) => void this.reportDelivered(urn, from, to) } : {}),
     });
     this.fanout.onMessage((m) => this.deliverer.onMessage(m));
+    this.fanout.onResync(() => this.deliverer.resync());
 
     this.courier = new CourierExConnector((s) => this.platformBase(s), { timeout: c.platformTimeout, log: this.log });
     this.demoBot = new DemoBotConnector((m) => this.ingestPlatformMessage(m), c.demoBotDelay);
@@ -132,6 +146,10 @@ export class Gateway {
     this.retentionTimer = setInterval(() => void this.runRetention(), RETENTION_INTERVAL);
     this.retentionTimer.unref();
     void this.runRetention();
+    if (c.statusCallbacks) {
+      this.expiryTimer = setInterval(() => void this.reportExpired(), Math.min(EXPIRY_CHECK_INTERVAL, c.deliveryMaxAge));
+      this.expiryTimer.unref();
+    }
     this.log.info(
       {
         port: this.port,
@@ -184,6 +202,28 @@ export class Gateway {
     }
   }
 
+  /** STATUS_CALLBACKS: report `failed` for platform messages nobody received within DELIVERY_MAX_AGE. */
+  async reportExpired(): Promise<number> {
+    let reported = 0;
+    try {
+      for (;;) {
+        const expired = await this.store.takeExpiredUndelivered(Date.now() - this.config.deliveryMaxAge, EXPIRY_BATCH);
+        for (const m of expired) {
+          const session = await this.store.getSession(m.urn);
+          if (!session) continue;
+          const r = await this.connectorFor(session).reportStatus('failed', m, session);
+          if (r.outcome !== 'accepted') this.log.info({ urn: m.urn, id: m.id, reason: r.reason }, 'failure report not accepted');
+          reported++;
+        }
+        if (expired.length < EXPIRY_BATCH) break;
+      }
+    } catch (err) {
+      this.log.warn({ err }, 'expiry report failed');
+    }
+    if (reported > 0) this.log.warn({ reported }, 'platform messages expired undelivered');
+    return reported;
+  }
+
   private platformBase(session: SessionRecord): string {
     const base = session.hostApi ?? this.config.platformUrl;
     if (base === undefined || !this.targets.isAllowed(base)) {
@@ -198,13 +238,28 @@ export class Gateway {
     return this.courier!;
   }
 
+  /** Processes share a store over Redis; alone, they notify themselves. */
+  private async openFanout(): Promise<Fanout> {
+    if (!/^rediss?:\/\//.test(this.config.storeUrl)) return new LocalFanout();
+    const fanout = new RedisFanout(this.config.storeUrl, this.config.redisPrefix, this.log);
+    await fanout.start();
+    return fanout;
+  }
+
+  /** Ready = the store answers and a fanout notification makes the round trip. */
   private async readiness(): Promise<{ ok: boolean; checks: Record<string, string> }> {
+    const checks: Record<string, string> = {};
+    let ok = true;
     try {
-      await this.store.getDeliveredSeq('readiness-probe');
-      return { ok: true, checks: { store: 'ok' } };
+      await withTimeout(this.store.getDeliveredSeq('readiness-probe'), READINESS_TIMEOUT);
+      checks['store'] = 'ok';
     } catch (err) {
-      return { ok: false, checks: { store: (err as Error).message } };
+      ok = false;
+      checks['store'] = (err as Error).message;
     }
+    const fan = await this.fanout.healthy();
+    checks['fanout'] = fan.detail;
+    return { ok: ok && fan.ok, checks };
   }
 
   private async runRetention(): Promise<void> {
@@ -228,6 +283,7 @@ export class Gateway {
   private async doStop(): Promise<void> {
     this.shuttingDown = true;
     clearInterval(this.retentionTimer);
+    clearInterval(this.expiryTimer);
     const deadline = new Promise<void>((resolve) => setTimeout(resolve, this.config.shutdownTimeout).unref());
     const graceful = (async () => {
       await this.sockets.close().catch(() => {});

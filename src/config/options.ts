@@ -12,6 +12,7 @@ export const DEFAULT_PLATFORM_TIMEOUT = 10_000;
 export const DEFAULT_OUTBOX_MAX_AGE = 24 * 3600_000;
 export const DEFAULT_HISTORY_MAX_AGE = 30 * 24 * 3600_000;
 export const DEFAULT_HISTORY_MAX_MESSAGES = 1000;
+export const DEFAULT_DELIVERY_MAX_AGE = 7 * 24 * 3600_000;
 export const DEFAULT_MAX_PAYLOAD = 64 * 1024;
 export const DEFAULT_MAX_WEBHOOK_BODY = 256 * 1024;
 export const DEFAULT_SHUTDOWN_TIMEOUT = 10_000;
@@ -49,6 +50,7 @@ export interface Config {
   historyMaxAge: number;
   historyMaxMessages: number;
   statusCallbacks: boolean;
+  deliveryMaxAge: number;
   maxPayload: number;
   maxWebhookBody: number;
   shutdownTimeout: number;
@@ -211,7 +213,8 @@ export const OPTIONS = [
   option({ key: 'outboxMaxAge', env: 'OUTBOX_MAX_AGE', flag: '--outbox-max-age', default: DEFAULT_OUTBOX_MAX_AGE, defaultText: '24h', parse: duration(1000), description: 'A user message not accepted by the platform within this time is marked failed.' }),
   option({ key: 'historyMaxAge', env: 'HISTORY_MAX_AGE', flag: '--history-max-age', default: DEFAULT_HISTORY_MAX_AGE, defaultText: '30d', parse: duration(1000), description: 'Messages older than this are deleted.' }),
   option({ key: 'historyMaxMessages', env: 'HISTORY_MAX_MESSAGES', flag: '--history-max-messages', default: DEFAULT_HISTORY_MAX_MESSAGES, parse: integer(1, 1_000_000), description: 'Messages kept per session; older ones are deleted.' }),
-  option({ key: 'statusCallbacks', env: 'STATUS_CALLBACKS', flag: '--status-callbacks', default: false, parse: boolean, description: 'Report `POST {hostApi}/c/ex/{channel}/delivered` (form `id`) once a platform message is proven delivered to a widget.' }),
+  option({ key: 'statusCallbacks', env: 'STATUS_CALLBACKS', flag: '--status-callbacks', default: false, parse: boolean, description: 'Report `POST {hostApi}/c/ex/{channel}/delivered` (form `id`) once a platform message is proven delivered to a widget, and `/failed` once it expired undelivered.' }),
+  option({ key: 'deliveryMaxAge', env: 'DELIVERY_MAX_AGE', flag: '--delivery-max-age', default: DEFAULT_DELIVERY_MAX_AGE, defaultText: '7d', parse: duration(1000), description: 'With STATUS_CALLBACKS: a platform message not proven delivered within this time is reported `failed` (it stays queued for the widget).' }),
   option({ key: 'maxPayload', env: 'MAX_PAYLOAD', flag: '--max-payload', default: DEFAULT_MAX_PAYLOAD, defaultText: '64KiB', parse: bytes(1024, 16 * 1024 * 1024), description: 'Largest WebSocket frame accepted; larger frames close the socket with 1009.' }),
   option({ key: 'maxWebhookBody', env: 'MAX_WEBHOOK_BODY', flag: '--max-webhook-body', default: DEFAULT_MAX_WEBHOOK_BODY, defaultText: '256KiB', parse: bytes(1024, 64 * 1024 * 1024), description: 'Largest webhook body accepted (413 beyond).' }),
   option({ key: 'shutdownTimeout', env: 'SHUTDOWN_TIMEOUT', flag: '--shutdown-timeout', default: DEFAULT_SHUTDOWN_TIMEOUT, defaultText: '10s', parse: duration(100), description: 'Longest graceful shutdown on SIGTERM/SIGINT before exiting anyway.' }),

@@ -38,6 +38,8 @@ export class MemoryStore implements Store {
   private readonly sessions = new Map<string, SessionState>();
   private readonly failed: OutboxRow[] = [];
   private nextOutboxId = 1;
+  /** "out" messages takeExpiredUndelivered has returned (kept off the message objects). */
+  private readonly expiredReported = new WeakSet<StoredMessage>();
 
   async init(): Promise<void> {}
   async close(): Promise<void> {}
@@ -183,6 +185,21 @@ export class MemoryStore implements Store {
     let pending = 0;
     for (const s of this.sessions.values()) pending += s.outbox.length;
     return { pending, failed: this.failed.length };
+  }
+
+  async takeExpiredUndelivered(cutoff: number, limit: number): Promise<StoredMessage[]> {
+    if (limit <= 0) return [];
+    const found: StoredMessage[] = [];
+    for (const s of this.sessions.values()) {
+      for (const m of s.messages) {
+        if (m.direction === 'out' && m.createdAt < cutoff && m.seq > s.deliveredSeq && !this.expiredReported.has(m)) found.push(m);
+      }
+    }
+    found.sort((a, b) => a.createdAt - b.createdAt);
+    return found.slice(0, limit).map((m) => {
+      this.expiredReported.add(m);
+      return { ...m, payload: structuredClone(m.payload) };
+    });
   }
 
   async prune(o: PruneOptions): Promise<number> {

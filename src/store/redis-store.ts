@@ -27,6 +27,11 @@
 //                               when its head entry may next be claimed = max(nextAt, leaseUntil);
 //                               claimOutbox reads only the due front of it, never all sessions
 //   P outbox:failed     zset    member = id of each failed entry, score = its createdAt
+//   P expiry            zset    "out" messages not yet delivered nor reported expired: member =
+//                               "<urn>\n<seq>", score = createdAt. Added by appendOutbound; a
+//                               member goes when advanceDeliveredSeq passes its seq, when
+//                               takeExpiredUndelivered returns (or finds it delivered / gone),
+//                               and with its message in prune / deleteSession
 import { Redis } from 'ioredis';
 import {
   UnknownSessionError,
@@ -95,10 +100,10 @@ redis.call('INCR', KEYS[7])
 return seq`,
   },
 
-  // KEYS: session, msgs, msgtime, outids. ARGV: body, createdAt, platform id.
+  // KEYS: session, msgs, msgtime, outids, expiry. ARGV: body, createdAt, platform id, urn.
   // Returns {duplicate (1|0), member}, or false for no session.
   wgAppendOutbound: {
-    numberOfKeys: 4,
+    numberOfKeys: 5,
     lua: `${MESSAGE_BODY}
 if redis.call('EXISTS', KEYS[1]) == 0 then return false end
 local known = redis.call('HGET', KEYS[4], ARGV[3])
@@ -112,18 +117,23 @@ local m = member(seq, ARGV[1])
 redis.call('ZADD', KEYS[2], seq, m)
 redis.call('ZADD', KEYS[3], ARGV[2], seq)
 redis.call('HSET', KEYS[4], ARGV[3], seq)
+redis.call('ZADD', KEYS[5], ARGV[2], ARGV[4] .. '\\n' .. seq)
 return {0, m}`,
   },
 
-  // KEYS: session. ARGV: seq. Returns deliveredSeq after the call (0 for no session).
+  // KEYS: session, expiry. ARGV: seq, urn. Returns deliveredSeq after the call (0 for no session).
+  // Drops the newly delivered seqs from the expiry index (ZREM of "in" seqs is a no-op).
   wgAdvanceDelivered: {
-    numberOfKeys: 1,
+    numberOfKeys: 2,
     lua: `
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
-local cur = tonumber(redis.call('HGET', KEYS[1], 'deliveredSeq') or '0')
+local r = redis.call('HMGET', KEYS[1], 'deliveredSeq', 'lastSeq')
+local cur = tonumber(r[1] or '0')
 local seq = tonumber(ARGV[1])
 if seq > cur then
   redis.call('HSET', KEYS[1], 'deliveredSeq', ARGV[1])
+  local upto = math.min(seq, tonumber(r[2] or '0'))
+  for s = cur + 1, upto do redis.call('ZREM', KEYS[2], ARGV[2] .. '\\n' .. s) end
   return seq
 end
 return cur`,
@@ -194,12 +204,13 @@ return 1`,
   },
 
   // KEYS: session, msgs, msgtime, outids, queue, failedof, sessions, outbox:due, outbox:pending,
-  // outbox:failed. ARGV: prefix, urn. Returns 1 when the session existed.
+  // outbox:failed, expiry. ARGV: prefix, urn. Returns 1 when the session existed.
   wgDeleteSession: {
-    numberOfKeys: 10,
+    numberOfKeys: 11,
     lua: `
 local prefix = ARGV[1]
 local existed = redis.call('DEL', KEYS[1])
+for _, seq in ipairs(redis.call('ZRANGE', KEYS[3], 0, -1)) do redis.call('ZREM', KEYS[11], ARGV[2] .. '\\n' .. seq) end
 local pending = redis.call('LRANGE', KEYS[5], 0, -1)
 for _, id in ipairs(pending) do redis.call('DEL', prefix .. 'entry:' .. id) end
 if #pending > 0 then redis.call('DECRBY', KEYS[9], #pending) end
@@ -213,10 +224,10 @@ redis.call('ZREM', KEYS[8], ARGV[2])
 return existed`,
   },
 
-  // KEYS: msgs, msgtime, outids. ARGV: cutoff, maxMessages. Prunes one session; returns count.
-  // A message goes when createdAt < cutoff or it is not among the newest maxMessages.
+  // KEYS: msgs, msgtime, outids, expiry. ARGV: cutoff, maxMessages, urn. Prunes one session;
+  // returns count. A message goes when createdAt < cutoff or it is not among the newest maxMessages.
   wgPruneSession: {
-    numberOfKeys: 3,
+    numberOfKeys: 4,
     lua: `
 local doomed = {}
 for _, seq in ipairs(redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', '(' .. ARGV[1])) do doomed[tonumber(seq)] = true end
@@ -235,12 +246,43 @@ for seq in pairs(doomed) do
     if m.direction == 'out' and redis.call('HGET', KEYS[3], m.id) == tostring(seq) then
       redis.call('HDEL', KEYS[3], m.id)
     end
+    if m.direction == 'out' then redis.call('ZREM', KEYS[4], ARGV[3] .. '\\n' .. seq) end
     redis.call('ZREMRANGEBYSCORE', KEYS[1], seq, seq)
     removed = removed + 1
   end
   redis.call('ZREM', KEYS[2], seq)
 end
 return removed`,
+  },
+
+  // KEYS: expiry. ARGV: prefix, cutoff, limit. Takes up to \`limit\` members created before cutoff,
+  // oldest first; each member read leaves the index: returned when its message still exists and
+  // is past deliveredSeq, dropped otherwise. Returns a flat list: urn, message member, ...
+  wgTakeExpired: {
+    numberOfKeys: 1,
+    lua: `
+local prefix, limit = ARGV[1], tonumber(ARGV[3])
+local out, n = {}, 0
+while n < limit do
+  local batch = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', '(' .. ARGV[2], 'LIMIT', 0, limit - n)
+  if #batch == 0 then break end
+  for _, member in ipairs(batch) do
+    redis.call('ZREM', KEYS[1], member)
+    local urn, seq = string.match(member, '^(.*)\\n(%d+)$')
+    if urn then
+      local delivered = tonumber(redis.call('HGET', prefix .. 'session:' .. urn, 'deliveredSeq') or '-1')
+      if delivered >= 0 and tonumber(seq) > delivered then
+        local found = redis.call('ZRANGEBYSCORE', prefix .. 'msgs:' .. urn, seq, seq)
+        if found[1] then
+          table.insert(out, urn)
+          table.insert(out, found[1])
+          n = n + 1
+        end
+      end
+    end
+  end
+end
+return out`,
   },
 
   // KEYS: outbox:failed. ARGV: prefix, cutoff. Drops failed entries created before cutoff.
@@ -358,6 +400,7 @@ export class RedisStore implements Store {
       this.k('outbox:due'),
       this.k('outbox:pending'),
       this.k('outbox:failed'),
+      this.k('expiry'),
       this.p,
       urn,
     );
@@ -392,7 +435,7 @@ export class RedisStore implements Store {
   ): Promise<{ message: StoredMessage; duplicate: boolean }> {
     const k = this.sessionKeys(urn);
     const body = messageBody('out', msg.id, msg.text, msg.payload, msg.createdAt);
-    const r = (await this.redis.wgAppendOutbound(k.session, k.msgs, k.msgtime, k.outids, body, msg.createdAt, msg.id)) as
+    const r = (await this.redis.wgAppendOutbound(k.session, k.msgs, k.msgtime, k.outids, this.k('expiry'), body, msg.createdAt, msg.id, urn)) as
       | [number, string]
       | null;
     if (r === null) throw new UnknownSessionError(urn);
@@ -429,7 +472,15 @@ export class RedisStore implements Store {
   }
 
   async advanceDeliveredSeq(urn: string, seq: number): Promise<number> {
-    return Number(await this.redis.wgAdvanceDelivered(this.k(`session:${urn}`), seq));
+    return Number(await this.redis.wgAdvanceDelivered(this.k(`session:${urn}`), this.k('expiry'), seq, urn));
+  }
+
+  async takeExpiredUndelivered(cutoff: number, limit: number): Promise<StoredMessage[]> {
+    if (limit <= 0) return [];
+    const flat = (await this.redis.wgTakeExpired(this.k('expiry'), this.p, cutoff, limit)) as string[];
+    const out: StoredMessage[] = [];
+    for (let i = 0; i < flat.length; i += 2) out.push(parseMessage(flat[i]!, flat[i + 1]!));
+    return out;
   }
 
   async claimOutbox(now: number, limit: number, leaseMs: number): Promise<OutboxEntry[]> {
@@ -515,8 +566,10 @@ export class RedisStore implements Store {
           k.msgs,
           k.msgtime,
           k.outids,
+          this.k('expiry'),
           cutoff,
           o.maxMessagesPerSession,
+          urn,
         );
       }
       for (const [err, n] of (await pipe.exec())!) {

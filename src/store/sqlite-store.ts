@@ -36,6 +36,9 @@ CREATE TABLE IF NOT EXISTS messages (
   text TEXT NOT NULL,
   payload TEXT NOT NULL,
   created_at INTEGER NOT NULL,
+  -- 1 once takeExpiredUndelivered returned the message, or found it delivered (then it never
+  -- will be returned: deliveredSeq only rises); keeps such rows out of messages_expiry.
+  expired_reported INTEGER NOT NULL DEFAULT 0,
   PRIMARY KEY (urn, seq)
 ) WITHOUT ROWID;
 CREATE UNIQUE INDEX IF NOT EXISTS messages_out_id ON messages (urn, id) WHERE direction = 'out';
@@ -54,6 +57,11 @@ CREATE TABLE IF NOT EXISTS outbox (
   last_error TEXT
 );
 CREATE INDEX IF NOT EXISTS outbox_pending ON outbox (urn, id) WHERE state = 'pending';
+`;
+
+// After SCHEMA and the column check in init(), so it also works on files made before the column.
+const EXPIRY_INDEX = `
+CREATE INDEX IF NOT EXISTS messages_expiry ON messages (created_at) WHERE direction = 'out' AND expired_reported = 0;
 `;
 
 interface MessageRow {
@@ -94,7 +102,14 @@ export class SqliteStore implements Store {
   }
 
   async init(): Promise<void> {
-    this.db.exec(SCHEMA);
+    this.db.transaction(() => {
+      this.db.exec(SCHEMA);
+      const cols = this.db.pragma('table_info(messages)') as { name: string }[];
+      if (!cols.some((c) => c.name === 'expired_reported')) {
+        this.db.exec('ALTER TABLE messages ADD COLUMN expired_reported INTEGER NOT NULL DEFAULT 0');
+      }
+      this.db.exec(EXPIRY_INDEX);
+    }).immediate();
     this.stmts = this.prepare();
   }
 
@@ -138,6 +153,20 @@ export class SqliteStore implements Store {
       stats: db.prepare<[], { pending: number; failed: number }>(
         "SELECT COALESCE(SUM(state = 'pending'), 0) AS pending, COALESCE(SUM(state = 'failed'), 0) AS failed FROM outbox",
       ),
+      // Rows found delivered are retired first, so the select below only meets candidates.
+      retireDelivered: db.prepare(
+        `UPDATE messages SET expired_reported = 1
+          WHERE direction = 'out' AND expired_reported = 0 AND created_at < ?
+            AND seq <= (SELECT s.delivered_seq FROM sessions s WHERE s.urn = messages.urn)`,
+      ),
+      expired: db.prepare<[number, number], MessageRow>(
+        `SELECT m.urn, m.seq, m.direction, m.id, m.text, m.payload, m.created_at
+           FROM messages m JOIN sessions s ON s.urn = m.urn
+          WHERE m.direction = 'out' AND m.expired_reported = 0 AND m.created_at < ? AND m.seq > s.delivered_seq
+          ORDER BY m.created_at
+          LIMIT ?`,
+      ),
+      markReported: db.prepare('UPDATE messages SET expired_reported = 1 WHERE urn = ? AND seq = ?'),
       pruneAge: db.prepare('DELETE FROM messages WHERE created_at < ?'),
       pruneCount: db.prepare(
         `DELETE FROM messages WHERE (urn, seq) IN (
@@ -269,6 +298,16 @@ export class SqliteStore implements Store {
   async outboxStats(): Promise<OutboxStats> {
     const r = this.stmts.stats.get()!;
     return { pending: r.pending, failed: r.failed };
+  }
+
+  async takeExpiredUndelivered(cutoff: number, limit: number): Promise<StoredMessage[]> {
+    if (limit <= 0) return [];
+    return this.db.transaction(() => {
+      this.stmts.retireDelivered.run(cutoff);
+      const rows = this.stmts.expired.all(cutoff, limit);
+      for (const r of rows) this.stmts.markReported.run(r.urn, r.seq);
+      return rows.map(toMessage);
+    }).immediate();
   }
 
   async prune(o: PruneOptions): Promise<number> {

@@ -105,6 +105,13 @@ export interface Store {
   nextOutboxDue(): Promise<number | null>;
   outboxStats(): Promise<OutboxStats>;
 
+  /**
+   * Platform ("out") messages created before `cutoff` that no widget has proven to hold
+   * (seq > the session's deliveredSeq) and that this method has not returned before. Marks them
+   * as returned, so each is reported expired once, whichever process asks. At most `limit`.
+   */
+  takeExpiredUndelivered(cutoff: number, limit: number): Promise<StoredMessage[]>;
+
   /** Deletes messages beyond the retention limits; returns how many went. */
   prune(options: PruneOptions): Promise<number>;
 }

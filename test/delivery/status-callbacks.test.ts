@@ -29,6 +29,27 @@ describe('delivery receipts (STATUS_CALLBACKS)', () => {
     }
   });
 
+  it('reports /failed once for a message nobody received within DELIVERY_MAX_AGE', async () => {
+    const platform = await new PlatformStandIn().start();
+    const gw = await startGateway({ PLATFORM_URL: platform.url, WEBHOOK_TOKEN: TEST_TOKEN, STATUS_CALLBACKS: 'true', DELIVERY_MAX_AGE: '1s' });
+    try {
+      const w = new V9Widget(gw.port);
+      const { urn } = await w.register();
+      await postToGateway(gw.url, { id: 'late-1', text: 'nobody listens', to: urn }, { token: TEST_TOKEN });
+      // The gateway checks by itself (every DELIVERY_MAX_AGE here, as it is under a minute).
+      await waitFor(() => platform.statuses.some((s) => s.kind === 'failed'), 5000, 'failed report');
+      assert.deepEqual(platform.statuses.map((s) => [s.kind, s.id]), [['failed', 'late-1']]);
+      assert.equal(await gw.gateway.reportExpired(), 0, 'never reported twice');
+      // It stays queued: the widget still gets it when it subscribes.
+      await w.subscribeAndWait(urn);
+      await waitFor(() => w.received.some((m) => m.id === 'late-1'), 5000, 'late delivery');
+      w.close();
+    } finally {
+      await gw.stop();
+      await platform.stop();
+    }
+  });
+
   it('sends no reports when STATUS_CALLBACKS is off (the default)', async () => {
     const platform = await new PlatformStandIn().start();
     const gw = await startGateway({ PLATFORM_URL: platform.url, WEBHOOK_TOKEN: TEST_TOKEN });

@@ -393,6 +393,80 @@ export function runStoreContract(name: string, makeStore: () => Promise<StoreFix
       });
     });
 
+    describe('takeExpiredUndelivered', () => {
+      const taken = (messages: StoredMessage[]) => messages.map((m) => `${m.urn}#${m.seq}`).sort();
+
+      it('returns only "out" messages created before cutoff with seq > deliveredSeq, whole', async () => {
+        await create('ext:a');
+        await create('ext:b');
+        await outbound('ext:a', 'a1', T0, { deep: [1, { x: 'y' }] }); // 1: expired
+        await inbound('ext:a', 'a2', T0); // 2: "in", never reported
+        await outbound('ext:a', 'a3', T0 + 99); // 3: expired (cutoff is exclusive)
+        await outbound('ext:a', 'a4', T0 + 100); // 4: at the cutoff, not expired yet
+        await outbound('ext:b', 'b1', T0 + 50); // b1: expired
+        const got = await store.takeExpiredUndelivered(T0 + 100, 10);
+        assert.deepEqual(taken(got), ['ext:a#1', 'ext:a#3', 'ext:b#1']);
+        const a1 = got.find((m) => m.urn === 'ext:a' && m.seq === 1);
+        assert.deepEqual(a1, { urn: 'ext:a', seq: 1, direction: 'out', id: 'a1', text: 'text a1', payload: { deep: [1, { x: 'y' }] }, createdAt: T0 });
+        // Later, a4 expires too; the others are not reported again.
+        assert.deepEqual(taken(await store.takeExpiredUndelivered(T0 + 10_000, 10)), ['ext:a#4']);
+      });
+
+      it('never returns a message twice', async () => {
+        await create('ext:a');
+        await outbound('ext:a', 'p1', T0);
+        await outbound('ext:a', 'p2', T0 + 1);
+        assert.equal((await store.takeExpiredUndelivered(T0 + 10, 10)).length, 2);
+        assert.deepEqual(await store.takeExpiredUndelivered(T0 + 10, 10), []);
+        assert.deepEqual(await store.takeExpiredUndelivered(T0 + 1_000_000, 10), []);
+        // Still readable and still deliverable: reporting does not touch the message.
+        assert.deepEqual(seqs(await store.readMessages('ext:a', { limit: 10 })), [1, 2]);
+      });
+
+      it('respects limit, oldest first; the rest come on the next calls', async () => {
+        await create('ext:a');
+        await create('ext:b');
+        for (let i = 0; i < 5; i++) {
+          await outbound('ext:a', `a${i}`, T0 + 10 * i);
+          await outbound('ext:b', `b${i}`, T0 + 10 * i + 5);
+        }
+        const first = await store.takeExpiredUndelivered(T0 + 1_000, 3);
+        assert.deepEqual(first.map((m) => m.createdAt), [T0, T0 + 5, T0 + 10]);
+        const second = await store.takeExpiredUndelivered(T0 + 1_000, 3);
+        const third = await store.takeExpiredUndelivered(T0 + 1_000, 100);
+        assert.deepEqual([second.length, third.length], [3, 4]);
+        const all = [...first, ...second, ...third];
+        assert.equal(new Set(taken(all)).size, 10);
+        assert.deepEqual(await store.takeExpiredUndelivered(T0 + 1_000, 100), []);
+        assert.deepEqual(await store.takeExpiredUndelivered(T0 + 1_000, 0), []);
+      });
+
+      it('ignores messages a widget proved delivered, and pruned or deleted ones', async () => {
+        await create('ext:a');
+        await create('ext:b');
+        await create('ext:c');
+        for (let i = 1; i <= 4; i++) await outbound('ext:a', `a${i}`, T0 + i);
+        await store.advanceDeliveredSeq('ext:a', 2);
+        await outbound('ext:b', 'b1', T0);
+        await store.advanceDeliveredSeq('ext:b', 1);
+        await outbound('ext:b', 'b2', T0 + 1);
+        await outbound('ext:c', 'old', T0 - 10_000);
+        await outbound('ext:c', 'c2', T0);
+        await create('ext:d');
+        await outbound('ext:d', 'd1', T0);
+        await store.prune({ now: T0, maxAge: 5_000, maxMessagesPerSession: 100 }); // drops c#1
+        await store.deleteSession('ext:d');
+        assert.deepEqual(taken(await store.takeExpiredUndelivered(T0 + 100, 100)), ['ext:a#3', 'ext:a#4', 'ext:b#2', 'ext:c#2']);
+        // Delivered after being reported: nothing changes, and nothing comes back.
+        await store.advanceDeliveredSeq('ext:a', 4);
+        assert.deepEqual(await store.takeExpiredUndelivered(T0 + 100, 100), []);
+        // A new session under a deleted urn starts from scratch.
+        await create('ext:d');
+        await outbound('ext:d', 'd1', T0 + 50);
+        assert.deepEqual(taken(await store.takeExpiredUndelivered(T0 + 100, 100)), ['ext:d#1']);
+      });
+    });
+
     describe('prune', () => {
       it('deletes messages older than maxAge (createdAt < now - maxAge) and returns the count', async () => {
         await create('ext:a');
@@ -585,6 +659,29 @@ export function runStoreContract(name: string, makeStore: () => Promise<StoreFix
         const takeover = await store.claimOutbox(T0 + 1_000 + LEASE, 100, LEASE);
         assert.deepEqual(claimedSeqs(takeover), [claims[1]!, claims[3]!].flat().map((e) => `${e.urn}#1`).sort());
         assert.deepEqual(await other.outboxStats(), { pending: 24 - mine.length, failed: 0 });
+      });
+
+      it('never both report the same expired message', async (t) => {
+        const other = await second(t);
+        if (!other) return;
+        const expected: string[] = [];
+        for (let i = 0; i < 6; i++) {
+          await create(`ext:s${i}`);
+          for (let j = 0; j < 4; j++) {
+            const { message } = await outbound(`ext:s${i}`, `p${i}-${j}`, T0 + j, {}, j % 2 ? store : other);
+            expected.push(`${message.urn}#${message.seq}`);
+          }
+        }
+        await store.advanceDeliveredSeq('ext:s0', 2);
+        expected.splice(0, 2);
+        const results = await Promise.all(
+          Array.from({ length: 8 }, (_, i) => (i % 2 ? store : other).takeExpiredUndelivered(T0 + 100, 3)),
+        );
+        const all = results.flat().map((m) => `${m.urn}#${m.seq}`);
+        assert.equal(all.length, expected.length);
+        assert.deepEqual(all.sort(), expected.sort());
+        assert.deepEqual(await store.takeExpiredUndelivered(T0 + 100, 100), []);
+        assert.deepEqual(await other.takeExpiredUndelivered(T0 + 100, 100), []);
       });
     });
   });
