@@ -40,6 +40,9 @@ interface Subscription {
 
 export interface DelivererOptions {
   receiptPingDelay: number;
+  /** Start receiving notifications for a session before its store read (see Fanout.watch). */
+  watch?: (urn: string) => Promise<void>;
+  unwatch?: (urn: string) => void;
   onDelivered?: (urn: string, fromSeq: number, toSeq: number) => void;
 }
 
@@ -62,28 +65,33 @@ export class Deliverer {
   }
 
   async subscribe(target: DeliveryTarget, urn: string, since?: number): Promise<void> {
-    const delivered = await this.store.getDeliveredSeq(urn);
-    if (!target.open) return;
-    const existing = this.byTarget.get(target.id)?.get(urn);
-    if (existing) return; // resubscribing the same channel on the same socket: keep its cursor
-    const sub: Subscription = {
-      target,
-      urn,
-      cursor: since ?? delivered,
-      pumping: false,
-      dirty: false,
-      proofs: [],
-      proven: since ?? delivered,
-      sentSinceLastPing: false,
-      closed: false,
-    };
+    if (this.byTarget.get(target.id)?.has(urn)) return; // same channel again: keep its cursor
+    // Registered at once but "pumping" until its cursor is known, so notifications that arrive
+    // meanwhile only mark it dirty; they are read from the store right after.
+    const sub: Subscription = { target, urn, cursor: -1, pumping: true, dirty: false, proofs: [], proven: -1, sentSinceLastPing: false, closed: false };
     let subs = this.byUrn.get(urn);
     if (!subs) this.byUrn.set(urn, (subs = new Set()));
     subs.add(sub);
     let mine = this.byTarget.get(target.id);
     if (!mine) this.byTarget.set(target.id, (mine = new Map()));
     mine.set(urn, sub);
-    void this.pump(sub);
+    try {
+      // Watch first, read second: anything stored after the read is then notified.
+      await this.options.watch?.(urn);
+      const delivered = await this.store.getDeliveredSeq(urn);
+      sub.cursor = sub.proven = since ?? delivered;
+    } catch (err) {
+      this.log.warn({ err, urn }, 'subscription setup failed');
+      this.remove(sub);
+      return;
+    }
+    sub.pumping = false;
+    if (!sub.closed) void this.pump(sub);
+  }
+
+  /** Notifications may have been lost (fanout reconnected): re-read the store for everyone. */
+  resync(): void {
+    for (const subs of this.byUrn.values()) for (const sub of subs) if (sub.cursor >= 0) void this.pump(sub);
   }
 
   unsubscribe(target: DeliveryTarget, urn: string): void {
@@ -100,7 +108,9 @@ export class Deliverer {
   }
 
   private remove(sub: Subscription): void {
+    if (sub.closed) return;
     sub.closed = true;
+    this.options.unwatch?.(sub.urn);
     const subs = this.byUrn.get(sub.urn);
     subs?.delete(sub);
     if (subs && subs.size === 0) this.byUrn.delete(sub.urn);

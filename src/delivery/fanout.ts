@@ -1,14 +1,27 @@
 import type { StoredMessage } from '../store/store.js';
 
 /**
- * Tells every gateway process that a session has a new message (socket.io's Adapter idea): the
- * in-process default, or Redis pub/sub when several processes share a store. It only wakes
- * delivery; the store stays the source of truth, so a lost notification delays a message until
- * the next subscription or gap, it never loses it.
+ * Tells the gateway processes that hold a session's sockets that the session has a new message
+ * (socket.io's Adapter idea): the in-process default, or Redis pub/sub when several processes
+ * share a store. It only wakes delivery; the store stays the source of truth, so a lost
+ * notification delays a message until the next message, resync or subscription, and never
+ * loses it.
  */
 export interface Fanout {
+  /** A message was stored by this process. */
   publish(message: StoredMessage): void;
+  /** Where notifications for watched sessions go (local ones included). */
   onMessage(handler: (message: StoredMessage) => void): void;
+  /**
+   * Start receiving a session's notifications. Resolves once they will arrive, so a store read
+   * made after it cannot miss a message.
+   */
+  watch(urn: string): Promise<void>;
+  unwatch(urn: string): void;
+  /** Called when notifications may have been lost (a reconnect): re-read the store. */
+  onResync(handler: () => void): void;
+  /** End-to-end check: does a notification published now come back? */
+  healthy(): Promise<{ ok: boolean; detail: string }>;
   close(): Promise<void>;
 }
 
@@ -21,6 +34,14 @@ export class LocalFanout implements Fanout {
 
   onMessage(handler: (message: StoredMessage) => void): void {
     this.handler = handler;
+  }
+
+  async watch(_urn: string): Promise<void> {}
+  unwatch(_urn: string): void {}
+  onResync(_handler: () => void): void {}
+
+  async healthy(): Promise<{ ok: boolean; detail: string }> {
+    return { ok: true, detail: 'in-process' };
   }
 
   async close(): Promise<void> {}

@@ -1,0 +1,163 @@
+// Fanout over Redis pub/sub for several gateway processes on one Redis store.
+//
+// One channel per session (P + "fan:" + urn): a process subscribes while it holds a socket
+// subscribed to that session, so a message reaches only the processes that can deliver it and
+// nothing scans all sessions. Notifications carry the stored message, so the receiving process
+// usually sends it without reading the store.
+//
+// Pub/sub is lossy by design (a reconnect drops what was published meanwhile), so:
+// - after the subscriber connection comes back, every process re-reads the store for all its
+//   subscriptions (onResync), which is where gaps are filled;
+// - a probe publishes to the process's own channel and must hear it back: readiness uses it,
+//   and a probe that fails twice in a row forces the subscriber to reconnect, because a
+//   subscriber left wedged after a failover otherwise loses messages behind a green health check.
+import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
+import type { Logger } from '../log/logger.js';
+import type { StoredMessage } from '../store/store.js';
+import type { Fanout } from './fanout.js';
+
+export const PROBE_INTERVAL = 2_000;
+export const PROBE_TIMEOUT = 1_500;
+
+export class RedisFanout implements Fanout {
+  readonly nodeId = randomBytes(6).toString('hex');
+  private readonly pub: Redis;
+  private readonly sub: Redis;
+  private readonly watched = new Map<string, number>();
+  private handler: (message: StoredMessage) => void = () => {};
+  private resync: () => void = () => {};
+  private readonly probes = new Map<string, () => void>();
+  private probeTimer: NodeJS.Timeout | undefined;
+  private probeFailures = 0;
+  private lastProbe: { ok: boolean; at: number; detail: string } = { ok: false, at: 0, detail: 'no probe yet' };
+  private everReady = false;
+
+  constructor(
+    url: string,
+    private readonly prefix: string,
+    private readonly log: Logger,
+  ) {
+    const options = { lazyConnect: true, maxRetriesPerRequest: 2, connectTimeout: 2_000, retryStrategy: (n: number) => Math.min(100 * n, 1_000) };
+    this.pub = new Redis(url, options);
+    this.sub = new Redis(url, options);
+    for (const c of [this.pub, this.sub]) c.on('error', (err: Error) => this.log.debug({ err: err.message }, 'redis fanout connection error'));
+    this.sub.on('messageBuffer', (channel: Buffer, data: Buffer) => this.onRedisMessage(channel.toString(), data.toString()));
+    this.sub.on('ready', () => {
+      // ioredis resubscribes by itself; what was published while we were away must be read.
+      if (this.everReady) {
+        this.log.warn('redis fanout reconnected; re-reading the store for every subscription');
+        this.resync();
+      }
+      this.everReady = true;
+    });
+  }
+
+  private channel(urn: string): string {
+    return `${this.prefix}fan:${urn}`;
+  }
+
+  private get probeChannel(): string {
+    return `${this.prefix}probe:${this.nodeId}`;
+  }
+
+  async start(): Promise<void> {
+    await Promise.all([this.pub.connect(), this.sub.connect()]);
+    await this.sub.subscribe(this.probeChannel);
+    this.probeTimer = setInterval(() => void this.probe(), PROBE_INTERVAL);
+    this.probeTimer.unref();
+    await this.probe();
+  }
+
+  publish(message: StoredMessage): void {
+    this.handler(message);
+    this.pub.publish(this.channel(message.urn), JSON.stringify({ n: this.nodeId, m: message })).catch((err: Error) => {
+      // Stored anyway: other processes fill the gap on their next message or resync.
+      this.log.warn({ err: err.message, urn: message.urn }, 'fanout publish failed');
+    });
+  }
+
+  onMessage(handler: (message: StoredMessage) => void): void {
+    this.handler = handler;
+  }
+
+  onResync(handler: () => void): void {
+    this.resync = handler;
+  }
+
+  async watch(urn: string): Promise<void> {
+    const n = this.watched.get(urn) ?? 0;
+    this.watched.set(urn, n + 1);
+    if (n === 0) await this.sub.subscribe(this.channel(urn));
+  }
+
+  unwatch(urn: string): void {
+    const n = this.watched.get(urn) ?? 0;
+    if (n <= 1) {
+      this.watched.delete(urn);
+      this.sub.unsubscribe(this.channel(urn)).catch(() => {});
+    } else {
+      this.watched.set(urn, n - 1);
+    }
+  }
+
+  private onRedisMessage(channel: string, data: string): void {
+    if (channel === this.probeChannel) {
+      this.probes.get(data)?.();
+      return;
+    }
+    let parsed: { n: string; m: StoredMessage };
+    try {
+      parsed = JSON.parse(data);
+    } catch {
+      return;
+    }
+    if (parsed.n === this.nodeId) return; // delivered locally when published
+    this.handler(parsed.m);
+  }
+
+  /** Publishes to our own probe channel; ok when it comes back in time. */
+  private async probe(): Promise<void> {
+    const token = randomBytes(6).toString('hex');
+    const started = Date.now();
+    let timer: NodeJS.Timeout | undefined;
+    const heard = new Promise<boolean>((resolve) => {
+      this.probes.set(token, () => resolve(true));
+      timer = setTimeout(() => resolve(false), PROBE_TIMEOUT);
+    });
+    let ok = false;
+    let detail = '';
+    try {
+      await this.pub.publish(this.probeChannel, token);
+      ok = await heard;
+      detail = ok ? `round trip ${Date.now() - started} ms` : 'probe not received';
+    } catch (err) {
+      detail = `publish failed: ${(err as Error).message}`;
+    } finally {
+      clearTimeout(timer);
+      this.probes.delete(token);
+    }
+    this.lastProbe = { ok, at: Date.now(), detail };
+    if (ok) {
+      this.probeFailures = 0;
+      return;
+    }
+    this.probeFailures++;
+    this.log.warn({ detail, failures: this.probeFailures }, 'redis fanout probe failed');
+    if (this.probeFailures === 2 && this.sub.status === 'ready') {
+      // Connected but deaf: reconnect the subscriber (which triggers a resync).
+      this.sub.disconnect(true);
+    }
+  }
+
+  async healthy(): Promise<{ ok: boolean; detail: string }> {
+    const fresh = Date.now() - this.lastProbe.at < PROBE_INTERVAL * 2 + PROBE_TIMEOUT;
+    return { ok: this.lastProbe.ok && fresh, detail: fresh ? this.lastProbe.detail : 'probe overdue' };
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.probeTimer);
+    this.pub.disconnect();
+    this.sub.disconnect();
+  }
+}
