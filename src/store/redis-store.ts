@@ -315,7 +315,15 @@ export class RedisStore implements Store {
 
   constructor(url: string, opts: RedisStoreOptions = {}) {
     this.p = opts.prefix ?? 'wg:';
-    this.redis = new Redis(url, { lazyConnect: true }) as ScriptedRedis;
+    // Fail fast while Redis is unreachable: a webhook then answers 503 (courier retries) and a
+    // widget gets an error within seconds, instead of requests queueing without bound.
+    this.redis = new Redis(url, {
+      lazyConnect: true,
+      maxRetriesPerRequest: 2,
+      connectTimeout: 2_000,
+      retryStrategy: (attempt: number) => Math.min(100 * attempt, 1_000),
+    }) as ScriptedRedis;
+    this.redis.on('error', () => {}); // reconnects by itself; failures surface on commands
     // defineCommand sends EVALSHA and falls back to EVAL when the server lacks the script
     // (e.g. after a restart or SCRIPT FLUSH).
     for (const [name, { numberOfKeys, lua }] of Object.entries(SCRIPTS)) {
