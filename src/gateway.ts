@@ -9,7 +9,9 @@ import { LocalFanout, type Fanout } from './delivery/fanout.js';
 import { RedisFanout } from './delivery/redis-fanout.js';
 import { GatewayError } from './errors/catalogue.js';
 import { createRequestHandler } from './http/routes.js';
+import { OriginPolicy } from './limits/origins.js';
 import { createLogger, type Logger } from './log/logger.js';
+import { Metrics } from './metrics.js';
 import type { PlatformConnector } from './platform/connector.js';
 import { CourierExConnector } from './platform/courier-ex.js';
 import { DemoBotConnector } from './platform/demo-bot.js';
@@ -42,6 +44,7 @@ export interface GatewayOptions {
 export class Gateway {
   readonly config: Config;
   readonly log: Logger;
+  readonly metrics = new Metrics();
   store!: Store;
   private httpServer!: HttpServer;
   private sockets!: SocketServer;
@@ -96,7 +99,11 @@ export class Gateway {
       maxAge: c.outboxMaxAge,
       // Past one platform call (bounded by its timeout), a lease means its holder died.
       leaseMs: c.platformTimeout + 5_000,
-    }, this.log);
+    }, this.log, {
+      onAccepted: () => this.metrics.outbox.inc({ outcome: 'accepted' }),
+      onRetry: () => this.metrics.outbox.inc({ outcome: 'retry' }),
+      onFailed: () => this.metrics.outbox.inc({ outcome: 'failed' }),
+    });
 
     const events = new WidgetEvents({
       store: this.store,
@@ -105,14 +112,20 @@ export class Gateway {
       maxTextLength: c.maxTextLength,
       log: this.log,
       onUserMessage: (m) => {
+        this.metrics.messages.inc({ direction: 'in' });
         this.fanout.publish(m);
         this.outbox.wake();
       },
     });
 
+    const origins = new OriginPolicy(c.allowedOrigins);
+    if (origins.allowsAll) this.log.warn('ALLOWED_ORIGINS is not set: pages of any origin may open chat sockets');
     this.httpServer = createServer(
       createRequestHandler({
         log: this.log,
+        metrics: this.metrics,
+        adminToken: c.adminToken,
+        endSession: (urn) => this.endSession(urn),
         webhookToken: c.webhookToken,
         maxBody: c.maxWebhookBody,
         ingest: (m) => this.ingestPlatformMessage(m),
@@ -124,6 +137,13 @@ export class Gateway {
     this.sockets = new SocketServer(
       this.httpServer,
       {
+        origins,
+        clientRate: c.clientRate,
+        clientBurst: c.clientBurst,
+        maxConnectionsPerIp: c.maxConnectionsPerIp,
+        maxRegistrationsPerMinute: c.maxRegistrationsPerMinute,
+        trustedProxies: c.trustedProxies,
+        registerTimeout: c.registerTimeout,
         authSecret,
         authSecretsPrevious: c.authSecretPrevious,
         tokenTtlMs: c.tokenTtl,
@@ -132,7 +152,7 @@ export class Gateway {
         maxPayload: c.maxPayload,
         handshakeTimeout: c.handshakeTimeout,
       },
-      { events, deliverer: this.deliverer, log: this.log },
+      { events, deliverer: this.deliverer, store: this.store, metrics: this.metrics, log: this.log },
     );
 
     await new Promise<void>((resolve, reject) => {
@@ -176,7 +196,10 @@ export class Gateway {
       this.log.error({ err, urn: m.to }, 'could not store platform message');
       throw new GatewayError('WG_ERR_STORE_UNAVAILABLE');
     }
-    if (!result.duplicate) this.fanout.publish(result.message);
+    if (!result.duplicate) {
+      this.metrics.messages.inc({ direction: 'out' });
+      this.fanout.publish(result.message);
+    }
     this.log.debug({ urn: m.to, seq: result.message.seq, id: m.id, duplicate: result.duplicate, text: m.text }, 'platform message accepted');
     return result;
   }
@@ -200,6 +223,14 @@ export class Gateway {
     } catch (err) {
       this.log.warn({ err, urn }, 'delivery report failed');
     }
+  }
+
+  /** Admin API: end a session everywhere it is stored, and its sockets on this process. */
+  async endSession(urn: string): Promise<{ existed: boolean; socketsClosed: number }> {
+    const existed = await this.store.deleteSession(urn);
+    const socketsClosed = this.sockets.kick(urn);
+    this.log.info({ urn, existed, socketsClosed }, 'session ended by the admin API');
+    return { existed, socketsClosed };
   }
 
   /** STATUS_CALLBACKS: report `failed` for platform messages nobody received within DELIVERY_MAX_AGE. */

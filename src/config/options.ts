@@ -1,3 +1,6 @@
+import { isIP } from 'node:net';
+import { parseOriginPattern } from '../limits/origins.js';
+
 // Every configuration option, declared once. The loader, `--help` and the README's option table
 // are all generated from this list, so an option cannot exist in one and be missing in another.
 
@@ -15,6 +18,11 @@ export const DEFAULT_HISTORY_MAX_MESSAGES = 1000;
 export const DEFAULT_DELIVERY_MAX_AGE = 7 * 24 * 3600_000;
 export const DEFAULT_MAX_PAYLOAD = 64 * 1024;
 export const DEFAULT_MAX_WEBHOOK_BODY = 256 * 1024;
+export const DEFAULT_CLIENT_RATE = 10;
+export const DEFAULT_CLIENT_BURST = 30;
+export const DEFAULT_MAX_CONNECTIONS_PER_IP = 50;
+export const DEFAULT_MAX_REGISTRATIONS_PER_MINUTE = 30;
+export const DEFAULT_REGISTER_TIMEOUT = 60_000;
 export const DEFAULT_SHUTDOWN_TIMEOUT = 10_000;
 export const DEFAULT_TOKEN_TTL = 30 * 24 * 3600_000;
 export const DEFAULT_HANDSHAKE_TIMEOUT = 10_000;
@@ -52,6 +60,14 @@ export interface Config {
   statusCallbacks: boolean;
   deliveryMaxAge: number;
   maxPayload: number;
+  allowedOrigins: string[];
+  clientRate: number;
+  clientBurst: number;
+  maxConnectionsPerIp: number;
+  maxRegistrationsPerMinute: number;
+  trustedProxies: string[];
+  registerTimeout: number;
+  adminToken: string | undefined;
   maxWebhookBody: number;
   shutdownTimeout: number;
   demoBotDelay: number;
@@ -161,6 +177,16 @@ function secretList(raw: string): string[] {
   return raw.split(',').map((s) => s.trim()).filter((s) => s !== '');
 }
 
+function originList(raw: string): string[] {
+  return raw.split(',').map((s) => s.trim()).filter((s) => s !== '').map(parseOriginPattern);
+}
+
+function ipList(raw: string): string[] {
+  const ips = raw.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  for (const ip of ips) if (isIP(ip) === 0) throw new Error(`${JSON.stringify(ip)} is not an IP address`);
+  return ips;
+}
+
 function storeUrl(raw: string): string {
   const v = raw.trim();
   if (v === 'memory:' || /^sqlite:.+/.test(v) || /^rediss?:\/\//.test(v)) return v;
@@ -216,6 +242,14 @@ export const OPTIONS = [
   option({ key: 'statusCallbacks', env: 'STATUS_CALLBACKS', flag: '--status-callbacks', default: false, parse: boolean, description: 'Report `POST {hostApi}/c/ex/{channel}/delivered` (form `id`) once a platform message is proven delivered to a widget, and `/failed` once it expired undelivered.' }),
   option({ key: 'deliveryMaxAge', env: 'DELIVERY_MAX_AGE', flag: '--delivery-max-age', default: DEFAULT_DELIVERY_MAX_AGE, defaultText: '7d', parse: duration(1000), description: 'With STATUS_CALLBACKS: a platform message not proven delivered within this time is reported `failed` (it stays queued for the widget).' }),
   option({ key: 'maxPayload', env: 'MAX_PAYLOAD', flag: '--max-payload', default: DEFAULT_MAX_PAYLOAD, defaultText: '64KiB', parse: bytes(1024, 16 * 1024 * 1024), description: 'Largest WebSocket frame accepted; larger frames close the socket with 1009.' }),
+  option({ key: 'allowedOrigins', env: 'ALLOWED_ORIGINS', flag: '--allowed-origins', default: [], defaultText: 'all (with a warning)', parse: originList, description: 'Origins whose pages may open a WebSocket, comma-separated; `https://*.example.org` allows its subdomains. Others are refused at the handshake.' }),
+  option({ key: 'clientRate', env: 'CLIENT_RATE', flag: '--client-rate', default: DEFAULT_CLIENT_RATE, parse: integer(1, 100_000), description: 'Events per second a socket may emit on average (token bucket).' }),
+  option({ key: 'clientBurst', env: 'CLIENT_BURST', flag: '--client-burst', default: DEFAULT_CLIENT_BURST, parse: integer(1, 1_000_000), description: 'Events a socket may emit at once; beyond it events are refused with WG_ERR_RATE_LIMITED, and a socket that keeps going is closed (4400).' }),
+  option({ key: 'maxConnectionsPerIp', env: 'MAX_CONNECTIONS_PER_IP', flag: '--max-connections-per-ip', default: DEFAULT_MAX_CONNECTIONS_PER_IP, parse: integer(1, 10_000_000), description: 'Open WebSockets per client address.' }),
+  option({ key: 'maxRegistrationsPerMinute', env: 'MAX_REGISTRATIONS_PER_MINUTE', flag: '--max-registrations-per-minute', default: DEFAULT_MAX_REGISTRATIONS_PER_MINUTE, parse: integer(1, 10_000_000), description: 'registerUser calls per client address per minute.' }),
+  option({ key: 'trustedProxies', env: 'TRUSTED_PROXIES', flag: '--trusted-proxies', default: [], defaultText: 'none', parse: ipList, description: 'Addresses of reverse proxies whose X-Forwarded-For is believed, comma-separated (exact IPs).' }),
+  option({ key: 'registerTimeout', env: 'REGISTER_TIMEOUT', flag: '--register-timeout', default: DEFAULT_REGISTER_TIMEOUT, defaultText: '60s', parse: duration(100), description: 'A socket without a session this long after connecting is closed (4501).' }),
+  option({ key: 'adminToken', env: 'ADMIN_TOKEN', flag: '--admin-token', default: undefined, defaultText: 'unset: admin API off', parse: nonEmpty, secret: true, description: 'Bearer token of the admin API (`DELETE /admin/sessions/{urn}`).' }),
   option({ key: 'maxWebhookBody', env: 'MAX_WEBHOOK_BODY', flag: '--max-webhook-body', default: DEFAULT_MAX_WEBHOOK_BODY, defaultText: '256KiB', parse: bytes(1024, 64 * 1024 * 1024), description: 'Largest webhook body accepted (413 beyond).' }),
   option({ key: 'shutdownTimeout', env: 'SHUTDOWN_TIMEOUT', flag: '--shutdown-timeout', default: DEFAULT_SHUTDOWN_TIMEOUT, defaultText: '10s', parse: duration(100), description: 'Longest graceful shutdown on SIGTERM/SIGINT before exiting anyway.' }),
   option({ key: 'demoBotDelay', env: 'DEMO_BOT_DELAY', flag: '--demo-bot-delay', default: 300, defaultText: '300ms', parse: duration(0), description: 'How long the built-in demo bot "types" before answering.' }),

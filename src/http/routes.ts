@@ -6,10 +6,13 @@ import { createRequire } from 'node:module';
 import { asGatewayError, GatewayError } from '../errors/catalogue.js';
 import type { Logger } from '../log/logger.js';
 import { sendError, sendJson } from './respond.js';
+import { handleAdmin, isAdminPath, type AdminDeps } from './admin.js';
 import { handleWebhook, type WebhookDeps } from './webhook.js';
+import type { Metrics } from '../metrics.js';
 
-export interface RouteDeps extends WebhookDeps {
+export interface RouteDeps extends WebhookDeps, AdminDeps {
   log: Logger;
+  metrics: Metrics;
   isShuttingDown(): boolean;
   ready(): Promise<{ ok: boolean; checks: Record<string, string> }>;
 }
@@ -32,10 +35,16 @@ export function createRequestHandler(deps: RouteDeps) {
   const statics = loadStatic();
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const path = (req.url ?? '/').split('?')[0]!;
+    const isWebhook = req.method === 'POST' && (path === '/send' || path === '/');
     try {
-      if (req.method === 'POST' && (path === '/send' || path === '/')) {
+      if (isWebhook) {
         if (deps.isShuttingDown()) throw new GatewayError('WG_ERR_SHUTTING_DOWN');
         await handleWebhook(req, res, deps);
+        deps.metrics.webhook.inc({ status: 200 });
+        return;
+      }
+      if (isAdminPath(path)) {
+        await handleAdmin(req, res, path, deps);
         return;
       }
       if (req.method !== 'GET' && req.method !== 'HEAD') {
@@ -44,6 +53,12 @@ export function createRequestHandler(deps: RouteDeps) {
       if (path === '/healthz') {
         if (deps.isShuttingDown()) throw new GatewayError('WG_ERR_SHUTTING_DOWN');
         sendJson(res, 200, { status: 'ok' });
+        return;
+      }
+      if (path === '/metrics') {
+        const body = await deps.metrics.registry.metrics();
+        res.writeHead(200, { 'content-type': deps.metrics.registry.contentType });
+        res.end(body);
         return;
       }
       if (path === '/readyz') {
@@ -60,6 +75,10 @@ export function createRequestHandler(deps: RouteDeps) {
       throw new GatewayError('WG_ERR_NOT_FOUND');
     } catch (err) {
       const gwErr = asGatewayError(err);
+      if (isWebhook) {
+        deps.metrics.webhook.inc({ status: gwErr.status });
+        if (gwErr.code === 'WG_ERR_BODY_TOO_LARGE') deps.metrics.refuse('webhook_body');
+      }
       if (gwErr.code === 'WG_ERR_INTERNAL') deps.log.error({ err, path }, 'request failed');
       else deps.log.debug({ path, code: gwErr.code }, 'request refused');
       sendError(res, gwErr);

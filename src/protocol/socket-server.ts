@@ -3,9 +3,14 @@
 // routes widget events to the session logic.
 import type { Server as HttpServer } from 'node:http';
 import { attach, type AGAction, type AGRequest, type AGServer, type AGServerSocket } from 'socketcluster-server';
-import { asGatewayError, GatewayError } from '../errors/catalogue.js';
+import { asGatewayError, GatewayError, type ErrorCode } from '../errors/catalogue.js';
 import type { Logger } from '../log/logger.js';
 import type { Deliverer, DeliveryTarget } from '../delivery/deliverer.js';
+import { clientIp } from '../limits/client-ip.js';
+import type { OriginPolicy } from '../limits/origins.js';
+import { TokenBucket, WindowCounter } from '../limits/token-bucket.js';
+import type { Metrics } from '../metrics.js';
+import type { SessionRecord, Store } from '../store/store.js';
 import { isSessionClaims, RotatingAuthEngine } from '../sessions/tokens.js';
 import { WIDGET_EVENTS, type WidgetContext, type WidgetEvent, type WidgetEvents } from '../sessions/widget-events.js';
 import { parseConnectionQuery } from './connection-query.js';
@@ -19,7 +24,23 @@ export const SOCKET_PATH = '/socketcluster/';
  */
 export const CLOSE_SERVICE_RESTART = 1012;
 
+/** Close code for a socket that kept emitting past its rate limit (< 4500: it may come back). */
+export const CLOSE_RATE_ABUSE = 4400;
+/** Close code for a socket that never registered (>= 4500: clients do not reconnect). */
+export const CLOSE_REGISTER_TIMEOUT = 4501;
+/** Close code for a session ended by the admin API (>= 4500: clients do not reconnect). */
+export const CLOSE_SESSION_ENDED = 4510;
+/** Refused events within ABUSE_WINDOW beyond which a socket is closed, as a multiple of the burst. */
+export const ABUSE_WINDOW = 10_000;
+
 export interface SocketServerOptions {
+  origins: OriginPolicy;
+  clientRate: number;
+  clientBurst: number;
+  maxConnectionsPerIp: number;
+  maxRegistrationsPerMinute: number;
+  trustedProxies: readonly string[];
+  registerTimeout: number;
   authSecret: string;
   authSecretsPrevious: readonly string[];
   tokenTtlMs: number;
@@ -46,11 +67,22 @@ export class Connection implements DeliveryTarget {
   readonly id: string;
   readonly keepalive: KeepAlive;
   readonly query: Record<string, string>;
+  readonly ip: string;
+  readonly bucket: TokenBucket;
+  /** The session this socket may act for: its token's urn, once checked against the store. */
+  sessionUrn: string | undefined;
+  /** Settles once the token the socket connected with has been checked. */
+  verified: Promise<void> = Promise.resolve();
+  refusedAt: number[] = [];
+  onBackpressure: (() => void) | undefined;
+  registerTimer: NodeJS.Timeout | undefined;
 
-  constructor(readonly socket: AGServerSocket, options: SocketServerOptions) {
+  constructor(readonly socket: AGServerSocket, options: SocketServerOptions, ip: string) {
     this.id = socket.id;
+    this.ip = ip;
     this.query = parseConnectionQuery(socket.request.url);
     this.keepalive = new KeepAlive(socket, { pingInterval: options.pingInterval, pingTimeout: options.pingTimeout });
+    this.bucket = new TokenBucket(options.clientRate, options.clientBurst);
   }
 
   get open(): boolean {
@@ -60,6 +92,7 @@ export class Connection implements DeliveryTarget {
   send(frame: string): void {
     if (!this.open) return;
     if (this.socket.socket.bufferedAmount > DEFAULT_MAX_SOCKET_BUFFER) {
+      this.onBackpressure?.();
       this.socket.disconnect(CLOSE_BACKPRESSURE, 'client is not reading');
       return;
     }
@@ -70,22 +103,28 @@ export class Connection implements DeliveryTarget {
     return this.keepalive.ping();
   }
 
-  /** The urn named by this socket's verified session token. */
   tokenUrn(): string | undefined {
-    const token = this.socket.authToken;
-    return isSessionClaims(token) ? token.urn : undefined;
+    return this.sessionUrn;
   }
 }
 
 export interface SocketServerDeps {
   events: WidgetEvents;
   deliverer: Deliverer;
+  store: Store;
+  metrics: Metrics;
   log: Logger;
 }
+
+const IP = Symbol('clientIp');
 
 export class SocketServer {
   readonly server: AGServer;
   private readonly connections = new Map<string, Connection>();
+  private readonly perIp = new Map<string, number>();
+  private readonly registrations: WindowCounter;
+  private readonly trusted: ReadonlySet<string>;
+  private readonly sweepTimer: NodeJS.Timeout;
 
   constructor(
     httpServer: HttpServer,
@@ -108,7 +147,12 @@ export class SocketServer {
       batchOnHandshake: false,
       socketChannelLimit: 8,
     });
+    this.trusted = new Set(options.trustedProxies);
+    this.registrations = new WindowCounter(options.maxRegistrationsPerMinute);
+    this.sweepTimer = setInterval(() => this.registrations.sweep(), 60_000);
+    this.sweepTimer.unref();
     this.server.setAuthEngine(new RotatingAuthEngine(options.authSecretsPrevious));
+    this.server.setMiddleware(this.server.MIDDLEWARE_HANDSHAKE, (stream) => this.handshakeMiddleware(stream));
     this.server.setMiddleware(this.server.MIDDLEWARE_INBOUND, (stream) => this.inboundMiddleware(stream));
     void this.consume('connection', ({ socket }: { socket: AGServerSocket }) => this.onConnection(socket));
     void this.consume('subscription', ({ socket, channel, subscriptionOptions }) => this.onSubscription(socket, channel, subscriptionOptions));
@@ -117,7 +161,9 @@ export class SocketServer {
       if (conn) this.deps.deliverer.unsubscribe(conn, channel);
     });
     void this.consume('closure', ({ socket }: { socket: AGServerSocket }) => this.onClosure(socket));
-    void this.consume('error', ({ error }: { error: Error }) => this.deps.log.warn({ err: error }, 'socket server error'));
+    // Socket errors are mostly bad client input (unparsable frames): debug, or a flood of
+    // garbage would become a flood of log lines.
+    void this.consume('error', ({ error }: { error: Error }) => this.deps.log.debug({ err: error?.message }, 'socket error'));
     void this.consume('warning', ({ warning }: { warning: Error }) => this.deps.log.debug({ warning: warning?.message }, 'socket server warning'));
   }
 
@@ -135,12 +181,48 @@ export class SocketServer {
     }
   }
 
-  /** Who may do what: runs for every subscribe, publish, invoke and transmit. */
+  /** Before the WebSocket upgrade: origin and connections per address. */
+  private async handshakeMiddleware(stream: AsyncIterable<AGAction>): Promise<void> {
+    for await (const action of stream) {
+      if (action.type !== action.HANDSHAKE_WS || !action.request) {
+        action.allow();
+        continue;
+      }
+      const req = action.request;
+      const origin = req.headers.origin;
+      if (!this.options.origins.allows(origin)) {
+        this.deps.metrics.refuse('origin');
+        action.block(handshakeError('WG_ERR_ORIGIN_NOT_ALLOWED', `the origin ${JSON.stringify(String(origin ?? '(none)').slice(0, 200))} may not open chat sockets; the operator must add it to ALLOWED_ORIGINS.`));
+        continue;
+      }
+      const ip = clientIp(req, this.trusted);
+      const open = this.perIp.get(ip) ?? 0;
+      if (open >= this.options.maxConnectionsPerIp) {
+        this.deps.metrics.refuse('connections_per_ip');
+        action.block(handshakeError('WG_ERR_TOO_MANY_CONNECTIONS', `${open} sockets are open from your address (MAX_CONNECTIONS_PER_IP).`));
+        continue;
+      }
+      // Counted from here; released when the socket closes (see onClosure).
+      this.perIp.set(ip, open + 1);
+      (req as unknown as Record<symbol, string>)[IP] = ip;
+      action.allow();
+    }
+  }
+
+  /** Who may do what, and how often: runs for every subscribe, publish, invoke and transmit. */
   private async inboundMiddleware(stream: AsyncIterable<AGAction>): Promise<void> {
     for await (const action of stream) {
+      const conn = this.connectionFor(action.socket);
+      if (!conn.bucket.take()) {
+        this.deps.metrics.refuse('event_rate');
+        action.block(socketError(new GatewayError('WG_ERR_RATE_LIMITED', `Too many events; the limit is ${this.options.clientRate}/s with bursts of ${this.options.clientBurst}.`)));
+        this.noteAbuse(conn);
+        continue;
+      }
       if (action.type === action.SUBSCRIBE) {
-        const conn = this.connections.get(action.socket.id);
-        const urn = conn?.tokenUrn();
+        // Checked in order, without holding up other sockets' middleware.
+        await conn.verified;
+        const urn = conn.tokenUrn();
         if (urn !== undefined && urn === action.channel) action.allow();
         else action.block(socketError(new GatewayError('WG_ERR_NOT_SESSION_OWNER', 'A socket may only subscribe to the session its auth token names; emit registerUser first.')));
       } else if (action.type === action.PUBLISH_IN) {
@@ -155,22 +237,92 @@ export class SocketServer {
     }
   }
 
+  /** Refusals keep coming: more than twice the burst within ABUSE_WINDOW closes the socket. */
+  private noteAbuse(conn: Connection): void {
+    const now = Date.now();
+    conn.refusedAt = conn.refusedAt.filter((t) => now - t < ABUSE_WINDOW);
+    conn.refusedAt.push(now);
+    if (conn.refusedAt.length > 2 * this.options.clientBurst) {
+      this.deps.metrics.refuse('rate_abuse_close');
+      this.deps.log.warn({ socket: conn.id, ip: conn.ip }, 'socket closed for sustained event flood');
+      conn.socket.disconnect(CLOSE_RATE_ABUSE, 'rate limit exceeded');
+    }
+  }
+
+  /** The Connection of a socket, created on first sight (middleware can run before 'connection'). */
+  private connectionFor(socket: AGServerSocket): Connection {
+    let conn = this.connections.get(socket.id);
+    if (!conn) {
+      const ip = (socket.request as unknown as Record<symbol, string>)[IP] ?? clientIp(socket.request, this.trusted);
+      conn = new Connection(socket, this.options, ip);
+      this.connections.set(socket.id, conn);
+      conn.verified = this.verifySession(conn);
+      conn.onBackpressure = () => this.deps.metrics.refuse('backpressure');
+      this.deps.metrics.connections.inc();
+    }
+    return conn;
+  }
+
+  /**
+   * A token names a session; it is honoured only while that very session exists (same creation
+   * time), so a session ended by the admin API cannot be used again with an old token.
+   */
+  private async verifySession(conn: Connection): Promise<void> {
+    const token = conn.socket.authToken;
+    if (!isSessionClaims(token)) return;
+    try {
+      const session = await this.deps.store.getSession(token.urn);
+      if (session && (token.sc === undefined || token.sc === session.createdAt)) conn.sessionUrn = token.urn;
+    } catch (err) {
+      this.deps.log.warn({ err }, 'could not check the session of a token');
+    }
+  }
+
+  /** Binds a socket to a session: signs the token the client keeps. */
+  private async setSession(conn: Connection, session: SessionRecord): Promise<void> {
+    conn.sessionUrn = session.urn;
+    clearTimeout(conn.registerTimer);
+    await conn.socket.setAuthToken({ urn: session.urn, sc: session.createdAt });
+  }
+
+  /** Ends a session's sockets on this process (admin API). */
+  kick(urn: string): number {
+    let n = 0;
+    for (const conn of this.connections.values()) {
+      if (conn.sessionUrn === urn) {
+        conn.sessionUrn = undefined;
+        conn.socket.disconnect(CLOSE_SESSION_ENDED, 'session ended');
+        n++;
+      }
+    }
+    return n;
+  }
+
   private async onConnection(socket: AGServerSocket): Promise<void> {
-    const conn = new Connection(socket, this.options);
-    this.connections.set(socket.id, conn);
+    const conn = this.connectionFor(socket);
     conn.keepalive.onPing = (n) => this.deps.deliverer.onPing(conn, n);
     conn.keepalive.onPong = (n) => this.deps.deliverer.onPong(conn, n);
     conn.keepalive.start();
+    // Consumers first: events that arrive while the token is checked wait in them, in order.
     for (const name of WIDGET_EVENTS) {
       void this.serveProcedure(conn, name);
       void this.serveReceiver(conn, name);
     }
+    await conn.verified;
     const urn = conn.tokenUrn();
     if (urn !== undefined) {
       // Sliding expiry: every connection renews the token for another TOKEN_TTL.
-      await socket.setAuthToken({ urn }).catch((err: unknown) => this.deps.log.warn({ err }, 'token renewal failed'));
+      const sc = (socket.authToken as { sc?: number } | null)?.sc;
+      await socket.setAuthToken(sc === undefined ? { urn } : { urn, sc }).catch((err: unknown) => this.deps.log.warn({ err }, 'token renewal failed'));
+    } else {
+      conn.registerTimer = setTimeout(() => {
+        if (conn.tokenUrn() !== undefined || !conn.open) return;
+        this.deps.metrics.refuse('register_timeout');
+        conn.socket.disconnect(CLOSE_REGISTER_TIMEOUT, 'no registration within REGISTER_TIMEOUT');
+      }, this.options.registerTimeout);
+      conn.registerTimer.unref();
     }
-    this.deps.log.debug({ socket: socket.id, urn, remote: socket.remoteAddress }, 'socket connected');
+    this.deps.log.debug({ socket: socket.id, urn, ip: conn.ip }, 'socket connected');
   }
 
   private async onSubscription(socket: AGServerSocket, channel: string, options: unknown): Promise<void> {
@@ -181,9 +333,17 @@ export class SocketServer {
   }
 
   private onClosure(socket: AGServerSocket): void {
+    const ip = (socket.request as unknown as Record<symbol, string>)[IP];
+    if (ip !== undefined) {
+      const n = (this.perIp.get(ip) ?? 1) - 1;
+      if (n <= 0) this.perIp.delete(ip);
+      else this.perIp.set(ip, n);
+    }
     const conn = this.connections.get(socket.id);
     if (!conn) return;
     this.connections.delete(socket.id);
+    this.deps.metrics.connections.dec();
+    clearTimeout(conn.registerTimer);
     conn.keepalive.stop();
     this.deps.deliverer.detach(conn);
   }
@@ -192,14 +352,19 @@ export class SocketServer {
     return {
       tokenUrn: () => conn.tokenUrn(),
       query: conn.query,
-      setSession: (urn) => conn.socket.setAuthToken({ urn }),
+      setSession: (session) => this.setSession(conn, session),
     };
   }
 
   private async handle(conn: Connection, name: WidgetEvent, data: unknown): Promise<unknown> {
+    await conn.verified;
     const ctx = this.context(conn);
     switch (name) {
       case 'registerUser':
+        if (!this.registrations.hit(conn.ip)) {
+          this.deps.metrics.refuse('registrations_per_ip');
+          throw new GatewayError('WG_ERR_RATE_LIMITED', `Too many registrations from your address; the limit is ${this.options.maxRegistrationsPerMinute} a minute.`);
+        }
         return { urn: await this.deps.events.registerUser(ctx, data) };
       case 'sendMessageToChannel': {
         const m = await this.deps.events.sendMessage(ctx, data);
@@ -256,12 +421,18 @@ export class SocketServer {
 
   /** Stops accepting; closes every socket with a code that makes clients reconnect elsewhere. */
   async close(): Promise<void> {
+    clearInterval(this.sweepTimer);
     for (const conn of this.connections.values()) {
       conn.keepalive.stop();
       conn.socket.disconnect(CLOSE_SERVICE_RESTART, 'server restarting');
     }
     await this.server.close();
   }
+}
+
+/** A refused upgrade: ws answers the HTTP upgrade with 401 and this text as the reason. */
+function handshakeError(code: ErrorCode, detail: string): Error {
+  return new Error(`${code}: ${detail}`);
 }
 
 /** SocketCluster hydrates `name` and `message` into the client's Error (subscribeFail etc.). */

@@ -3,6 +3,8 @@ import jwt from 'jsonwebtoken';
 /** What a session token carries. Kept small: the v9 client stores it in localStorage. */
 export interface SessionClaims {
   urn: string;
+  /** The session's creation time: a token only opens the session it was issued for. */
+  sc?: number;
   exp?: number;
   iat?: number;
 }

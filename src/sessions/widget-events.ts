@@ -23,8 +23,8 @@ export interface WidgetContext {
   tokenUrn(): string | undefined;
   /** channelUUID / hostApi from the connection URL. */
   query: Record<string, string>;
-  /** Signs a token naming the urn and sends it to the client (#setAuthToken). */
-  setSession(urn: string): Promise<void>;
+  /** Binds the socket to the session and sends the client its token (#setAuthToken). */
+  setSession(session: SessionRecord): Promise<void>;
 }
 
 export interface WidgetEventDeps {
@@ -53,13 +53,13 @@ export class WidgetEvents {
     const urn = data.id ?? newUrn();
     const owned = ctx.tokenUrn() === urn;
     const record: SessionRecord = { urn, channelUuid, hostApi, createdAt: Date.now() };
-    const { created } = await this.deps.store.createSession(record);
+    const { created, session } = await this.deps.store.createSession(record);
     if (!created && !owned) {
       // The id exists and this socket cannot prove it owns it: never let a guessed or leaked
       // id read someone else's conversation.
       throw new GatewayError('WG_ERR_SESSION_TAKEN');
     }
-    await ctx.setSession(urn);
+    await ctx.setSession(session);
     this.deps.log.info({ urn, created, channelUuid, hostApi }, created ? 'session created' : 'session resumed');
     return urn;
   }

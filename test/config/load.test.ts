@@ -76,6 +76,6 @@ describe('README', () => {
     const start = readme.indexOf('<!-- options-table:start -->\n');
     const end = readme.indexOf('<!-- options-table:end -->');
     assert.ok(start !== -1 && end !== -1, 'markers present');
-    assert.equal(readme.slice(start + '<!-- options-table:start -->\n'.length, end), renderMarkdownTable(), 'run: npm run options-table, and paste it between the markers');
+    assert.equal(readme.slice(start + '<!-- options-table:start -->\n'.length, end), renderMarkdownTable(), 'run: npm run options-table');
   });
 });

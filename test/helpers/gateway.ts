@@ -26,6 +26,11 @@ export const TEST_ENV: Record<string, string> = {
   RETRY_MAX: '400ms',
   PLATFORM_TIMEOUT: '2s',
   DEMO_BOT_DELAY: '10ms',
+  // Tests open many sockets from one address; they raise the per-IP limits, they do not exempt loopback.
+  MAX_CONNECTIONS_PER_IP: '100000',
+  MAX_REGISTRATIONS_PER_MINUTE: '100000',
+  CLIENT_RATE: '100000',
+  CLIENT_BURST: '100000',
 };
 
 export function tempDir(prefix = 'wg-test-'): string {
@@ -43,9 +48,9 @@ export interface RunningGateway {
   stop(): Promise<void>;
 }
 
-export async function startGateway(env: Record<string, string | undefined> = {}): Promise<RunningGateway> {
+export async function startGateway(env: Record<string, string | undefined> = {}, options: { logTo?: { write(line: string): void } } = {}): Promise<RunningGateway> {
   const config = testConfig(env);
-  const gateway = new Gateway({ config, log: createLogger(config.logLevel) });
+  const gateway = new Gateway({ config, log: createLogger(config.logLevel, options.logTo) });
   await gateway.start();
   return { gateway, port: gateway.port, url: gateway.url, stop: () => gateway.stop() };
 }

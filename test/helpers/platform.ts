@@ -20,7 +20,11 @@ export interface StatusReport {
   id: string;
 }
 
-export type Responder = (req: IncomingMessage, form: URLSearchParams) => { status: number; headers?: Record<string, string>; body?: string } | undefined;
+/** A failure to inject; `stall` holds the request open until the test releases it. */
+export type Responder = (
+  req: IncomingMessage,
+  form: URLSearchParams,
+) => { status: number; headers?: Record<string, string>; body?: string; stall?: (release: () => void) => void } | undefined;
 
 export class PlatformStandIn {
   readonly received: ReceivedMessage[] = [];
@@ -38,6 +42,10 @@ export class PlatformStandIn {
       const form = new URLSearchParams(body);
       this.attempts++;
       const override = this.responder(req, form);
+      if (override?.stall) {
+        override.stall(() => res.destroy());
+        return;
+      }
       if (override) {
         res.writeHead(override.status, override.headers ?? {});
         res.end(override.body ?? '');
