@@ -212,6 +212,12 @@ export class SocketServer {
   /** Who may do what, and how often: runs for every subscribe, publish, invoke and transmit. */
   private async inboundMiddleware(stream: AsyncIterable<AGAction>): Promise<void> {
     for await (const action of stream) {
+      // socketcluster-server still runs frames queued before a close (e.g. after a 4009 for a
+      // frame ahead of the handshake): a closed socket must not get a Connection, or it leaks.
+      if (action.socket.state === 'closed') {
+        action.block(new Error('socket closed'));
+        continue;
+      }
       const conn = this.connectionFor(action.socket);
       if (!conn.bucket.take()) {
         this.deps.metrics.refuse('event_rate');
@@ -299,6 +305,7 @@ export class SocketServer {
   }
 
   private async onConnection(socket: AGServerSocket): Promise<void> {
+    if (socket.state === 'closed') return; // closed while the handshake was being answered
     const conn = this.connectionFor(socket);
     conn.keepalive.onPing = (n) => this.deps.deliverer.onPing(conn, n);
     conn.keepalive.onPong = (n) => this.deps.deliverer.onPong(conn, n);
