@@ -12,7 +12,7 @@
 // subscription replays from there: at-least-once, with duplicates only in that window.
 import type { Logger } from '../log/logger.js';
 import type { Store, StoredMessage } from '../store/store.js';
-import { publishFrame, receivedFrame } from '../protocol/frames.js';
+import { deliveryFrame } from '../protocol/frames.js';
 
 export const REPLAY_PAGE = 200;
 
@@ -167,8 +167,7 @@ export class Deliverer {
   private deliver(sub: Subscription, message: StoredMessage): void {
     sub.cursor = message.seq;
     if (message.direction !== 'out' || !sub.target.open) return;
-    sub.target.send(publishFrame(sub.urn, message));
-    sub.target.send(receivedFrame(message));
+    sub.target.send(deliveryFrame(message));
     sub.sentSinceLastPing = true;
     this.scheduleReceiptPing(sub.target);
   }

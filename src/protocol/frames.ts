@@ -13,6 +13,22 @@ export function receivedFrame(message: StoredMessage): string {
   return `{"event":"receivedMessageFromChannel","data":${payloadJson(message)}}`;
 }
 
+const deliveryCache = new WeakMap<StoredMessage, string>();
+
+/**
+ * Both frames of one delivery as a single SocketCluster batch (a JSON array, which both client
+ * generations unpack in order): one WebSocket write per message instead of two. Built once per
+ * message, shared by every socket of the session.
+ */
+export function deliveryFrame(message: StoredMessage): string {
+  let frame = deliveryCache.get(message);
+  if (frame === undefined) {
+    frame = `[${publishFrame(message.urn, message)},${receivedFrame(message)}]`;
+    deliveryCache.set(message, frame);
+  }
+  return frame;
+}
+
 const cache = new WeakMap<StoredMessage, string>();
 
 /** The widget payload: the platform's fields plus the gateway's seq; serialised once. */
