@@ -97,6 +97,7 @@ export class Gateway {
       retryBase: c.retryBase,
       retryMax: c.retryMax,
       maxAge: c.outboxMaxAge,
+      concurrency: c.outboxConcurrency,
       // Past one platform call (bounded by its timeout), a lease means its holder died.
       leaseMs: c.platformTimeout + 5_000,
     }, this.log, {

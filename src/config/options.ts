@@ -18,6 +18,7 @@ export const DEFAULT_HISTORY_MAX_MESSAGES = 1000;
 export const DEFAULT_DELIVERY_MAX_AGE = 7 * 24 * 3600_000;
 export const DEFAULT_MAX_PAYLOAD = 64 * 1024;
 export const DEFAULT_MAX_WEBHOOK_BODY = 256 * 1024;
+export const DEFAULT_OUTBOX_CONCURRENCY = 32;
 export const DEFAULT_CLIENT_RATE = 10;
 export const DEFAULT_CLIENT_BURST = 30;
 export const DEFAULT_MAX_CONNECTIONS_PER_IP = 50;
@@ -55,6 +56,7 @@ export interface Config {
   retryBase: number;
   retryMax: number;
   outboxMaxAge: number;
+  outboxConcurrency: number;
   historyMaxAge: number;
   historyMaxMessages: number;
   statusCallbacks: boolean;
@@ -237,6 +239,7 @@ export const OPTIONS = [
   option({ key: 'retryBase', env: 'RETRY_BASE', flag: '--retry-base', default: DEFAULT_RETRY_BASE, defaultText: '1s', parse: duration(10), description: 'First retry delay of a failed platform call; doubles per attempt, with jitter.' }),
   option({ key: 'retryMax', env: 'RETRY_MAX', flag: '--retry-max', default: DEFAULT_RETRY_MAX, defaultText: '5m', parse: duration(10), description: 'Cap of the retry delay.' }),
   option({ key: 'outboxMaxAge', env: 'OUTBOX_MAX_AGE', flag: '--outbox-max-age', default: DEFAULT_OUTBOX_MAX_AGE, defaultText: '24h', parse: duration(1000), description: 'A user message not accepted by the platform within this time is marked failed.' }),
+  option({ key: 'outboxConcurrency', env: 'OUTBOX_CONCURRENCY', flag: '--outbox-concurrency', default: DEFAULT_OUTBOX_CONCURRENCY, parse: integer(1, 10_000), description: 'Platform calls in flight at once (each session still one at a time, in order).' }),
   option({ key: 'historyMaxAge', env: 'HISTORY_MAX_AGE', flag: '--history-max-age', default: DEFAULT_HISTORY_MAX_AGE, defaultText: '30d', parse: duration(1000), description: 'Messages older than this are deleted.' }),
   option({ key: 'historyMaxMessages', env: 'HISTORY_MAX_MESSAGES', flag: '--history-max-messages', default: DEFAULT_HISTORY_MAX_MESSAGES, parse: integer(1, 1_000_000), description: 'Messages kept per session; older ones are deleted.' }),
   option({ key: 'statusCallbacks', env: 'STATUS_CALLBACKS', flag: '--status-callbacks', default: false, parse: boolean, description: 'Report `POST {hostApi}/c/ex/{channel}/delivered` (form `id`) once a platform message is proven delivered to a widget, and `/failed` once it expired undelivered.' }),

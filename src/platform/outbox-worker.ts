@@ -1,10 +1,10 @@
 // Forwards stored user messages to the platform: in order per session, concurrently across
 // sessions, with capped exponential backoff and jitter, until accepted or too old.
+import { DEFAULT_OUTBOX_CONCURRENCY } from '../config/options.js';
 import type { Logger } from '../log/logger.js';
 import type { OutboxEntry, SessionRecord, Store } from '../store/store.js';
 import type { PlatformConnector } from './connector.js';
 
-export const DEFAULT_OUTBOX_CONCURRENCY = 32;
 /** Longest idle wait between looks at the store (another process may have added work). */
 export const OUTBOX_POLL_INTERVAL = 1_000;
 

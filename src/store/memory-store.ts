@@ -37,6 +37,8 @@ export class MemoryStore implements Store {
   private readonly settings = new Map<string, string>();
   private readonly sessions = new Map<string, SessionState>();
   private readonly failed: OutboxRow[] = [];
+  /** Sessions with pending outbox entries: claims look only at these, not at every session. */
+  private readonly queued = new Set<SessionState>();
   private nextOutboxId = 1;
   /** "out" messages takeExpiredUndelivered has returned (kept off the message objects). */
   private readonly expiredReported = new WeakSet<StoredMessage>();
@@ -72,6 +74,8 @@ export class MemoryStore implements Store {
 
   async deleteSession(urn: string): Promise<boolean> {
     for (let i = this.failed.length - 1; i >= 0; i--) if (this.failed[i]!.urn === urn) this.failed.splice(i, 1);
+    const s = this.sessions.get(urn);
+    if (s) this.queued.delete(s);
     return this.sessions.delete(urn);
   }
 
@@ -85,6 +89,7 @@ export class MemoryStore implements Store {
     const s = this.state(urn);
     const message: StoredMessage = { urn, seq: ++s.lastSeq, direction: 'in', id: msg.id, text: msg.text, payload: {}, createdAt: msg.createdAt };
     s.messages.push(message);
+    this.queued.add(s);
     s.outbox.push({ id: this.nextOutboxId++, urn, seq: message.seq, messageId: msg.id, text: msg.text, createdAt: msg.createdAt, state: 'pending', attempts: 0, nextAt: msg.createdAt, leaseUntil: 0, lastError: null });
     return { ...message };
   }
@@ -128,7 +133,7 @@ export class MemoryStore implements Store {
 
   async claimOutbox(now: number, limit: number, leaseMs: number): Promise<OutboxEntry[]> {
     const due: OutboxRow[] = [];
-    for (const s of this.sessions.values()) {
+    for (const s of this.queued) {
       const head = s.outbox[0];
       if (head && head.nextAt <= now && head.leaseUntil <= now) due.push(head);
     }
@@ -149,6 +154,7 @@ export class MemoryStore implements Store {
     const found = this.row(entry);
     if (!found) return;
     found.s.outbox.splice(found.s.outbox.indexOf(found.row), 1);
+    if (found.s.outbox.length === 0) this.queued.delete(found.s);
   }
 
   async retryOutbox(entry: OutboxEntry, nextAttemptAt: number, error: string): Promise<void> {
@@ -164,6 +170,7 @@ export class MemoryStore implements Store {
     const found = this.row(entry);
     if (!found) return;
     found.s.outbox.splice(found.s.outbox.indexOf(found.row), 1);
+    if (found.s.outbox.length === 0) this.queued.delete(found.s);
     found.row.state = 'failed';
     found.row.lastError = reason;
     this.failed.push(found.row);
@@ -171,7 +178,7 @@ export class MemoryStore implements Store {
 
   async nextOutboxDue(): Promise<number | null> {
     let min: number | null = null;
-    for (const s of this.sessions.values()) {
+    for (const s of this.queued) {
       const head = s.outbox[0];
       if (head) {
         const at = Math.max(head.nextAt, head.leaseUntil);

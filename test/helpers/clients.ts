@@ -71,7 +71,9 @@ export class V9Widget {
   register(data: Record<string, unknown> = {}): Promise<any> {
     return new Promise((resolve) => {
       this.socket.emit('registerUser', data, (first: unknown) => {
-        const parsed = JSON.parse(first as string);
+        // A lost or timed-out call answers with an Error object, not the gateway's JSON.
+        if (typeof first !== 'string') return resolve({ error: 'CLIENT_ERROR', message: String((first as Error)?.message ?? first) });
+        const parsed = JSON.parse(first);
         if (parsed.urn) this.urn = parsed.urn;
         resolve(parsed);
       });
