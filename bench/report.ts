@@ -1,0 +1,95 @@
+// Renders results as markdown and writes bench/RESULTS.md (the source tree, not dist/).
+import { writeFileSync } from 'node:fs';
+import os from 'node:os';
+import type { LatencySummary } from './util.js';
+
+export interface Row {
+  target: string; // 'gateway memory' | 'gateway sqlite' | 'bare relay' | 'http ceiling'
+  sessions: number;
+  connect?: { ms: number; registered: number; failed: number; firstError?: string | undefined };
+  rssBeforeKiB?: number;
+  rssAfterKiB?: number;
+  /** Gateway RSS at the end of both load phases. */
+  rssEndKiB?: number;
+  p2w?: { accepted: number; errors: number; postRate: number; delivered: number; deliveredRate: number; lat: LatencySummary; firstError?: string | undefined };
+  w2p?: { emitted: number; forwarded: number; rate: number; lat: LatencySummary };
+  notes: string[];
+}
+
+const f0 = (n: number | undefined): string => (n === undefined || !Number.isFinite(n) ? '–' : Math.round(n).toLocaleString('en-US'));
+const f1 = (n: number | undefined): string => (n === undefined || !Number.isFinite(n) ? '–' : n.toFixed(1));
+const ratio = (a: number | undefined, b: number | undefined): string => (a === undefined || b === undefined || !b || !Number.isFinite(a) ? '–' : `${((100 * a) / b).toFixed(0)}%`);
+
+export function machineInfo(): string[] {
+  const cpus = os.cpus();
+  return [
+    `- CPU: ${cpus[0]?.model ?? '?'} × ${cpus.length} cores`,
+    `- Memory: ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB`,
+    `- OS: ${os.type()} ${os.release()} (${os.platform()}/${os.arch()})`,
+    `- Node: ${process.version}`,
+    `- Date: ${new Date().toISOString()}`,
+  ];
+}
+
+export function resultsTable(rows: Row[]): string {
+  const head = [
+    'target', 'sessions', 'connect+register+subscribe (s)', 'RSS KiB / idle widget', 'RSS MiB idle → after load',
+    'webhook accepted/s', 'p→w delivered/s', 'p→w p50 ms', 'p→w p99 ms', 'p→w max ms',
+    'w→p forwarded/s', 'w→p p50 ms', 'w→p p99 ms', 'w→p max ms',
+  ];
+  const lines = [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`];
+  for (const r of rows) {
+    const perWidget = r.rssAfterKiB !== undefined && r.rssBeforeKiB !== undefined && r.connect?.registered ? (r.rssAfterKiB - r.rssBeforeKiB) / r.connect.registered : undefined;
+    lines.push(
+      `| ${[
+        r.target,
+        f0(r.sessions),
+        r.connect ? `${(r.connect.ms / 1000).toFixed(2)}${r.connect.failed ? ` (${r.connect.failed} failed)` : ''}` : '–',
+        f1(perWidget),
+        r.rssAfterKiB !== undefined && r.rssEndKiB !== undefined ? `${f0(r.rssAfterKiB / 1024)} → ${f0(r.rssEndKiB / 1024)}` : '–',
+        f0(r.p2w?.postRate),
+        f0(r.p2w?.deliveredRate),
+        f1(r.p2w?.lat.p50),
+        f1(r.p2w?.lat.p99),
+        f1(r.p2w?.lat.max),
+        f0(r.w2p?.rate),
+        f1(r.w2p?.lat.p50),
+        f1(r.w2p?.lat.p99),
+        f1(r.w2p?.lat.max),
+      ].join(' | ')} |`,
+    );
+  }
+  return lines.join('\n');
+}
+
+/** Each gateway row against the bare relay with the same session count, and the HTTP ceiling. */
+export function ratioTable(rows: Row[]): string {
+  const ceiling = rows.find((r) => r.target === 'http ceiling');
+  const head = ['gateway', 'sessions', 'webhook rate vs HTTP ceiling', 'webhook rate vs bare', 'delivered/s vs bare', 'p→w p99 bare / gateway', 'forwarded/s vs bare', 'connect time bare / gateway', 'RSS/widget gateway ÷ bare'];
+  const lines = [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`];
+  const perWidget = (r: Row | undefined): number | undefined =>
+    r?.rssAfterKiB !== undefined && r.rssBeforeKiB !== undefined && r.connect?.registered ? (r.rssAfterKiB - r.rssBeforeKiB) / r.connect.registered : undefined;
+  for (const g of rows.filter((r) => r.target.startsWith('gateway'))) {
+    const b = rows.find((r) => r.target === 'bare relay' && r.sessions === g.sessions);
+    const pw = perWidget(g);
+    const pb = perWidget(b);
+    lines.push(
+      `| ${[
+        g.target,
+        f0(g.sessions),
+        ratio(g.p2w?.postRate, ceiling?.p2w?.postRate),
+        ratio(g.p2w?.postRate, b?.p2w?.postRate),
+        ratio(g.p2w?.deliveredRate, b?.p2w?.deliveredRate),
+        ratio(b?.p2w?.lat.p99, g.p2w?.lat.p99),
+        ratio(g.w2p?.rate, b?.w2p?.rate),
+        ratio(b?.connect?.ms, g.connect?.ms),
+        pw !== undefined && pb ? `${(pw / pb).toFixed(1)}×` : '–',
+      ].join(' | ')} |`,
+    );
+  }
+  return lines.join('\n');
+}
+
+export function writeResults(path: string, sections: string[]): void {
+  writeFileSync(path, sections.join('\n\n') + '\n');
+}

@@ -1,0 +1,353 @@
+// Benchmark entry: `npm run bench` (= build + node dist/bench/run.js).
+//   --quick            ~1 minute smoke: 1,000 sessions, 3 s phases, no 10k, no profile
+//   --sessions=N[,M]   session counts (default 1000,10000)
+//   --duration=S       seconds per load phase (default 10)
+//   --targets=a,b      subset of memory,sqlite,bare,ceiling
+//   --procs=P          load-generator processes for >= 5,000 sessions (default 2)
+//   --profile / --no-profile   CPU profile of the gateway under platform->widget load (full run: on)
+//   --no-write         do not write bench/RESULTS.md
+// The orchestrator (this process) runs the platform stand-in and the webhook poster; widgets live
+// in separate load-generator children (load.ts); each system under test is its own child.
+import { fork, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import { join } from 'node:path';
+import { Pool } from 'undici';
+import { PlatformStandIn } from '../test/helpers/platform.js';
+import { machineInfo, ratioTable, resultsTable, writeResults, type Row } from './report.js';
+import { profileMarkdown, summarizeProfile } from './profile.js';
+import { BENCH_TOKEN, LOAD_LIMITS, startBareRelay, startGateway, startHttpCeiling, type Target } from './targets.js';
+import { NOFILE, now, rssKiB, sleep, summarize, waitExit } from './util.js';
+
+const args = new Map(process.argv.slice(2).map((a) => {
+  const [k, v] = a.replace(/^--/, '').split('=');
+  return [k!, v ?? 'true'] as const;
+}));
+const quick = args.has('quick');
+const sessionsList = (args.get('sessions') ?? (quick ? '1000' : '1000,10000')).split(',').map(Number);
+const durationMs = Number(args.get('duration') ?? (quick ? 3 : 10)) * 1000;
+const targetsWanted = new Set((args.get('targets') ?? 'memory,sqlite,bare,ceiling').split(','));
+const procsForLarge = Number(args.get('procs') ?? 2);
+const doProfile = args.has('profile') || (!quick && !args.has('no-profile'));
+const IN_FLIGHT = Number(args.get('inflight') ?? 64);
+const W2P_WINDOW = Number(args.get('window') ?? 512);
+const DRAIN_MS = 10_000;
+const log = (...a: unknown[]): void => console.error(`[bench ${new Date().toISOString().slice(11, 19)}]`, ...a);
+
+// ---- load-generator children -------------------------------------------------------------
+class Generator {
+  private nextId = 1;
+  private pending = new Map<number, { resolve: (v: any) => void; reject: (e: Error) => void }>();
+  private constructor(readonly child: ChildProcess) {
+    child.on('message', (m: any) => {
+      const p = this.pending.get(m.id);
+      if (!p) return;
+      this.pending.delete(m.id);
+      m.ok ? p.resolve(m.result) : p.reject(new Error(m.error));
+    });
+    child.on('exit', (code) => {
+      for (const p of this.pending.values()) p.reject(new Error(`load generator exited (${code})`));
+      this.pending.clear();
+    });
+  }
+
+  static async start(): Promise<Generator> {
+    const child = fork(new URL('./load.js', import.meta.url).pathname, [], {
+      execArgv: ['--max-old-space-size=4096'],
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
+    await new Promise<void>((resolve, reject) => {
+      child.once('message', () => resolve());
+      child.once('exit', (c) => reject(new Error(`load generator exited (${c}) at start`)));
+    });
+    return new Generator(child);
+  }
+
+  call<T = any>(cmd: string, extra: Record<string, unknown> = {}, timeoutMs = 300_000): Promise<T> {
+    const id = this.nextId++;
+    return new Promise<T>((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error(`${cmd} timed out`)), timeoutMs);
+      this.pending.set(id, {
+        resolve: (v) => (clearTimeout(t), resolve(v)),
+        reject: (e) => (clearTimeout(t), reject(e)),
+      });
+      this.child.send({ id, cmd, ...extra });
+    });
+  }
+
+  fire(cmd: string, extra: Record<string, unknown>): void {
+    this.child.send({ cmd, ...extra });
+  }
+
+  async stop(): Promise<void> {
+    this.child.disconnect();
+    await waitExit(this.child, 10_000);
+  }
+}
+
+// ---- platform -> widget: webhook poster -----------------------------------------------------
+async function postWebhooks(url: string, urns: string[], ms: number): Promise<{ accepted: number; errors: number; firstSend: number; postMs: number; firstError?: string }> {
+  const pool = new Pool(url, { connections: IN_FLIGHT, pipelining: 1, keepAliveTimeout: 60_000 });
+  let accepted = 0;
+  let errors = 0;
+  let firstError: string | undefined;
+  let i = 0;
+  const start = now();
+  const deadline = start + ms;
+  const worker = async (): Promise<void> => {
+    while (now() < deadline) {
+      const to = urns.length ? urns[i++ % urns.length]! : `u${i++}`;
+      const body = `{"to":${JSON.stringify(to)},"text":"bench","sent_at":${now()}}`;
+      try {
+        const r = await pool.request({ method: 'POST', path: '/send', headers: { 'content-type': 'application/json', authorization: BENCH_TOKEN }, body });
+        const text = await r.body.text();
+        if (r.statusCode === 200) accepted++;
+        else {
+          errors++;
+          firstError ??= `${r.statusCode} ${text.slice(0, 200)}`;
+        }
+      } catch (err) {
+        errors++;
+        firstError ??= (err as Error).message;
+        await sleep(5);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: IN_FLIGHT }, worker));
+  const postMs = now() - start;
+  await pool.close();
+  return { accepted, errors, firstSend: start, postMs, ...(firstError ? { firstError } : {}) };
+}
+
+async function gatherStats(gens: Generator[], withLatencies: boolean) {
+  const all = await Promise.all(gens.map((g) => g.call('stats', { withLatencies })));
+  return {
+    received: all.reduce((a, s) => a + s.received, 0),
+    emitted: all.reduce((a, s) => a + s.emitted, 0),
+    lastRecv: Math.max(...all.map((s) => s.lastRecv)),
+    open: all.reduce((a, s) => a + s.open, 0),
+    latencies: all.flatMap((s) => s.latencies as number[]),
+  };
+}
+
+async function platformToWidget(target: Target, gens: Generator[], urns: string[]): Promise<NonNullable<Row['p2w']>> {
+  await Promise.all(gens.map((g) => g.call('reset')));
+  const post = await postWebhooks(target.url, urns, durationMs);
+  // Drain: wait until every accepted message arrived, or DRAIN_MS.
+  const drainEnd = now() + DRAIN_MS;
+  let s = await gatherStats(gens, false);
+  while (s.received < post.accepted && now() < drainEnd) {
+    await sleep(200);
+    s = await gatherStats(gens, false);
+  }
+  s = await gatherStats(gens, true);
+  const span = (s.lastRecv || now()) - post.firstSend;
+  return {
+    accepted: post.accepted,
+    errors: post.errors,
+    postRate: (post.accepted * 1000) / post.postMs,
+    delivered: s.received,
+    deliveredRate: (s.received * 1000) / span,
+    lat: summarize(s.latencies),
+    firstError: post.firstError,
+  };
+}
+
+// ---- widget -> platform: closed loop with W2P_WINDOW messages outstanding -------------------
+async function widgetToPlatform(standIn: PlatformStandIn, gens: Generator[], lat: number[], counter: { n: number; last: number }): Promise<NonNullable<Row['w2p']>> {
+  lat.length = 0;
+  counter.n = 0;
+  counter.last = 0;
+  standIn.received.length = 0;
+  await Promise.all(gens.map((g) => g.call('reset')));
+  let sent = 0;
+  const start = now();
+  const deadline = start + durationMs;
+  while (now() < deadline) {
+    const deficit = W2P_WINDOW - (sent - counter.n);
+    if (deficit > 0) {
+      const per = Math.ceil(deficit / gens.length);
+      for (const g of gens) g.fire('emit', { n: per });
+      sent += per * gens.length;
+    }
+    await sleep(2);
+    standIn.received.length = 0;
+  }
+  const s0 = await gatherStats(gens, false);
+  const drainEnd = now() + DRAIN_MS;
+  while (counter.n < s0.emitted && now() < drainEnd) await sleep(100);
+  const span = (counter.last || now()) - start;
+  standIn.received.length = 0;
+  return { emitted: s0.emitted, forwarded: counter.n, rate: (counter.n * 1000) / span, lat: summarize(lat) };
+}
+
+// ---- one system under test with N sessions -------------------------------------------------
+async function connectAll(target: Target, n: number): Promise<{ gens: Generator[]; urns: string[]; connect: NonNullable<Row['connect']> }> {
+  const procs = n >= 5000 ? procsForLarge : 1;
+  const gens = await Promise.all(Array.from({ length: procs }, () => Generator.start()));
+  const parts = gens.map((_, i) => Math.floor(n / procs) + (i < n % procs ? 1 : 0));
+  const res = await Promise.all(gens.map((g, i) => g.call('connect', { port: target.port, count: parts[i], concurrency: 200 })));
+  return {
+    gens,
+    urns: res.flatMap((r) => r.urns as string[]),
+    connect: {
+      ms: Math.max(...res.map((r) => r.ms)),
+      registered: res.reduce((a, r) => a + r.registered, 0),
+      failed: res.reduce((a, r) => a + r.failed, 0),
+      firstError: res.find((r) => r.firstError)?.firstError,
+    },
+  };
+}
+
+async function runTarget(name: string, start: () => Promise<Target>, n: number, standIn: PlatformStandIn, lat: number[], counter: { n: number; last: number }): Promise<Row> {
+  const row: Row = { target: name, sessions: n, notes: [] };
+  const target = await start();
+  let gens: Generator[] = [];
+  try {
+    await sleep(1000);
+    row.rssBeforeKiB = rssKiB(target.pid);
+    log(`${name} N=${n}: connecting`);
+    const c = await connectAll(target, n);
+    gens = c.gens;
+    row.connect = c.connect;
+    if (c.connect.firstError) row.notes.push(`connect: ${c.connect.failed} failed, first error: ${c.connect.firstError}`);
+    await sleep(2000);
+    row.rssAfterKiB = rssKiB(target.pid);
+    log(`${name} N=${n}: ${c.connect.registered} registered in ${(c.connect.ms / 1000).toFixed(1)} s; RSS ${row.rssBeforeKiB} -> ${row.rssAfterKiB} KiB; platform->widget`);
+    row.p2w = await platformToWidget(target, gens, c.urns);
+    if (row.p2w.errors) row.notes.push(`webhook: ${row.p2w.errors} errors, first: ${row.p2w.firstError}`);
+    if (row.p2w.delivered < row.p2w.accepted) row.notes.push(`p→w: ${row.p2w.accepted - row.p2w.delivered} of ${row.p2w.accepted} accepted messages not received within ${DRAIN_MS / 1000} s of the end`);
+    log(`${name} N=${n}: p->w ${row.p2w.postRate.toFixed(0)} posts/s, ${row.p2w.deliveredRate.toFixed(0)} delivered/s, p99 ${row.p2w.lat.p99.toFixed(1)} ms; widget->platform`);
+    row.w2p = await widgetToPlatform(standIn, gens, lat, counter);
+    if (row.w2p.forwarded < row.w2p.emitted) row.notes.push(`w→p: ${row.w2p.emitted - row.w2p.forwarded} of ${row.w2p.emitted} emitted not forwarded within ${DRAIN_MS / 1000} s of the end`);
+    row.rssEndKiB = rssKiB(target.pid);
+    const st = await gatherStats(gens, false);
+    if (st.open < c.connect.registered) row.notes.push(`${c.connect.registered - st.open} widget sockets closed during the run`);
+    log(`${name} N=${n}: w->p ${row.w2p.rate.toFixed(0)}/s, p99 ${row.w2p.lat.p99.toFixed(1)} ms`);
+  } catch (err) {
+    row.notes.push(`failed: ${(err as Error).message.split('\n')[0]}`);
+    log(`${name} N=${n} failed`, err, target.output());
+  } finally {
+    await Promise.all(gens.map((g) => g.stop()));
+    await target.stop();
+  }
+  return row;
+}
+
+async function runCeiling(): Promise<Row> {
+  const target = await startHttpCeiling();
+  try {
+    const post = await postWebhooks(target.url, [], durationMs);
+    return { target: 'http ceiling', sessions: 0, p2w: { accepted: post.accepted, errors: post.errors, postRate: (post.accepted * 1000) / post.postMs, delivered: NaN, deliveredRate: NaN, lat: summarize([]) }, notes: [] };
+  } finally {
+    await target.stop();
+  }
+}
+
+async function runProfile(platformUrl: string, n: number): Promise<string> {
+  const dir = mkdtempSync(join(os.tmpdir(), 'wg-bench-prof-'));
+  const target = await startGateway({ storeUrl: 'memory:', platformUrl, nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${dir}`] });
+  let gens: Generator[] = [];
+  let p2w: Row['p2w'];
+  let loadStart = 0;
+  try {
+    const c = await connectAll(target, n);
+    gens = c.gens;
+    await sleep(1000);
+    loadStart = now();
+    p2w = await platformToWidget(target, gens, c.urns);
+    await target.stop(); // ends the profile; widgets are still connected
+  } finally {
+    await target.stop();
+    await Promise.all(gens.map((g) => g.stop()));
+  }
+  const loadMs = now() - loadStart;
+  const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
+  if (!file) return `No profile written in ${dir}.`;
+  const path = join(dir, file);
+  const load = summarizeProfile(path, 25, { part: 'last', ms: loadMs });
+  const connect = summarizeProfile(path, 12, { part: 'before', ms: loadMs });
+  rmSync(dir, { recursive: true, force: true });
+  return [
+    '### Under platform → widget load\n\n' +
+      profileMarkdown(load, `Gateway (memory store), ${n.toLocaleString('en-US')} widgets connected, ${durationMs / 1000} s of webhooks at ${p2w!.postRate.toFixed(0)}/s (${p2w!.deliveredRate.toFixed(0)} delivered/s; the profiler slows it) plus drain and shutdown.`),
+    '### While connecting and registering the widgets\n\n' + profileMarkdown(connect, `Same process, from start until the load began (${n.toLocaleString('en-US')} connect + registerUser + subscribe).`),
+  ].join('\n\n');
+}
+
+async function main(): Promise<void> {
+  const started = now();
+  const standIn = await new PlatformStandIn().start();
+  const lat: number[] = [];
+  const counter = { n: 0, last: 0 };
+  standIn.responder = (_req, form) => {
+    const text = form.get('text');
+    if (text?.startsWith('bench:')) {
+      const t = now();
+      counter.n++;
+      counter.last = t;
+      lat.push(t - Number(text.slice(6)));
+    }
+    return undefined;
+  };
+  const dbDir = mkdtempSync(join(os.tmpdir(), 'wg-bench-db-'));
+  const rows: Row[] = [];
+  try {
+    if (targetsWanted.has('ceiling')) {
+      log('http ceiling');
+      rows.push(await runCeiling());
+    }
+    for (const n of sessionsList) {
+      if (targetsWanted.has('bare')) rows.push(await runTarget('bare relay', () => startBareRelay(standIn.url), n, standIn, lat, counter));
+      if (targetsWanted.has('memory')) rows.push(await runTarget('gateway memory', () => startGateway({ storeUrl: 'memory:', platformUrl: standIn.url }), n, standIn, lat, counter));
+      if (targetsWanted.has('sqlite')) {
+        const db = join(dbDir, `bench-${n}.db`);
+        rows.push(await runTarget('gateway sqlite', () => startGateway({ storeUrl: `sqlite:${db}`, platformUrl: standIn.url }), n, standIn, lat, counter));
+      }
+    }
+    let profile: string | undefined;
+    if (doProfile) {
+      const n = Number(args.get('profile-sessions') ?? Math.max(...sessionsList));
+      log(`cpu profile, ${n} sessions`);
+      profile = await runProfile(standIn.url, n);
+    }
+    const cmd = `npm run bench${process.argv.length > 2 ? ' -- ' + process.argv.slice(2).join(' ') : ''}`;
+    const notes = rows.flatMap((r) => r.notes.map((n) => `- ${r.target} N=${r.sessions}: ${n}`));
+    const sections = [
+      '# webchat-gateway benchmark',
+      `Command: \`${cmd}\` (took ${((now() - started) / 60_000).toFixed(1)} min)`,
+      ['## Machine', ...machineInfo(), `- Open-file limit for children: ulimit -n ${NOFILE} (raised per child via sh)`].join('\n'),
+      [
+        '## Method',
+        `- Everything on one machine, every box its own process: the system under test; ${procsForLarge > 1 ? `1 load generator (2 for ≥ 5,000 sessions)` : '1 load generator'} holding real socketcluster-client 9.x widgets (multiplex:false, registerUser then subscribe(urn).watch); the orchestrator (webhook poster + platform stand-in).`,
+        `- platform → widget: ${IN_FLIGHT} concurrent keep-alive POST /send (undici Pool) for ${durationMs / 1000} s, round-robin over the sessions; JSON body carries \`sent_at\`; latency = widget watch handler time − sent_at (performance.timeOrigin + performance.now() in every process). delivered/s = messages received ÷ (last receive − first send).`,
+        `- widget → platform: widgets emit sendMessageToChannel without callback (as widgets do), closed loop with ${W2P_WINDOW} messages not yet at the stand-in, for ${durationMs / 1000} s; latency = stand-in receive − emit time carried in the text.`,
+        '- RSS KiB / idle widget = (gateway VmRSS 2 s after all widgets registered+subscribed − VmRSS before) ÷ widgets. "after load" = VmRSS at the end of both load phases (stored messages included).',
+        `- Gateway env: STORE_URL, WEBHOOK_TOKEN, PLATFORM_URL (stand-in), LOG_LEVEL=warn, and, because all widgets share 127.0.0.1, ${Object.entries(LOAD_LIMITS).map(([k, v]) => `${k}=${v}`).join(', ')}; everything else default (PING_INTERVAL 8s, RECEIPT_PING_DELAY 250ms).`,
+        '- bare relay = bench/bare-relay.ts (socketcluster-server 20, protocolVersion 1, no store/checks/guarantees); http ceiling = bench/http-ceiling.ts (200 to every POST).',
+      ].join('\n'),
+      '## Results\n\n' + resultsTable(rows),
+      '## Gateway relative to the yardsticks\n\n' + ratioTable(rows),
+      ...(notes.length ? ['## Notes from the run\n\n' + notes.join('\n')] : []),
+      ...(profile ? ['## CPU profile (self time)\n\n' + profile] : []),
+    ];
+    const md = sections.join('\n\n');
+    console.log(md);
+    if (!args.has('no-write')) {
+      const out = new URL('../../bench/RESULTS.md', import.meta.url).pathname;
+      writeResults(out, sections);
+      log(`wrote ${out}`);
+    }
+  } finally {
+    await standIn.stop();
+    rmSync(dbDir, { recursive: true, force: true });
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (err) => {
+    console.error(err);
+    process.exit(1);
+  },
+);
