@@ -179,6 +179,7 @@ export class SqliteStore implements Store {
   }
 
   async close(): Promise<void> {
+    if (this.pending.length > 0) this.flush(); // commit what callers are waiting for
     if (this.db.open) this.db.close();
   }
 
@@ -218,27 +219,70 @@ export class SqliteStore implements Store {
     return r.last_seq;
   }
 
+  // Group commit: the hot writes (messages and delivery marks) queue up during one turn of the
+  // event loop and commit together in one transaction, each in its own savepoint so one failure
+  // does not undo the others. Callers still hear back only after the commit, so "accepted means
+  // stored" holds; under load one commit carries many messages instead of one each.
+  private pending: Array<{ fn: () => unknown; resolve: (v: any) => void; reject: (e: unknown) => void }> = [];
+  private flushScheduled = false;
+
+  private grouped<T>(fn: () => T): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.pending.push({ fn, resolve, reject });
+      if (!this.flushScheduled) {
+        this.flushScheduled = true;
+        setImmediate(() => this.flush());
+      }
+    });
+  }
+
+  private flush(): void {
+    this.flushScheduled = false;
+    const batch = this.pending;
+    this.pending = [];
+    if (batch.length === 0 || !this.db.open) {
+      for (const op of batch) op.reject(new Error('store closed'));
+      return;
+    }
+    const results: Array<{ ok: boolean; value: unknown }> = [];
+    try {
+      this.db.transaction(() => {
+        for (const op of batch) {
+          try {
+            results.push({ ok: true, value: this.db.transaction(op.fn)() });
+          } catch (err) {
+            results.push({ ok: false, value: err });
+          }
+        }
+      }).immediate();
+    } catch (err) {
+      for (const op of batch) op.reject(err);
+      return;
+    }
+    batch.forEach((op, i) => (results[i]!.ok ? op.resolve(results[i]!.value) : op.reject(results[i]!.value)));
+  }
+
   async appendInbound(urn: string, msg: { id: string; text: string; createdAt: number }): Promise<StoredMessage> {
-    return this.db.transaction(() => {
+    return this.grouped(() => {
       const seq = this.nextSeq(urn);
       this.stmts.insertMessage.run(urn, seq, 'in', msg.id, msg.text, '{}', msg.createdAt);
       this.stmts.insertOutbox.run(urn, seq, msg.id, msg.text, msg.createdAt, msg.createdAt);
       return { urn, seq, direction: 'in' as const, id: msg.id, text: msg.text, payload: {}, createdAt: msg.createdAt };
-    }).immediate();
+    });
   }
 
   async appendOutbound(
     urn: string,
     msg: { id: string; text: string; payload: Record<string, unknown>; createdAt: number },
   ): Promise<{ message: StoredMessage; duplicate: boolean }> {
-    return this.db.transaction(() => {
+    return this.grouped(() => {
       const existing = this.stmts.findOut.get(urn, msg.id);
       if (existing) return { message: toMessage(existing), duplicate: true };
       const seq = this.nextSeq(urn);
       this.stmts.insertMessage.run(urn, seq, 'out', msg.id, msg.text, JSON.stringify(msg.payload), msg.createdAt);
       const message: StoredMessage = { urn, seq, direction: 'out', id: msg.id, text: msg.text, payload: structuredClone(msg.payload), createdAt: msg.createdAt };
       return { message, duplicate: false };
-    }).immediate();
+    });
   }
 
   async readMessages(urn: string, o: ReadOptions): Promise<StoredMessage[]> {
@@ -267,8 +311,10 @@ export class SqliteStore implements Store {
   }
 
   async advanceDeliveredSeq(urn: string, seq: number): Promise<number> {
-    this.stmts.advanceDelivered.run(seq, urn);
-    return this.getDeliveredSeq(urn);
+    return this.grouped(() => {
+      this.stmts.advanceDelivered.run(seq, urn);
+      return this.stmts.getDelivered.get(urn)?.delivered_seq ?? 0;
+    });
   }
 
   async claimOutbox(now: number, limit: number, leaseMs: number): Promise<OutboxEntry[]> {
