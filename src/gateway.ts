@@ -317,15 +317,19 @@ export class Gateway {
     clearInterval(this.retentionTimer);
     clearInterval(this.expiryTimer);
     const deadline = new Promise<void>((resolve) => setTimeout(resolve, this.config.shutdownTimeout).unref());
+    const httpClosed = new Promise<void>((resolve) => this.httpServer.close(() => resolve()));
+    // Keep-alive connections that fall idle after answering their last request would hold
+    // close() until their keep-alive timeout: drop each one as soon as it is idle.
+    const idleSweep = setInterval(() => this.httpServer.closeIdleConnections(), 50);
+    this.httpServer.closeIdleConnections();
     const graceful = (async () => {
-      await this.sockets.close().catch(() => {});
-      const httpClosed = new Promise<void>((resolve) => this.httpServer.close(() => resolve()));
-      this.httpServer.closeIdleConnections();
+      await this.sockets.close().catch((err: unknown) => this.log.warn({ err }, 'closing sockets failed'));
       this.demoBot?.close();
       await this.outbox.stop();
       await httpClosed;
     })();
     await Promise.race([graceful, deadline]);
+    clearInterval(idleSweep);
     this.httpServer.closeAllConnections();
     await this.courier?.close().catch(() => {});
     await this.fanout.close();

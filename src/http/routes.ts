@@ -36,6 +36,8 @@ export function createRequestHandler(deps: RouteDeps) {
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const path = (req.url ?? '/').split('?')[0]!;
     const isWebhook = req.method === 'POST' && (path === '/send' || path === '/');
+    // While shutting down, answer and then close the connection rather than keep it alive.
+    if (deps.isShuttingDown()) res.shouldKeepAlive = false;
     try {
       if (isWebhook) {
         if (deps.isShuttingDown()) throw new GatewayError('WG_ERR_SHUTTING_DOWN');

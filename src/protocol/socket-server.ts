@@ -32,6 +32,8 @@ export const CLOSE_REGISTER_TIMEOUT = 4501;
 export const CLOSE_SESSION_ENDED = 4510;
 /** Refused events within ABUSE_WINDOW beyond which a socket is closed, as a multiple of the burst. */
 export const ABUSE_WINDOW = 10_000;
+/** How long a shutdown waits for clients to answer the close before cutting them. */
+export const CLOSE_GRACE = 1_000;
 
 export interface SocketServerOptions {
   origins: OriginPolicy;
@@ -426,15 +428,29 @@ export class SocketServer {
     }
   }
 
-  /** Stops accepting; closes every socket with a code that makes clients reconnect elsewhere. */
+  /**
+   * Stops accepting; closes every socket with a code that makes clients reconnect elsewhere.
+   * A peer that does not answer the close (frozen tab, vanished network) is cut after
+   * CLOSE_GRACE instead of holding the shutdown for ws's 30 s close timeout.
+   */
   async close(): Promise<void> {
     clearInterval(this.sweepTimer);
+    // keepSocketsOpen: socketcluster-server would terminate them (1006); we close them with 1012.
+    // socketcluster-server forgets a socket as soon as it is asked to close it, so the ws
+    // sockets are collected first to see which ones really closed.
+    const wsSockets = [...Object.values(this.server.clients), ...Object.values(this.server.pendingClients)].map((c) => c.socket);
+    const closing = this.server.close(true);
     for (const conn of this.connections.values()) {
       conn.keepalive.stop();
       conn.socket.disconnect(CLOSE_SERVICE_RESTART, 'server restarting');
     }
-    await this.server.close();
+    for (const client of Object.values(this.server.pendingClients)) client.disconnect(CLOSE_SERVICE_RESTART, 'server restarting');
+    const deadline = Date.now() + CLOSE_GRACE;
+    while (wsSockets.some((ws) => ws.readyState !== ws.CLOSED) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
+    for (const ws of wsSockets) if (ws.readyState !== ws.CLOSED) ws.terminate();
+    await closing;
   }
+
 }
 
 /** A refused upgrade: ws answers the HTTP upgrade with 401 and this text as the reason. */

@@ -87,6 +87,7 @@ declare module 'socketcluster-server' {
     MIDDLEWARE_INBOUND: string;
     MIDDLEWARE_OUTBOUND: string;
     clients: Record<string, AGServerSocket>;
+    pendingClients: Record<string, AGServerSocket>;
     clientsCount: number;
     pendingClientsCount: number;
     setMiddleware(type: string, fn: (stream: AsyncIterable<AGAction>) => void | Promise<void>): void;
