@@ -23,6 +23,10 @@ export interface DeliveryTarget {
   /** Sends a ping; returns its number. */
   ping(): number;
   readonly open: boolean;
+  /** True while the socket's unsent output is above its high-water mark. */
+  congested(): boolean;
+  /** Resolves when the output has drained below the mark, or the socket closed. */
+  drained(): Promise<void>;
 }
 
 interface Subscription {
@@ -79,7 +83,14 @@ export class Deliverer {
       // Watch first, read second: anything stored after the read is then notified.
       await this.options.watch?.(urn);
       const delivered = await this.store.getDeliveredSeq(urn);
-      sub.cursor = sub.proven = since ?? delivered;
+      let start = since ?? delivered;
+      if (since !== undefined) {
+        // A `since` past the newest message (stale client storage) must not skip the messages
+        // that come next: clamp it to the newest seq there is.
+        const [newest] = await this.store.readMessages(urn, { newestFirst: true, limit: 1 });
+        start = Math.min(since, newest?.seq ?? 0);
+      }
+      sub.cursor = sub.proven = start;
     } catch (err) {
       this.log.warn({ err, urn }, 'subscription setup failed');
       this.remove(sub);
@@ -126,7 +137,7 @@ export class Deliverer {
     for (const sub of subs) {
       if (sub.pumping) {
         sub.dirty = true;
-      } else if (message.seq === sub.cursor + 1) {
+      } else if (message.seq === sub.cursor + 1 && !sub.target.congested()) {
         this.deliver(sub, message);
       } else if (message.seq > sub.cursor) {
         void this.pump(sub);
@@ -194,7 +205,14 @@ export class Deliverer {
         sub.dirty = false;
         const page = await this.store.readMessages(sub.urn, { afterSeq: sub.cursor, limit: REPLAY_PAGE });
         if (sub.closed) return;
-        for (const m of page) if (m.seq > sub.cursor) this.deliver(sub, m);
+        for (const m of page) {
+          if (m.seq <= sub.cursor) continue;
+          // A backlog is paced by what the socket takes: a slow link gets it over time instead
+          // of overflowing the buffer bound and being closed (and replaying it again).
+          if (sub.target.congested()) await sub.target.drained();
+          if (sub.closed) return;
+          this.deliver(sub, m);
+        }
         if (page.length === REPLAY_PAGE) sub.dirty = true;
       } while (sub.dirty && !sub.closed);
     } catch (err) {

@@ -57,6 +57,9 @@ export interface SocketServerOptions {
  * would otherwise grow the server's memory; its unproven messages are replayed when it returns.
  */
 export const DEFAULT_MAX_SOCKET_BUFFER = 1024 * 1024;
+/** Above this much unsent output, delivery waits for the socket to drain before sending more. */
+export const SEND_HIGH_WATER = 256 * 1024;
+export const DRAIN_POLL = 10;
 /** Close code for a socket closed over backpressure (< 4500: clients reconnect). */
 export const CLOSE_BACKPRESSURE = 4100;
 
@@ -103,6 +106,15 @@ export class Connection implements DeliveryTarget {
 
   ping(): number {
     return this.keepalive.ping();
+  }
+
+  congested(): boolean {
+    return this.socket.socket.bufferedAmount > SEND_HIGH_WATER;
+  }
+
+  async drained(): Promise<void> {
+    // Polled: ws exposes no event for its own buffer; a stuck peer is closed by the keep-alive.
+    while (this.open && this.congested()) await new Promise((r) => setTimeout(r, DRAIN_POLL));
   }
 
   tokenUrn(): string | undefined {
