@@ -96,8 +96,10 @@ async function postWebhooks(url: string, urns: string[], ms: number): Promise<{ 
   const deadline = start + ms;
   const worker = async (): Promise<void> => {
     while (now() < deadline) {
-      const to = urns.length ? urns[i++ % urns.length]! : `u${i++}`;
-      const body = `{"to":${JSON.stringify(to)},"text":"bench","sent_at":${now()}}`;
+      const n = i++;
+      const to = urns.length ? urns[n % urns.length]! : `u${n}`;
+      // Like courier: every message carries the platform's id.
+      const body = `{"id":"b${n}","to":${JSON.stringify(to)},"text":"bench","sent_at":${now()}}`;
       try {
         const r = await pool.request({ method: 'POST', path: '/send', headers: { 'content-type': 'application/json', authorization: BENCH_TOKEN }, body });
         const text = await r.body.text();

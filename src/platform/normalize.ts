@@ -15,6 +15,11 @@ export interface PlatformMessage {
 
 const validateBody = validator(WebhookBody, 'WG_ERR_MISSING_FIELD', 'body');
 
+// Ids for platform messages that came without one: a random prefix per process and a counter,
+// unique without a call into the CSPRNG per message.
+const ID_PREFIX = 'gw-' + randomBytes(9).toString('base64url') + '-';
+let idCounter = 0;
+
 /** Folds form fields into an object; repeated fields (quick_reply=a&quick_reply=b) become arrays. */
 export function formToObject(params: URLSearchParams): Record<string, string | string[]> {
   const out: Record<string, string | string[]> = {};
@@ -61,7 +66,7 @@ export function normalizePlatformMessage(raw: unknown): PlatformMessage {
   const to = body.to.startsWith('ext:') ? body.to.slice(4) : body.to;
   const message: PlatformMessage = {
     ...rest,
-    id: body.id === undefined || body.id === '' ? 'gw-' + randomBytes(9).toString('base64url') : String(body.id),
+    id: body.id === undefined || body.id === '' ? ID_PREFIX + (++idCounter).toString(36) : String(body.id),
     to,
     text: body.text,
     quick_replies: quickReplies(body),
