@@ -92,6 +92,7 @@ async function postWebhooks(url: string, urns: string[], ms: number): Promise<{ 
   let errors = 0;
   let firstError: string | undefined;
   let i = 0;
+  const tag = Math.random().toString(36).slice(2, 8); // ids unique across phases on one gateway
   const start = now();
   const deadline = start + ms;
   const worker = async (): Promise<void> => {
@@ -99,7 +100,7 @@ async function postWebhooks(url: string, urns: string[], ms: number): Promise<{ 
       const n = i++;
       const to = urns.length ? urns[n % urns.length]! : `u${n}`;
       // Like courier: every message carries the platform's id.
-      const body = `{"id":"b${n}","to":${JSON.stringify(to)},"text":"bench","sent_at":${now()}}`;
+      const body = `{"id":"b${tag}-${n}","to":${JSON.stringify(to)},"text":"bench","sent_at":${now()}}`;
       try {
         const r = await pool.request({ method: 'POST', path: '/send', headers: { 'content-type': 'application/json', authorization: BENCH_TOKEN }, body });
         const text = await r.body.text();
