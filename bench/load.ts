@@ -74,16 +74,16 @@ async function openOne(port: number): Promise<Held> {
   }
 }
 
-async function connect(port: number, count: number, concurrency: number): Promise<unknown> {
+async function connect(port: number, count: number, concurrency: number, ports?: number[]): Promise<unknown> {
   const start = now();
   let next = 0;
   let failed = 0;
   let firstError: string | undefined;
   const worker = async (): Promise<void> => {
     while (next < count) {
-      next++;
+      const k = next++;
       try {
-        held.push(await openOne(port));
+        held.push(await openOne(ports && ports.length > 0 ? ports[k % ports.length]! : port));
       } catch (err) {
         failed++;
         firstError ??= (err as Error).message;
@@ -117,7 +117,7 @@ process.on('message', async (msg: any) => {
   try {
     switch (msg.cmd) {
       case 'connect':
-        reply(await connect(msg.port, msg.count, msg.concurrency ?? 200));
+        reply(await connect(msg.port, msg.count, msg.concurrency ?? 200, msg.ports));
         break;
       case 'emit':
         emit(msg.n);

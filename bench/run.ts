@@ -2,7 +2,7 @@
 //   --quick            ~1 minute smoke: 1,000 sessions, 3 s phases, no 10k, no profile
 //   --sessions=N[,M]   session counts (default 1000,10000)
 //   --duration=S       seconds per load phase (default 10)
-//   --targets=a,b      subset of memory,sqlite,bare,ceiling
+//   --targets=a,b      subset of memory,sqlite,redis,redis3,bare,ceiling
 //   --procs=P          load-generator processes for >= 5,000 sessions (default 2)
 //   --profile / --no-profile   CPU profile of the gateway under platform->widget load (full run: on)
 //   --no-write         do not write bench/RESULTS.md
@@ -16,7 +16,8 @@ import { Pool } from 'undici';
 import { PlatformStandIn } from '../test/helpers/platform.js';
 import { machineInfo, ratioTable, resultsTable, writeResults, type Row } from './report.js';
 import { profileMarkdown, summarizeProfile } from './profile.js';
-import { BENCH_TOKEN, LOAD_LIMITS, startBareRelay, startGateway, startHttpCeiling, type Target } from './targets.js';
+import { BENCH_TOKEN, LOAD_LIMITS, startBareRelay, startGateway, startGatewayCluster, startHttpCeiling, type Target } from './targets.js';
+import { startRedisServer, type RedisServer } from '../test/helpers/redis-server.js';
 import { NOFILE, now, rssKiB, sleep, summarize, waitExit } from './util.js';
 
 const args = new Map(process.argv.slice(2).map((a) => {
@@ -26,7 +27,7 @@ const args = new Map(process.argv.slice(2).map((a) => {
 const quick = args.has('quick');
 const sessionsList = (args.get('sessions') ?? (quick ? '1000' : '1000,10000')).split(',').map(Number);
 const durationMs = Number(args.get('duration') ?? (quick ? 3 : 10)) * 1000;
-const targetsWanted = new Set((args.get('targets') ?? 'memory,sqlite,bare,ceiling').split(','));
+const targetsWanted = new Set((args.get('targets') ?? 'memory,sqlite,redis,redis3,bare,ceiling').split(','));
 const procsForLarge = Number(args.get('procs') ?? 2);
 const doProfile = args.has('profile') || (!quick && !args.has('no-profile'));
 const IN_FLIGHT = Number(args.get('inflight') ?? 64);
@@ -86,8 +87,9 @@ class Generator {
 }
 
 // ---- platform -> widget: webhook poster -----------------------------------------------------
-async function postWebhooks(url: string, urns: string[], ms: number): Promise<{ accepted: number; errors: number; firstSend: number; postMs: number; firstError?: string }> {
-  const pool = new Pool(url, { connections: IN_FLIGHT, pipelining: 1, keepAliveTimeout: 60_000 });
+async function postWebhooks(urlOrUrls: string | string[], urns: string[], ms: number): Promise<{ accepted: number; errors: number; firstSend: number; postMs: number; firstError?: string }> {
+  const urls = Array.isArray(urlOrUrls) ? urlOrUrls : [urlOrUrls];
+  const pools = urls.map((u) => new Pool(u, { connections: Math.ceil(IN_FLIGHT / urls.length), pipelining: 1, keepAliveTimeout: 60_000 }));
   let accepted = 0;
   let errors = 0;
   let firstError: string | undefined;
@@ -102,7 +104,7 @@ async function postWebhooks(url: string, urns: string[], ms: number): Promise<{ 
       // Like courier: every message carries the platform's id.
       const body = `{"id":"b${tag}-${n}","to":${JSON.stringify(to)},"text":"bench","sent_at":${now()}}`;
       try {
-        const r = await pool.request({ method: 'POST', path: '/send', headers: { 'content-type': 'application/json', authorization: BENCH_TOKEN }, body });
+        const r = await pools[n % pools.length]!.request({ method: 'POST', path: '/send', headers: { 'content-type': 'application/json', authorization: BENCH_TOKEN }, body });
         const text = await r.body.text();
         if (r.statusCode === 200) accepted++;
         else {
@@ -118,7 +120,7 @@ async function postWebhooks(url: string, urns: string[], ms: number): Promise<{ 
   };
   await Promise.all(Array.from({ length: IN_FLIGHT }, worker));
   const postMs = now() - start;
-  await pool.close();
+  await Promise.all(pools.map((p) => p.close()));
   return { accepted, errors, firstSend: start, postMs, ...(firstError ? { firstError } : {}) };
 }
 
@@ -135,7 +137,7 @@ async function gatherStats(gens: Generator[], withLatencies: boolean) {
 
 async function platformToWidget(target: Target, gens: Generator[], urns: string[]): Promise<NonNullable<Row['p2w']>> {
   await Promise.all(gens.map((g) => g.call('reset')));
-  const post = await postWebhooks(target.url, urns, durationMs);
+  const post = await postWebhooks(target.urls ?? target.url, urns, durationMs);
   // Drain: wait until every accepted message arrived, or DRAIN_MS.
   const drainEnd = now() + DRAIN_MS;
   let s = await gatherStats(gens, false);
@@ -189,7 +191,7 @@ async function connectAll(target: Target, n: number): Promise<{ gens: Generator[
   const procs = n >= 5000 ? procsForLarge : 1;
   const gens = await Promise.all(Array.from({ length: procs }, () => Generator.start()));
   const parts = gens.map((_, i) => Math.floor(n / procs) + (i < n % procs ? 1 : 0));
-  const res = await Promise.all(gens.map((g, i) => g.call('connect', { port: target.port, count: parts[i], concurrency: 200 })));
+  const res = await Promise.all(gens.map((g, i) => g.call('connect', { port: target.port, ports: target.ports, count: parts[i], concurrency: 200 })));
   return {
     gens,
     urns: res.flatMap((r) => r.urns as string[]),
@@ -306,6 +308,16 @@ async function main(): Promise<void> {
       if (targetsWanted.has('sqlite')) {
         const db = join(dbDir, `bench-${n}.db`);
         rows.push(await runTarget('gateway sqlite', () => startGateway({ storeUrl: `sqlite:${db}`, platformUrl: standIn.url }), n, standIn, lat, counter));
+      }
+      if (targetsWanted.has('redis') || targetsWanted.has('redis3')) {
+        // A private redis-server on a free port, without persistence (as the tests run it).
+        const redis: RedisServer = await startRedisServer();
+        try {
+          if (targetsWanted.has('redis')) rows.push(await runTarget('gateway redis', () => startGateway({ storeUrl: redis.url, platformUrl: standIn.url }), n, standIn, lat, counter));
+          if (targetsWanted.has('redis3')) rows.push(await runTarget('gateway redis x3', () => startGatewayCluster(3, { storeUrl: redis.url, platformUrl: standIn.url }), n, standIn, lat, counter));
+        } finally {
+          await redis.stop();
+        }
       }
     }
     let profile: string | undefined;

@@ -25,6 +25,9 @@ export interface Target {
   pid: number;
   port: number;
   url: string;
+  /** Several nodes behind a (simulated) load balancer: widgets and webhooks spread round-robin. */
+  ports?: number[];
+  urls?: string[];
   output(): string;
   stop(): Promise<number | null>;
 }
@@ -90,4 +93,23 @@ export function startBareRelay(platformUrl: string): Promise<Target> {
 
 export function startHttpCeiling(): Promise<Target> {
   return startPrinter('http ceiling', './http-ceiling.js', {});
+}
+
+/** N gateway processes on one Redis store. RSS figures are the first node's. */
+export async function startGatewayCluster(nodes: number, opts: { storeUrl: string; platformUrl: string }): Promise<Target> {
+  // One fresh prefix shared by the nodes of this cluster.
+  const prefix = `b${Math.random().toString(36).slice(2, 7)}:`;
+  const started = await Promise.all(Array.from({ length: nodes }, () => startGateway({ ...opts, env: { REDIS_PREFIX: prefix } })));
+  const first = started[0]!;
+  return {
+    ...first,
+    name: `gateway redis x${nodes}`,
+    ports: started.map((t) => t.port),
+    urls: started.map((t) => t.url),
+    output: () => started.map((t) => t.output()).join('\n'),
+    async stop() {
+      const codes = await Promise.all(started.map((t) => t.stop()));
+      return codes[0] ?? null;
+    },
+  };
 }
