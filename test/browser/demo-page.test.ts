@@ -98,10 +98,6 @@ async function say(page: Page, text: string): Promise<void> {
   await page.locator('#text').press('Enter');
 }
 
-async function quickLabels(page: Page): Promise<string[]> {
-  return page.locator('#quick button').allTextContents();
-}
-
 async function waitQuick(page: Page, labels: string[]): Promise<void> {
   await page.waitForFunction(
     (want) => JSON.stringify([...document.querySelectorAll('#quick button')].map((b) => b.textContent)) === JSON.stringify(want),
