@@ -5,6 +5,8 @@
 //   --targets=a,b      subset of memory,sqlite,redis,redis3,bare,ceiling
 //   --procs=P          load-generator processes for >= 5,000 sessions (default 2)
 //   --profile / --no-profile   CPU profile of the gateway under platform->widget load (full run: on)
+//   --profile-store=S  store of the profiled gateway: memory or sqlite (default sqlite)
+//   --profile-sessions=N  widgets connected while profiling (default: the largest of --sessions)
 //   --no-write         do not write bench/RESULTS.md
 // The orchestrator (this process) runs the platform stand-in and the webhook poster; widgets live
 // in separate load-generator children (load.ts); each system under test is its own child.
@@ -249,9 +251,11 @@ async function runCeiling(): Promise<Row> {
   }
 }
 
-async function runProfile(platformUrl: string, n: number): Promise<string> {
+async function runProfile(platformUrl: string, n: number, dbDir: string): Promise<string> {
   const dir = mkdtempSync(join(os.tmpdir(), 'wg-bench-prof-'));
-  const target = await startGateway({ storeUrl: 'memory:', platformUrl, nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${dir}`] });
+  const store = args.get('profile-store') ?? 'sqlite';
+  const storeUrl = store === 'sqlite' ? `sqlite:${join(dbDir, 'profile.db')}` : 'memory:';
+  const target = await startGateway({ storeUrl, platformUrl, nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${dir}`] });
   let gens: Generator[] = [];
   let p2w: Row['p2w'];
   let loadStart = 0;
@@ -275,7 +279,7 @@ async function runProfile(platformUrl: string, n: number): Promise<string> {
   rmSync(dir, { recursive: true, force: true });
   return [
     '### Under platform → widget load\n\n' +
-      profileMarkdown(load, `Gateway (memory store), ${n.toLocaleString('en-US')} widgets connected, ${durationMs / 1000} s of webhooks at ${p2w!.postRate.toFixed(0)}/s (${p2w!.deliveredRate.toFixed(0)} delivered/s; the profiler slows it) plus drain and shutdown.`),
+      profileMarkdown(load, `Gateway (${store} store), ${n.toLocaleString('en-US')} widgets connected, ${durationMs / 1000} s of webhooks at ${p2w!.postRate.toFixed(0)}/s (${p2w!.deliveredRate.toFixed(0)} delivered/s; the profiler slows it) plus drain and shutdown.`),
     '### While connecting and registering the widgets\n\n' + profileMarkdown(connect, `Same process, from start until the load began (${n.toLocaleString('en-US')} connect + registerUser + subscribe).`),
   ].join('\n\n');
 }
@@ -324,7 +328,7 @@ async function main(): Promise<void> {
     if (doProfile) {
       const n = Number(args.get('profile-sessions') ?? Math.max(...sessionsList));
       log(`cpu profile, ${n} sessions`);
-      profile = await runProfile(standIn.url, n);
+      profile = await runProfile(standIn.url, n, dbDir);
     }
     const cmd = `npm run bench${process.argv.length > 2 ? ' -- ' + process.argv.slice(2).join(' ') : ''}`;
     const notes = rows.flatMap((r) => r.notes.map((n) => `- ${r.target} N=${r.sessions}: ${n}`));

@@ -4,6 +4,7 @@
 // the last transactions. FULL also fsyncs each commit, for machines that lose power.
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import {
   UnknownSessionError,
@@ -64,6 +65,11 @@ const EXPIRY_INDEX = `
 CREATE INDEX IF NOT EXISTS messages_expiry ON messages (created_at) WHERE direction = 'out' AND expired_reported = 0;
 `;
 
+/** SQLite's own default: a checkpoint once the WAL holds this many pages. */
+const DEFAULT_AUTOCHECKPOINT_PAGES = 1000;
+/** With the checkpointer worker running: only if it falls far behind (about 40 MB of WAL). */
+const FALLBACK_AUTOCHECKPOINT_PAGES = 10_000;
+
 interface MessageRow {
   urn: string;
   seq: number;
@@ -99,7 +105,28 @@ export class SqliteStore implements Store {
     this.db.pragma(`synchronous = ${synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
     this.db.pragma('busy_timeout = 5000');
     this.db.pragma('foreign_keys = OFF');
+    if (path !== ':memory:') {
+      // Checkpoints run on a worker thread (sqlite-checkpointer.ts). The writer's own
+      // autocheckpoint stays as a fallback, at a threshold the worker normally never lets the WAL
+      // reach, so a stalled worker cannot let the WAL grow without bound.
+      this.db.pragma(`wal_autocheckpoint = ${FALLBACK_AUTOCHECKPOINT_PAGES}`);
+      this.checkpointer = new Worker(new URL('./sqlite-checkpointer.js', import.meta.url), { workerData: { path } });
+      this.checkpointer.on('message', (m: { error?: string }) => {
+        if (m.error) this.checkpointErrors++;
+      });
+      this.checkpointer.on('error', () => {
+        this.checkpointer = undefined; // the fallback autocheckpoint takes over
+        if (this.db.open) this.db.pragma(`wal_autocheckpoint = ${DEFAULT_AUTOCHECKPOINT_PAGES}`);
+      });
+      // After the listeners: attaching a 'message' listener refs the worker again. Unref'd, it
+      // never keeps the process alive on its own.
+      this.checkpointer.unref();
+    }
   }
+
+  private checkpointer: Worker | undefined;
+  /** Checkpoints the worker could not run (busy, I/O); exposed for tests and diagnostics. */
+  checkpointErrors = 0;
 
   async init(): Promise<void> {
     this.db.transaction(() => {
@@ -125,14 +152,20 @@ export class SqliteStore implements Store {
       deleteSession: db.prepare('DELETE FROM sessions WHERE urn = ?'),
       deleteSessionMessages: db.prepare('DELETE FROM messages WHERE urn = ?'),
       deleteSessionOutbox: db.prepare('DELETE FROM outbox WHERE urn = ?'),
-      bumpSeq: db.prepare<[string], { last_seq: number }>('UPDATE sessions SET last_seq = last_seq + 1 WHERE urn = ? RETURNING last_seq'),
+      // The newest seq of a session: its newest stored message, or, once pruning removed those,
+      // the floor prune() left in sessions.last_seq. Reading it costs no write per message.
+      topSeq: db.prepare<[string], { last_seq: number; top: number | null }>(
+        'SELECT s.last_seq, (SELECT MAX(m.seq) FROM messages m WHERE m.urn = s.urn) AS top FROM sessions s WHERE s.urn = ?',
+      ),
       insertMessage: db.prepare('INSERT INTO messages (urn, seq, direction, id, text, payload, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)'),
       findOut: db.prepare<[string, string], MessageRow>("SELECT * FROM messages WHERE urn = ? AND id = ? AND direction = 'out'"),
       insertOutbox: db.prepare(
         "INSERT INTO outbox (urn, seq, message_id, text, created_at, state, next_at) VALUES (?, ?, ?, ?, ?, 'pending', ?)",
       ),
       getDelivered: db.prepare<[string], { delivered_seq: number }>('SELECT delivered_seq FROM sessions WHERE urn = ?'),
-      advanceDelivered: db.prepare('UPDATE sessions SET delivered_seq = MAX(delivered_seq, ?) WHERE urn = ?'),
+      advanceDelivered: db.prepare<[number, string], { delivered_seq: number }>(
+        'UPDATE sessions SET delivered_seq = MAX(delivered_seq, ?) WHERE urn = ? RETURNING delivered_seq',
+      ),
       claimable: db.prepare<[number, number, number], OutboxRow>(
         `SELECT o.id, o.urn, o.seq, o.message_id, o.text, o.created_at, o.attempts
            FROM outbox o
@@ -167,6 +200,14 @@ export class SqliteStore implements Store {
           LIMIT ?`,
       ),
       markReported: db.prepare('UPDATE messages SET expired_reported = 1 WHERE urn = ? AND seq = ?'),
+      // Before pruning: sessions about to lose their newest message keep its seq as a floor, so
+      // seqs are never reused (see topSeq).
+      keepSeqFloor: db.prepare(
+        `UPDATE sessions SET last_seq = (SELECT MAX(m.seq) FROM messages m WHERE m.urn = sessions.urn)
+          WHERE urn IN (SELECT urn FROM messages WHERE created_at < @cutoff
+                        UNION SELECT urn FROM messages GROUP BY urn HAVING COUNT(*) > @keep)
+            AND last_seq < (SELECT MAX(m.seq) FROM messages m WHERE m.urn = sessions.urn)`,
+      ),
       pruneAge: db.prepare('DELETE FROM messages WHERE created_at < ?'),
       pruneCount: db.prepare(
         `DELETE FROM messages WHERE (urn, seq) IN (
@@ -180,6 +221,17 @@ export class SqliteStore implements Store {
 
   async close(): Promise<void> {
     if (this.pending.length > 0) this.flush(); // commit what callers are waiting for
+    const worker = this.checkpointer;
+    this.checkpointer = undefined;
+    if (worker) {
+      worker.ref(); // keep the event loop alive until the worker has closed its connection
+      const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+      worker.postMessage('close');
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([exited, new Promise<void>((r) => (timer = setTimeout(r, 2000)))]);
+      clearTimeout(timer);
+      await worker.terminate();
+    }
     if (this.db.open) this.db.close();
   }
 
@@ -213,18 +265,23 @@ export class SqliteStore implements Store {
     return this.deleteTx(urn);
   }
 
+  /** Callers insert the message with this seq in the same transaction. */
   private nextSeq(urn: string): number {
-    const r = this.stmts.bumpSeq.get(urn);
+    const r = this.stmts.topSeq.get(urn);
     if (!r) throw new UnknownSessionError(urn);
-    return r.last_seq;
+    return Math.max(r.last_seq, r.top ?? 0) + 1;
   }
 
   // Group commit: the hot writes (messages and delivery marks) queue up during one turn of the
-  // event loop and commit together in one transaction, each in its own savepoint so one failure
-  // does not undo the others. Callers still hear back only after the commit, so "accepted means
-  // stored" holds; under load one commit carries many messages instead of one each.
+  // event loop and commit together in one transaction. Callers still hear back only after the
+  // commit, so "accepted means stored" holds; under load one commit carries many messages
+  // instead of one each. The ops run without a savepoint each (savepoints cost about as much as
+  // the insert itself): an op either completes or throws UnknownSessionError before it writes
+  // anything. Any other error rolls the batch back and replays it one transaction per op, so
+  // only the faulty op fails.
   private pending: Array<{ fn: () => unknown; resolve: (v: any) => void; reject: (e: unknown) => void }> = [];
   private flushScheduled = false;
+  private batchTx: Database.Transaction<(batch: SqliteStore['pending']) => Array<{ ok: boolean; value: unknown }>> | undefined;
 
   private grouped<T>(fn: () => T): Promise<T> {
     return new Promise<T>((resolve, reject) => {
@@ -236,6 +293,22 @@ export class SqliteStore implements Store {
     });
   }
 
+  private runBatch(batch: SqliteStore['pending']): Array<{ ok: boolean; value: unknown }> {
+    this.batchTx ??= this.db.transaction((ops: SqliteStore['pending']) => {
+      const results: Array<{ ok: boolean; value: unknown }> = [];
+      for (const op of ops) {
+        try {
+          results.push({ ok: true, value: op.fn() });
+        } catch (err) {
+          if (!(err instanceof UnknownSessionError)) throw err; // may have written: roll back
+          results.push({ ok: false, value: err });
+        }
+      }
+      return results;
+    });
+    return this.batchTx.immediate(batch);
+  }
+
   private flush(): void {
     this.flushScheduled = false;
     const batch = this.pending;
@@ -244,20 +317,17 @@ export class SqliteStore implements Store {
       for (const op of batch) op.reject(new Error('store closed'));
       return;
     }
-    const results: Array<{ ok: boolean; value: unknown }> = [];
+    let results: Array<{ ok: boolean; value: unknown }>;
     try {
-      this.db.transaction(() => {
-        for (const op of batch) {
-          try {
-            results.push({ ok: true, value: this.db.transaction(op.fn)() });
-          } catch (err) {
-            results.push({ ok: false, value: err });
-          }
+      results = this.runBatch(batch);
+    } catch {
+      results = batch.map((op) => {
+        try {
+          return { ok: true, value: this.db.transaction(op.fn).immediate() };
+        } catch (err) {
+          return { ok: false, value: err };
         }
-      }).immediate();
-    } catch (err) {
-      for (const op of batch) op.reject(err);
-      return;
+      });
     }
     batch.forEach((op, i) => (results[i]!.ok ? op.resolve(results[i]!.value) : op.reject(results[i]!.value)));
   }
@@ -279,8 +349,11 @@ export class SqliteStore implements Store {
       const existing = this.stmts.findOut.get(urn, msg.id);
       if (existing) return { message: toMessage(existing), duplicate: true };
       const seq = this.nextSeq(urn);
-      this.stmts.insertMessage.run(urn, seq, 'out', msg.id, msg.text, JSON.stringify(msg.payload), msg.createdAt);
-      const message: StoredMessage = { urn, seq, direction: 'out', id: msg.id, text: msg.text, payload: structuredClone(msg.payload), createdAt: msg.createdAt };
+      const json = JSON.stringify(msg.payload);
+      this.stmts.insertMessage.run(urn, seq, 'out', msg.id, msg.text, json, msg.createdAt);
+      // A copy, so the caller's object and the stored one never alias; parsing the JSON just
+      // written is cheaper than structuredClone and yields exactly what a later read returns.
+      const message: StoredMessage = { urn, seq, direction: 'out', id: msg.id, text: msg.text, payload: JSON.parse(json), createdAt: msg.createdAt };
       return { message, duplicate: false };
     });
   }
@@ -312,8 +385,7 @@ export class SqliteStore implements Store {
 
   async advanceDeliveredSeq(urn: string, seq: number): Promise<number> {
     return this.grouped(() => {
-      this.stmts.advanceDelivered.run(seq, urn);
-      return this.stmts.getDelivered.get(urn)?.delivered_seq ?? 0;
+      return this.stmts.advanceDelivered.get(seq, urn)?.delivered_seq ?? 0;
     });
   }
 
@@ -359,6 +431,7 @@ export class SqliteStore implements Store {
   async prune(o: PruneOptions): Promise<number> {
     return this.db.transaction(() => {
       const cutoff = o.now - o.maxAge;
+      this.stmts.keepSeqFloor.run({ cutoff, keep: o.maxMessagesPerSession });
       let removed = this.stmts.pruneAge.run(cutoff).changes;
       removed += this.stmts.pruneCount.run(o.maxMessagesPerSession).changes;
       this.stmts.pruneFailed.run(cutoff);
