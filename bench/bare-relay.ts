@@ -1,6 +1,8 @@
 // Yardstick (a): the smallest socketcluster-server 20 relay that does what the gateway does,
 // with no store, no checks and no delivery guarantees.
-//   POST /send (JSON) -> exchange.transmitPublish(body.to, body)
+//   POST /send (JSON) -> exchange.transmitPublish(body.to, body), and the raw event
+//                        receivedMessageFromChannel to the sockets subscribed to body.to (the
+//                        wire contract has both, so the yardstick writes what the gateway writes)
 //   registerUser      -> random urn, JSON string in both reply slots (v9 widgets read the first)
 //   sendMessageToChannel -> POST form {from, text, date} to PLATFORM_URL/c/ex/{channel}/receive
 // protocolVersion 1 so socketcluster-client 9.x keep-alive works. Prints "PORT <n>" when ready.
@@ -19,7 +21,9 @@ const http = createServer(async (req, res) => {
     for await (const c of req) raw += c;
     try {
       const body = JSON.parse(raw);
-      agServer.exchange.transmitPublish(String(body.to), body);
+      const to = String(body.to);
+      agServer.exchange.transmitPublish(to, body);
+      for (const socket of subscribers.get(to) ?? []) socket.transmit('receivedMessageFromChannel', body);
       res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"success"}');
     } catch {
       res.writeHead(400).end();
@@ -29,6 +33,7 @@ const http = createServer(async (req, res) => {
   res.writeHead(200).end('ok');
 });
 
+const subscribers = new Map<string, Set<any>>();
 const agServer: any = attach(http, { protocolVersion: 1, path: '/socketcluster/' } as any);
 
 async function forward(urn: string, text: string): Promise<void> {
@@ -42,6 +47,17 @@ async function forward(urn: string, text: string): Promise<void> {
 
 (async () => {
   for await (const { socket } of agServer.listener('connection')) {
+    (async () => {
+      for await (const { channel } of socket.listener('subscribe')) {
+        let set = subscribers.get(channel);
+        if (!set) subscribers.set(channel, (set = new Set()));
+        set.add(socket);
+      }
+    })();
+    (async () => {
+      // Also emitted for every channel when the socket closes.
+      for await (const { channel } of socket.listener('unsubscribe')) subscribers.get(channel)?.delete(socket);
+    })();
     (async () => {
       for await (const request of socket.procedure('registerUser')) {
         const json = JSON.stringify(JSON.stringify({ urn: randomUUID() }));

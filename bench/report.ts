@@ -11,9 +11,11 @@ export interface Row {
   rssAfterKiB?: number;
   /** Gateway RSS at the end of both load phases. */
   rssEndKiB?: number;
-  p2w?: { accepted: number; errors: number; postRate: number; delivered: number; deliveredRate: number; lat: LatencySummary; firstError?: string | undefined };
+  p2w?: { accepted: number; errors: number; postRate: number; delivered: number; deliveredRate: number; lat: LatencySummary; firstError?: string | undefined; cpuUsPerMsg?: number };
   w2p?: { emitted: number; forwarded: number; rate: number; lat: LatencySummary };
   notes: string[];
+  /** Rounds run for this target and size; the row is the one with the median delivered/s. */
+  rounds?: number[];
 }
 
 const f0 = (n: number | undefined): string => (n === undefined || !Number.isFinite(n) ? '–' : Math.round(n).toLocaleString('en-US'));
@@ -34,7 +36,7 @@ export function machineInfo(): string[] {
 export function resultsTable(rows: Row[]): string {
   const head = [
     'target', 'sessions', 'connect+register+subscribe (s)', 'RSS KiB / idle widget', 'RSS MiB idle → after load',
-    'webhook accepted/s', 'p→w delivered/s', 'p→w p50 ms', 'p→w p99 ms', 'p→w max ms',
+    'webhook accepted/s', 'p→w delivered/s', 'p→w server CPU µs/msg', 'p→w p50 ms', 'p→w p99 ms', 'p→w max ms',
     'w→p forwarded/s', 'w→p p50 ms', 'w→p p99 ms', 'w→p max ms',
   ];
   const lines = [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`];
@@ -48,7 +50,8 @@ export function resultsTable(rows: Row[]): string {
         f1(perWidget),
         r.rssAfterKiB !== undefined && r.rssEndKiB !== undefined ? `${f0(r.rssAfterKiB / 1024)} → ${f0(r.rssEndKiB / 1024)}` : '–',
         f0(r.p2w?.postRate),
-        f0(r.p2w?.deliveredRate),
+        f0(r.p2w?.deliveredRate) + (r.rounds && r.rounds.length > 1 ? ` (${r.rounds.map(f0).join(' / ')})` : ''),
+        f0(r.p2w?.cpuUsPerMsg),
         f1(r.p2w?.lat.p50),
         f1(r.p2w?.lat.p99),
         f1(r.p2w?.lat.max),
@@ -65,7 +68,7 @@ export function resultsTable(rows: Row[]): string {
 /** Each gateway row against the bare relay with the same session count, and the HTTP ceiling. */
 export function ratioTable(rows: Row[]): string {
   const ceiling = rows.find((r) => r.target === 'http ceiling');
-  const head = ['gateway', 'sessions', 'webhook rate vs HTTP ceiling', 'webhook rate vs bare', 'delivered/s vs bare', 'p→w p99 bare / gateway', 'forwarded/s vs bare', 'connect time bare / gateway', 'RSS/widget gateway ÷ bare'];
+  const head = ['gateway', 'sessions', 'webhook rate vs HTTP ceiling', 'webhook rate vs bare', 'delivered/s vs bare', 'server CPU per message bare / gateway', 'p→w p99 bare / gateway', 'forwarded/s vs bare', 'connect time bare / gateway', 'RSS/widget gateway ÷ bare'];
   const lines = [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`];
   const perWidget = (r: Row | undefined): number | undefined =>
     r?.rssAfterKiB !== undefined && r.rssBeforeKiB !== undefined && r.connect?.registered ? (r.rssAfterKiB - r.rssBeforeKiB) / r.connect.registered : undefined;
@@ -80,6 +83,7 @@ export function ratioTable(rows: Row[]): string {
         ratio(g.p2w?.postRate, ceiling?.p2w?.postRate),
         ratio(g.p2w?.postRate, b?.p2w?.postRate),
         ratio(g.p2w?.deliveredRate, b?.p2w?.deliveredRate),
+        ratio(b?.p2w?.cpuUsPerMsg, g.p2w?.cpuUsPerMsg),
         ratio(b?.p2w?.lat.p99, g.p2w?.lat.p99),
         ratio(g.w2p?.rate, b?.w2p?.rate),
         ratio(b?.connect?.ms, g.connect?.ms),

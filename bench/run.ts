@@ -7,6 +7,9 @@
 //   --profile / --no-profile   CPU profile of the gateway under platform->widget load (full run: on)
 //   --profile-store=S  store of the profiled gateway: memory or sqlite (default sqlite)
 //   --profile-sessions=N  widgets connected while profiling (default: the largest of --sessions)
+//   --rounds=R         runs of each target at 1,000 sessions, interleaved; the median row is kept
+//                      (default 3, 1 with --quick); other sizes run once
+//   --gateway-env=K=V;K=V  extra environment for every gateway process (experiments)
 //   --no-write         do not write bench/RESULTS.md
 // The orchestrator (this process) runs the platform stand-in and the webhook poster; widgets live
 // in separate load-generator children (load.ts); each system under test is its own child.
@@ -20,7 +23,7 @@ import { machineInfo, ratioTable, resultsTable, writeResults, type Row } from '.
 import { profileMarkdown, summarizeProfile } from './profile.js';
 import { BENCH_TOKEN, LOAD_LIMITS, startBareRelay, startGateway, startGatewayCluster, startHttpCeiling, type Target } from './targets.js';
 import { startRedisServer, type RedisServer } from '../test/helpers/redis-server.js';
-import { NOFILE, now, rssKiB, sleep, summarize, waitExit } from './util.js';
+import { cpuMs, NOFILE, now, rssKiB, sleep, summarize, waitExit } from './util.js';
 
 const args = new Map(process.argv.slice(2).map((a) => {
   const [k, v] = a.replace(/^--/, '').split('=');
@@ -32,6 +35,10 @@ const durationMs = Number(args.get('duration') ?? (quick ? 3 : 10)) * 1000;
 const targetsWanted = new Set((args.get('targets') ?? 'memory,sqlite,redis,redis3,bare,ceiling').split(','));
 const procsForLarge = Number(args.get('procs') ?? 2);
 const doProfile = args.has('profile') || (!quick && !args.has('no-profile'));
+const gatewayEnv: Record<string, string> = Object.fromEntries(
+  (args.get('gateway-env') ?? '').split(';').filter(Boolean).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
+);
+const rounds = Number(args.get('rounds') ?? (quick ? 1 : 3));
 const IN_FLIGHT = Number(args.get('inflight') ?? 64);
 const W2P_WINDOW = Number(args.get('window') ?? 512);
 const DRAIN_MS = 10_000;
@@ -139,6 +146,8 @@ async function gatherStats(gens: Generator[], withLatencies: boolean) {
 
 async function platformToWidget(target: Target, gens: Generator[], urns: string[]): Promise<NonNullable<Row['p2w']>> {
   await Promise.all(gens.map((g) => g.call('reset')));
+  const cpu = (): number => target.pids.reduce((a, pid) => a + cpuMs(pid), 0);
+  const cpuStart = cpu();
   const post = await postWebhooks(target.urls ?? target.url, urns, durationMs);
   // Drain: wait until every accepted message arrived, or DRAIN_MS.
   const drainEnd = now() + DRAIN_MS;
@@ -148,6 +157,8 @@ async function platformToWidget(target: Target, gens: Generator[], urns: string[
     s = await gatherStats(gens, false);
   }
   s = await gatherStats(gens, true);
+  // Includes the idle tail of the drain wait: keep-alive only, well under a tick per 200 ms.
+  const cpuUsed = cpu() - cpuStart;
   const span = (s.lastRecv || now()) - post.firstSend;
   return {
     accepted: post.accepted,
@@ -157,6 +168,7 @@ async function platformToWidget(target: Target, gens: Generator[], urns: string[
     deliveredRate: (s.received * 1000) / span,
     lat: summarize(s.latencies),
     firstError: post.firstError,
+    cpuUsPerMsg: s.received ? (cpuUsed * 1000) / s.received : NaN,
   };
 }
 
@@ -255,7 +267,7 @@ async function runProfile(platformUrl: string, n: number, dbDir: string): Promis
   const dir = mkdtempSync(join(os.tmpdir(), 'wg-bench-prof-'));
   const store = args.get('profile-store') ?? 'sqlite';
   const storeUrl = store === 'sqlite' ? `sqlite:${join(dbDir, 'profile.db')}` : 'memory:';
-  const target = await startGateway({ storeUrl, platformUrl, nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${dir}`] });
+  const target = await startGateway({ storeUrl, platformUrl, env: gatewayEnv, nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${dir}`] });
   let gens: Generator[] = [];
   let p2w: Row['p2w'];
   let loadStart = 0;
@@ -284,6 +296,14 @@ async function runProfile(platformUrl: string, n: number, dbDir: string): Promis
   ].join('\n\n');
 }
 
+/** The run with the median delivered/s (the lower middle for an even count), with all rounds' rates. */
+function medianRow(runs: Row[]): Row {
+  const rate = (r: Row): number => r.p2w?.deliveredRate ?? -1;
+  const sorted = [...runs].sort((a, b) => rate(a) - rate(b));
+  const mid = sorted[Math.floor((sorted.length - 1) / 2)]!;
+  return { ...mid, rounds: runs.length > 1 ? runs.map(rate) : undefined, notes: runs.flatMap((r) => r.notes) };
+}
+
 async function main(): Promise<void> {
   const started = now();
   const standIn = await new PlatformStandIn().start();
@@ -307,22 +327,34 @@ async function main(): Promise<void> {
       rows.push(await runCeiling());
     }
     for (const n of sessionsList) {
-      if (targetsWanted.has('bare')) rows.push(await runTarget('bare relay', () => startBareRelay(standIn.url), n, standIn, lat, counter));
-      if (targetsWanted.has('memory')) rows.push(await runTarget('gateway memory', () => startGateway({ storeUrl: 'memory:', platformUrl: standIn.url }), n, standIn, lat, counter));
-      if (targetsWanted.has('sqlite')) {
-        const db = join(dbDir, `bench-${n}.db`);
-        rows.push(await runTarget('gateway sqlite', () => startGateway({ storeUrl: `sqlite:${db}`, platformUrl: standIn.url }), n, standIn, lat, counter));
-      }
-      if (targetsWanted.has('redis') || targetsWanted.has('redis3')) {
-        // A private redis-server on a free port, without persistence (as the tests run it).
-        const redis: RedisServer = await startRedisServer();
-        try {
-          if (targetsWanted.has('redis')) rows.push(await runTarget('gateway redis', () => startGateway({ storeUrl: redis.url, platformUrl: standIn.url }), n, standIn, lat, counter));
-          if (targetsWanted.has('redis3')) rows.push(await runTarget('gateway redis x3', () => startGatewayCluster(3, { storeUrl: redis.url, platformUrl: standIn.url }), n, standIn, lat, counter));
-        } finally {
-          await redis.stop();
+      // Rounds interleave the targets (A B C A B C ...) so a slow spell of the machine does not
+      // land on one target only; each target's median round is reported.
+      const R = n <= 1000 ? Math.max(1, rounds) : 1;
+      const byTarget = new Map<string, Row[]>();
+      const add = (r: Row): void => {
+        if (!byTarget.has(r.target)) byTarget.set(r.target, []);
+        byTarget.get(r.target)!.push(r);
+      };
+      for (let round = 1; round <= R; round++) {
+        if (R > 1) log(`N=${n}: round ${round} of ${R}`);
+        if (targetsWanted.has('bare')) add(await runTarget('bare relay', () => startBareRelay(standIn.url), n, standIn, lat, counter));
+        if (targetsWanted.has('memory')) add(await runTarget('gateway memory', () => startGateway({ storeUrl: 'memory:', platformUrl: standIn.url, env: gatewayEnv }), n, standIn, lat, counter));
+        if (targetsWanted.has('sqlite')) {
+          const db = join(dbDir, `bench-${n}-${round}.db`);
+          add(await runTarget('gateway sqlite', () => startGateway({ storeUrl: `sqlite:${db}`, platformUrl: standIn.url, env: gatewayEnv }), n, standIn, lat, counter));
+        }
+        if (targetsWanted.has('redis') || targetsWanted.has('redis3')) {
+          // A private redis-server on a free port, without persistence (as the tests run it).
+          const redis: RedisServer = await startRedisServer();
+          try {
+            if (targetsWanted.has('redis')) add(await runTarget('gateway redis', () => startGateway({ storeUrl: redis.url, platformUrl: standIn.url, env: gatewayEnv }), n, standIn, lat, counter));
+            if (targetsWanted.has('redis3')) add(await runTarget('gateway redis x3', () => startGatewayCluster(3, { storeUrl: redis.url, platformUrl: standIn.url, env: gatewayEnv }), n, standIn, lat, counter));
+          } finally {
+            await redis.stop();
+          }
         }
       }
+      for (const runs of byTarget.values()) rows.push(medianRow(runs));
     }
     let profile: string | undefined;
     if (doProfile) {
@@ -341,6 +373,8 @@ async function main(): Promise<void> {
         `- Everything on one machine, every box its own process: the system under test; ${procsForLarge > 1 ? `1 load generator (2 for ≥ 5,000 sessions)` : '1 load generator'} holding real socketcluster-client 9.x widgets (multiplex:false, registerUser then subscribe(urn).watch); the orchestrator (webhook poster + platform stand-in).`,
         `- platform → widget: ${IN_FLIGHT} concurrent keep-alive POST /send (undici Pool) for ${durationMs / 1000} s, round-robin over the sessions; JSON body carries \`sent_at\`; latency = widget watch handler time − sent_at (performance.timeOrigin + performance.now() in every process). delivered/s = messages received ÷ (last receive − first send).`,
         `- widget → platform: widgets emit sendMessageToChannel without callback (as widgets do), closed loop with ${W2P_WINDOW} messages not yet at the stand-in, for ${durationMs / 1000} s; latency = stand-in receive − emit time carried in the text.`,
+        `- Rounds: at 1,000 sessions each target runs ${rounds} time(s), interleaved (A B C A B C …); the table shows the round with the median delivered/s and, in brackets, every round's delivered/s in run order. 10,000 sessions run once.`,
+        '- p→w server CPU µs/msg = CPU time (user + system, all threads, all nodes) of the system under test from the first webhook to the end of the drain ÷ messages delivered. It depends far less on what else the machine does than the rates do.',
         '- RSS KiB / idle widget = (gateway VmRSS 2 s after all widgets registered+subscribed − VmRSS before) ÷ widgets. "after load" = VmRSS at the end of both load phases (stored messages included).',
         `- Gateway env: STORE_URL, WEBHOOK_TOKEN, PLATFORM_URL (stand-in), LOG_LEVEL=warn, and, because all widgets share 127.0.0.1, ${Object.entries(LOAD_LIMITS).map(([k, v]) => `${k}=${v}`).join(', ')}; everything else default (PING_INTERVAL 8s, RECEIPT_PING_DELAY 250ms).`,
         '- bare relay = bench/bare-relay.ts (socketcluster-server 20, protocolVersion 1, no store/checks/guarantees); http ceiling = bench/http-ceiling.ts (200 to every POST).',

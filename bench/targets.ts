@@ -23,6 +23,8 @@ export interface Target {
   name: string;
   child: ChildProcess;
   pid: number;
+  /** Every process of the system under test (several for a cluster). */
+  pids: number[];
   port: number;
   url: string;
   /** Several nodes behind a (simulated) load balancer: widgets and webhooks spread round-robin. */
@@ -40,6 +42,7 @@ function wrap(name: string, child: ChildProcess, port: number, output: () => str
     name,
     child,
     pid: child.pid!,
+    pids: [child.pid!],
     port,
     url: `http://127.0.0.1:${port}`,
     output,
@@ -96,14 +99,15 @@ export function startHttpCeiling(): Promise<Target> {
 }
 
 /** N gateway processes on one Redis store. RSS figures are the first node's. */
-export async function startGatewayCluster(nodes: number, opts: { storeUrl: string; platformUrl: string }): Promise<Target> {
+export async function startGatewayCluster(nodes: number, opts: { storeUrl: string; platformUrl: string; env?: Record<string, string> }): Promise<Target> {
   // One fresh prefix shared by the nodes of this cluster.
   const prefix = `b${Math.random().toString(36).slice(2, 7)}:`;
-  const started = await Promise.all(Array.from({ length: nodes }, () => startGateway({ ...opts, env: { REDIS_PREFIX: prefix } })));
+  const started = await Promise.all(Array.from({ length: nodes }, () => startGateway({ ...opts, env: { ...(opts.env ?? {}), REDIS_PREFIX: prefix } })));
   const first = started[0]!;
   return {
     ...first,
     name: `gateway redis x${nodes}`,
+    pids: started.map((t) => t.pid),
     ports: started.map((t) => t.port),
     urls: started.map((t) => t.url),
     output: () => started.map((t) => t.output()).join('\n'),

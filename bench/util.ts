@@ -56,6 +56,14 @@ export function rssKiB(pid: number): number {
   return m ? Number(m[1]) : NaN;
 }
 
+/** CPU time (user + system, every thread) a process has used, in ms (Linux /proc, 100 Hz ticks). */
+export function cpuMs(pid: number): number {
+  // Fields after the command name, which is in parentheses and may hold spaces.
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return ((Number(f[11]) + Number(f[12])) * 1000) / 100; // utime, stime
+}
+
 export const NOFILE = 65536;
 
 /**

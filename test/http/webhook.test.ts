@@ -108,6 +108,34 @@ describe('the platform webhook (POST /send)', () => {
     assert.equal(ok.status, 200);
   });
 
+  it('stops reading a chunked body (no Content-Length) once it passes MAX_WEBHOOK_BODY and answers 413', async () => {
+    const { request } = await import('node:http');
+    const res = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const req = request(gw.url + '/send', { method: 'POST', headers: { authorization: TEST_TOKEN, 'content-type': 'application/json' } }, (r) => {
+        let body = '';
+        r.on('data', (c: Buffer) => (body += c));
+        r.on('end', () => resolve({ status: r.statusCode!, body }));
+      });
+      req.on('error', reject);
+      // 2 KiB chunks, up to 64 KiB: the gateway answers after the third and closes; writes
+      // after that may fail, which is fine.
+      let sent = 0;
+      const more = (): void => {
+        if (sent >= 32 || req.destroyed) {
+          req.end();
+          return;
+        }
+        sent++;
+        req.write('x'.repeat(2048), () => setTimeout(more, 5));
+      };
+      more();
+    });
+    assert.equal(res.status, 413);
+    assert.equal(JSON.parse(res.body).error, 'WG_ERR_BODY_TOO_LARGE');
+    const ok = await postToGateway(gw.url, { id: 'after-chunked', text: 'fine', to: urn }, { token: TEST_TOKEN });
+    assert.equal(ok.status, 200);
+  });
+
   it('serves /healthz, and 404/405 with JSON errors elsewhere', async () => {
     assert.equal((await fetch(gw.url + '/healthz')).status, 200);
     const nf = await fetch(gw.url + '/nope');
