@@ -376,7 +376,7 @@ async function main(): Promise<void> {
         `- Rounds: at 1,000 sessions each target runs ${rounds} time(s), interleaved (A B C A B C …); the table shows the round with the median delivered/s and, in brackets, every round's delivered/s in run order. 10,000 sessions run once.`,
         '- p→w server CPU µs/msg = CPU time (user + system, all threads, all nodes) of the system under test from the first webhook to the end of the drain ÷ messages delivered. It depends far less on what else the machine does than the rates do.',
         '- RSS KiB / idle widget = (gateway VmRSS 2 s after all widgets registered+subscribed − VmRSS before) ÷ widgets. "after load" = VmRSS at the end of both load phases (stored messages included).',
-        `- Gateway env: STORE_URL, WEBHOOK_TOKEN, PLATFORM_URL (stand-in), LOG_LEVEL=warn, and, because all widgets share 127.0.0.1, ${Object.entries(LOAD_LIMITS).map(([k, v]) => `${k}=${v}`).join(', ')}; everything else default (PING_INTERVAL 8s, RECEIPT_PING_DELAY 250ms).`,
+        `- Gateway env: STORE_URL, WEBHOOK_TOKEN, PLATFORM_URL (stand-in), LOG_LEVEL=warn, and, because all widgets share 127.0.0.1, ${Object.entries(LOAD_LIMITS).map(([k, v]) => `${k}=${v}`).join(', ')}; everything else default (PING_INTERVAL 8s, RECEIPT_PING_DELAY 1s).`,
         '- bare relay = bench/bare-relay.ts (socketcluster-server 20, protocolVersion 1, no store/checks/guarantees); http ceiling = bench/http-ceiling.ts (200 to every POST).',
       ].join('\n'),
       '## Results\n\n' + resultsTable(rows),

@@ -7,6 +7,11 @@ import type { PlatformConnector } from './connector.js';
 
 /** Longest idle wait between looks at the store (another process may have added work). */
 export const OUTBOX_POLL_INTERVAL = 1_000;
+/**
+ * While calls are in flight, a freed slot waits this long for others before claiming, so one
+ * claim (a store transaction) fills several slots instead of one per completed call.
+ */
+export const OUTBOX_CLAIM_GATHER = 2;
 
 export interface OutboxWorkerOptions {
   retryBase: number;
@@ -28,6 +33,8 @@ export function backoffDelay(attempt: number, base: number, max: number, random 
   const exp = Math.min(max, base * 2 ** Math.min(attempt, 30));
   return Math.round(exp / 2 + random() * (exp / 2));
 }
+
+const delay = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 export class OutboxWorker {
   private inFlight = new Set<Promise<void>>();
@@ -66,6 +73,8 @@ export class OutboxWorker {
     const concurrency = this.options.concurrency ?? DEFAULT_OUTBOX_CONCURRENCY;
     while (this.running) {
       let claimed: OutboxEntry[] = [];
+      // Only a few slots free and calls still running: let more finish first (briefly).
+      if (this.inFlight.size > 0 && concurrency - this.inFlight.size < Math.max(1, concurrency / 4)) await delay(OUTBOX_CLAIM_GATHER);
       const free = concurrency - this.inFlight.size;
       if (free > 0) {
         try {

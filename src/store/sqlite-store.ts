@@ -397,16 +397,18 @@ export class SqliteStore implements Store {
     }).immediate();
   }
 
+  // Outcomes of platform calls commit with the other hot writes of the turn (group commit)
+  // rather than one transaction each.
   async completeOutbox(entry: OutboxEntry): Promise<void> {
-    this.stmts.complete.run(Number(entry.ref));
+    await this.grouped(() => this.stmts.complete.run(Number(entry.ref)));
   }
 
   async retryOutbox(entry: OutboxEntry, nextAttemptAt: number, error: string): Promise<void> {
-    this.stmts.retry.run(nextAttemptAt, error, Number(entry.ref));
+    await this.grouped(() => this.stmts.retry.run(nextAttemptAt, error, Number(entry.ref)));
   }
 
   async failOutbox(entry: OutboxEntry, reason: string): Promise<void> {
-    this.stmts.fail.run(reason, Number(entry.ref));
+    await this.grouped(() => this.stmts.fail.run(reason, Number(entry.ref)));
   }
 
   async nextOutboxDue(): Promise<number | null> {
