@@ -6,7 +6,7 @@
 //   --procs=P          load-generator processes for >= 5,000 sessions (default 2)
 //   --profile / --no-profile   CPU profile of the gateway under platform->widget load (full run: on)
 //   --profile-store=S  store of the profiled gateway: memory or sqlite (default sqlite)
-//   --profile-sessions=N  widgets connected while profiling (default: the largest of --sessions)
+//   --profile-sessions=N  widgets connected while profiling (default: the smallest of --sessions, 1,000)
 //   --rounds=R         runs of each target at 1,000 sessions, interleaved; the median row is kept
 //                      (default 3, 1 with --quick); other sizes run once
 //   --gateway-env=K=V;K=V  extra environment for every gateway process (experiments)
@@ -358,7 +358,7 @@ async function main(): Promise<void> {
     }
     let profile: string | undefined;
     if (doProfile) {
-      const n = Number(args.get('profile-sessions') ?? Math.max(...sessionsList));
+      const n = Number(args.get('profile-sessions') ?? Math.min(...sessionsList));
       log(`cpu profile, ${n} sessions`);
       profile = await runProfile(standIn.url, n, dbDir);
     }
