@@ -335,19 +335,20 @@ async function main(): Promise<void> {
         if (!byTarget.has(r.target)) byTarget.set(r.target, []);
         byTarget.get(r.target)!.push(r);
       };
+      const gateway = (storeUrl: string) => () => startGateway({ storeUrl, platformUrl: standIn.url, env: gatewayEnv });
       for (let round = 1; round <= R; round++) {
         if (R > 1) log(`N=${n}: round ${round} of ${R}`);
         if (targetsWanted.has('bare')) add(await runTarget('bare relay', () => startBareRelay(standIn.url), n, standIn, lat, counter));
-        if (targetsWanted.has('memory')) add(await runTarget('gateway memory', () => startGateway({ storeUrl: 'memory:', platformUrl: standIn.url, env: gatewayEnv }), n, standIn, lat, counter));
+        if (targetsWanted.has('memory')) add(await runTarget('gateway memory', gateway('memory:'), n, standIn, lat, counter));
         if (targetsWanted.has('sqlite')) {
           const db = join(dbDir, `bench-${n}-${round}.db`);
-          add(await runTarget('gateway sqlite', () => startGateway({ storeUrl: `sqlite:${db}`, platformUrl: standIn.url, env: gatewayEnv }), n, standIn, lat, counter));
+          add(await runTarget('gateway sqlite', gateway(`sqlite:${db}`), n, standIn, lat, counter));
         }
         if (targetsWanted.has('redis') || targetsWanted.has('redis3')) {
           // A private redis-server on a free port, without persistence (as the tests run it).
           const redis: RedisServer = await startRedisServer();
           try {
-            if (targetsWanted.has('redis')) add(await runTarget('gateway redis', () => startGateway({ storeUrl: redis.url, platformUrl: standIn.url, env: gatewayEnv }), n, standIn, lat, counter));
+            if (targetsWanted.has('redis')) add(await runTarget('gateway redis', gateway(redis.url), n, standIn, lat, counter));
             if (targetsWanted.has('redis3')) add(await runTarget('gateway redis x3', () => startGatewayCluster(3, { storeUrl: redis.url, platformUrl: standIn.url, env: gatewayEnv }), n, standIn, lat, counter));
           } finally {
             await redis.stop();

@@ -9,7 +9,8 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 
-export const CHECKPOINT_INTERVAL = 200;
+// Not exported: this file is a worker entry point, importing it would run it.
+const CHECKPOINT_INTERVAL = 200;
 
 const { path } = workerData as { path: string };
 const db = new Database(path);

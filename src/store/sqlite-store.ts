@@ -70,6 +70,11 @@ const DEFAULT_AUTOCHECKPOINT_PAGES = 1000;
 /** With the checkpointer worker running: only if it falls far behind (about 40 MB of WAL). */
 const FALLBACK_AUTOCHECKPOINT_PAGES = 10_000;
 
+interface BatchResult {
+  ok: boolean;
+  value: unknown;
+}
+
 interface MessageRow {
   urn: string;
   seq: number;
@@ -105,6 +110,18 @@ export class SqliteStore implements Store {
     this.db.pragma(`synchronous = ${synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
     this.db.pragma('busy_timeout = 5000');
     this.db.pragma('foreign_keys = OFF');
+    this.runBatch = this.db.transaction((ops: SqliteStore['pending']): BatchResult[] => {
+      const results: BatchResult[] = [];
+      for (const op of ops) {
+        try {
+          results.push({ ok: true, value: op.fn() });
+        } catch (err) {
+          if (!(err instanceof UnknownSessionError)) throw err; // may have written: roll back
+          results.push({ ok: false, value: err });
+        }
+      }
+      return results;
+    });
     if (path !== ':memory:') {
       // Checkpoints run on a worker thread (sqlite-checkpointer.ts). The writer's own
       // autocheckpoint stays as a fallback, at a threshold the worker normally never lets the WAL
@@ -281,7 +298,8 @@ export class SqliteStore implements Store {
   // only the faulty op fails.
   private pending: Array<{ fn: () => unknown; resolve: (v: any) => void; reject: (e: unknown) => void }> = [];
   private flushScheduled = false;
-  private batchTx: Database.Transaction<(batch: SqliteStore['pending']) => Array<{ ok: boolean; value: unknown }>> | undefined;
+  /** Runs one batch of grouped ops in the current transaction (see flush). */
+  private readonly runBatch: Database.Transaction<(ops: SqliteStore['pending']) => BatchResult[]>;
 
   private grouped<T>(fn: () => T): Promise<T> {
     return new Promise<T>((resolve, reject) => {
@@ -293,22 +311,6 @@ export class SqliteStore implements Store {
     });
   }
 
-  private runBatch(batch: SqliteStore['pending']): Array<{ ok: boolean; value: unknown }> {
-    this.batchTx ??= this.db.transaction((ops: SqliteStore['pending']) => {
-      const results: Array<{ ok: boolean; value: unknown }> = [];
-      for (const op of ops) {
-        try {
-          results.push({ ok: true, value: op.fn() });
-        } catch (err) {
-          if (!(err instanceof UnknownSessionError)) throw err; // may have written: roll back
-          results.push({ ok: false, value: err });
-        }
-      }
-      return results;
-    });
-    return this.batchTx.immediate(batch);
-  }
-
   private flush(): void {
     this.flushScheduled = false;
     const batch = this.pending;
@@ -317,9 +319,9 @@ export class SqliteStore implements Store {
       for (const op of batch) op.reject(new Error('store closed'));
       return;
     }
-    let results: Array<{ ok: boolean; value: unknown }>;
+    let results: BatchResult[];
     try {
-      results = this.runBatch(batch);
+      results = this.runBatch.immediate(batch);
     } catch {
       results = batch.map((op) => {
         try {
