@@ -5,7 +5,8 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { TokenJar, V9Widget } from '../helpers/clients.js';
-import { dedupeById, pool, report, scratchDir, ThrottledLink, tryPost, waitUntil } from '../helpers/faults.js';
+import { dedupeById, pool, report, scratchDir, tryPost, waitUntil } from '../helpers/faults.js';
+import { TcpProxy } from '../helpers/tcp-proxy.js';
 import { spawnGateway, TEST_TOKEN } from '../helpers/gateway.js';
 
 /**
@@ -24,7 +25,7 @@ async function backlogOverSlowLink(count: number, textLength: number, limitMs: n
     HISTORY_MAX_MESSAGES: '100000',
     ...PROD_KEEPALIVE,
   });
-  const link = await new ThrottledLink(gp.port, LINK).start();
+  const link = await new TcpProxy(gp.port, { bytesPerSecond: LINK }).start();
   const jar = new TokenJar();
   let w: V9Widget | undefined;
   try {

@@ -210,51 +210,6 @@ export async function splitRequest(port: number, firstPart: string): Promise<{
   };
 }
 
-/**
- * A TCP proxy in front of the gateway whose gateway -> client direction is limited to
- * `bytesPerSecond` (a slow mobile or congested link). Client -> gateway is not limited.
- */
-export class ThrottledLink {
-  private server!: import('node:net').Server;
-  private readonly sockets = new Set<import('node:net').Socket>();
-
-  constructor(
-    private readonly targetPort: number,
-    private readonly bytesPerSecond: number,
-  ) {}
-
-  async start(): Promise<this> {
-    const net = await import('node:net');
-    this.server = net.createServer((client) => {
-      const upstream = net.connect(this.targetPort, '127.0.0.1');
-      for (const s of [client, upstream]) {
-        this.sockets.add(s);
-        s.on('error', () => {});
-        s.on('close', () => this.sockets.delete(s));
-      }
-      client.pipe(upstream);
-      upstream.on('data', (chunk: Buffer) => {
-        upstream.pause();
-        client.write(chunk);
-        setTimeout(() => upstream.resume(), (chunk.length / this.bytesPerSecond) * 1000).unref();
-      });
-      upstream.on('close', () => client.destroy());
-      client.on('close', () => upstream.destroy());
-    });
-    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
-    return this;
-  }
-
-  get port(): number {
-    return (this.server.address() as AddressInfo).port;
-  }
-
-  async stop(): Promise<void> {
-    for (const s of this.sockets) s.destroy();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
-  }
-}
-
 /** A sleep that does not keep the process alive (for bounds raced against real events). */
 export function unrefSleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms).unref());

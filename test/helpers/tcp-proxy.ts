@@ -1,5 +1,6 @@
-// A TCP proxy between the gateway and Redis that a test can cut: while blocked it drops every
-// connection and refuses new ones, as a network partition would.
+// A TCP proxy for fault tests. A test can cut it (block(): every connection dropped and new ones
+// refused, as a network partition would), and it can throttle what flows back from the target to
+// `bytesPerSecond` (a slow mobile or congested link); client -> target is never limited.
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 
@@ -8,7 +9,10 @@ export class TcpProxy {
   private readonly sockets = new Set<Socket>();
   private blocked = false;
 
-  constructor(private readonly targetPort: number) {}
+  constructor(
+    private readonly targetPort: number,
+    private readonly options: { bytesPerSecond?: number } = {},
+  ) {}
 
   async start(): Promise<this> {
     this.server = createServer((client) => {
@@ -22,7 +26,17 @@ export class TcpProxy {
         s.on('close', () => this.sockets.delete(s));
         s.on('error', () => {});
       }
-      client.pipe(upstream).pipe(client);
+      client.pipe(upstream);
+      const rate = this.options.bytesPerSecond;
+      if (rate === undefined) {
+        upstream.pipe(client);
+      } else {
+        upstream.on('data', (chunk: Buffer) => {
+          upstream.pause();
+          client.write(chunk);
+          setTimeout(() => upstream.resume(), (chunk.length / rate) * 1000).unref();
+        });
+      }
       client.on('close', () => upstream.destroy());
       upstream.on('close', () => client.destroy());
     });
