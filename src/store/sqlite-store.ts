@@ -42,8 +42,10 @@ CREATE TABLE IF NOT EXISTS messages (
   expired_reported INTEGER NOT NULL DEFAULT 0,
   PRIMARY KEY (urn, seq)
 ) WITHOUT ROWID;
-CREATE UNIQUE INDEX IF NOT EXISTS messages_out_id ON messages (urn, id) WHERE direction = 'out';
-CREATE INDEX IF NOT EXISTS messages_created ON messages (created_at);
+-- Platform ids, for dedupe (findOut also matches the urn). Keyed by id alone: platforms number
+-- their messages in order, so new entries land on the index's last page instead of one page per
+-- session; each page a commit touches is a WAL write, and that is most of a commit's cost.
+CREATE INDEX IF NOT EXISTS messages_out_by_id ON messages (id) WHERE direction = 'out';
 CREATE TABLE IF NOT EXISTS outbox (
   id INTEGER PRIMARY KEY,
   urn TEXT NOT NULL,
@@ -63,6 +65,14 @@ CREATE INDEX IF NOT EXISTS outbox_pending ON outbox (urn, id) WHERE state = 'pen
 // After SCHEMA and the column check in init(), so it also works on files made before the column.
 const EXPIRY_INDEX = `
 CREATE INDEX IF NOT EXISTS messages_expiry ON messages (created_at) WHERE direction = 'out' AND expired_reported = 0;
+`;
+
+// Indexes of earlier versions that cost a page write per message and are no longer read:
+// (urn, id) is replaced by messages_out_by_id; created_at served only the hourly prune, which
+// scans the table anyway (its per-session count does).
+const DROPPED_INDEXES = `
+DROP INDEX IF EXISTS messages_out_id;
+DROP INDEX IF EXISTS messages_created;
 `;
 
 /** SQLite's own default: a checkpoint once the WAL holds this many pages. */
@@ -153,6 +163,7 @@ export class SqliteStore implements Store {
         this.db.exec('ALTER TABLE messages ADD COLUMN expired_reported INTEGER NOT NULL DEFAULT 0');
       }
       this.db.exec(EXPIRY_INDEX);
+      this.db.exec(DROPPED_INDEXES);
     }).immediate();
     this.stmts = this.prepare();
   }
@@ -175,7 +186,10 @@ export class SqliteStore implements Store {
         'SELECT s.last_seq, (SELECT MAX(m.seq) FROM messages m WHERE m.urn = s.urn) AS top FROM sessions s WHERE s.urn = ?',
       ),
       insertMessage: db.prepare('INSERT INTO messages (urn, seq, direction, id, text, payload, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)'),
-      findOut: db.prepare<[string, string], MessageRow>("SELECT * FROM messages WHERE urn = ? AND id = ? AND direction = 'out'"),
+      // INDEXED BY: the primary key's urn prefix also qualifies, and would read the whole session.
+      findOut: db.prepare<[string, string], MessageRow>(
+        "SELECT * FROM messages INDEXED BY messages_out_by_id WHERE id = ? AND direction = 'out' AND urn = ?",
+      ),
       insertOutbox: db.prepare(
         "INSERT INTO outbox (urn, seq, message_id, text, created_at, state, next_at) VALUES (?, ?, ?, ?, ?, 'pending', ?)",
       ),
@@ -348,7 +362,7 @@ export class SqliteStore implements Store {
     msg: { id: string; text: string; payload: Record<string, unknown>; createdAt: number },
   ): Promise<{ message: StoredMessage; duplicate: boolean }> {
     return this.grouped(() => {
-      const existing = this.stmts.findOut.get(urn, msg.id);
+      const existing = this.stmts.findOut.get(msg.id, urn);
       if (existing) return { message: toMessage(existing), duplicate: true };
       const seq = this.nextSeq(urn);
       const json = JSON.stringify(msg.payload);

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
+import Database from 'better-sqlite3';
 import { SqliteStore } from '../../src/store/sqlite-store.js';
 import { runStoreContract } from './store-contract.js';
 
@@ -41,5 +42,37 @@ describe('sqlite store: WAL checkpoints off the event loop', () => {
     } finally {
       await store.close();
     }
+  });
+});
+
+describe('sqlite store: files from earlier versions', () => {
+  it('drops the per-message indexes earlier versions kept and still answers a repeated platform id with the stored copy', async () => {
+    const path = join(dir, 'old-schema.db');
+    const old = new Database(path);
+    old.exec(`
+      CREATE TABLE sessions (urn TEXT PRIMARY KEY, channel_uuid TEXT NOT NULL, host_api TEXT, created_at INTEGER NOT NULL,
+        last_seq INTEGER NOT NULL DEFAULT 0, delivered_seq INTEGER NOT NULL DEFAULT 0);
+      CREATE TABLE messages (urn TEXT NOT NULL, seq INTEGER NOT NULL, direction TEXT NOT NULL, id TEXT NOT NULL, text TEXT NOT NULL,
+        payload TEXT NOT NULL, created_at INTEGER NOT NULL, PRIMARY KEY (urn, seq)) WITHOUT ROWID;
+      CREATE UNIQUE INDEX messages_out_id ON messages (urn, id) WHERE direction = 'out';
+      CREATE INDEX messages_created ON messages (created_at);
+      INSERT INTO sessions (urn, channel_uuid, created_at) VALUES ('ext:old', '00000000-0000-4000-8000-000000000001', 1);
+      INSERT INTO messages VALUES ('ext:old', 1, 'out', 'p1', 'hi', '{"text":"hi"}', 1);
+    `);
+    old.close();
+    const store = new SqliteStore(path);
+    await store.init();
+    try {
+      const again = await store.appendOutbound('ext:old', { id: 'p1', text: 'hi', payload: { text: 'hi' }, createdAt: 2 });
+      assert.deepEqual([again.duplicate, again.message.seq], [true, 1]);
+      const next = await store.appendOutbound('ext:old', { id: 'p2', text: 'yo', payload: { text: 'yo' }, createdAt: 3 });
+      assert.deepEqual([next.duplicate, next.message.seq], [false, 2]);
+    } finally {
+      await store.close();
+    }
+    const db = new Database(path, { readonly: true });
+    const indexes = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'messages' AND sql IS NOT NULL").all() as { name: string }[]).map((r) => r.name).sort();
+    db.close();
+    assert.deepEqual(indexes, ['messages_expiry', 'messages_out_by_id']);
   });
 });
