@@ -1,26 +1,28 @@
 import { hash, timingSafeEqual } from 'node:crypto';
 
-const sha256 = (s: string): Buffer => hash('sha256', s, 'buffer');
+const SCHEME = /^\s*(?:Bearer|Token)\s+(.+?)\s*$/i;
 
-// The secret's digest, computed once per secret rather than once per request.
-let cached: { secret: string; digest: Buffer } | undefined;
-function digestOf(secret: string): Buffer {
-  if (cached?.secret !== secret) cached = { secret, digest: sha256(secret) };
-  return cached.digest;
+/** The credential in an Authorization value: what follows "Bearer " or "Token ", else all of it. */
+function credential(value: string): string {
+  return SCHEME.exec(value)?.[1] ?? value;
 }
 
-const SCHEME = /^(Bearer|Token)\s+(.+)$/i;
+// Each secret's digest, computed once rather than once per request (the configured secrets:
+// webhook and admin token).
+const digests = new Map<string, Buffer>();
+function digestOf(secret: string): Buffer {
+  let digest = digests.get(secret);
+  if (digest === undefined) digests.set(secret, (digest = hash('sha256', credential(secret), 'buffer')));
+  return digest;
+}
 
 /**
- * Does the Authorization header carry `secret`, verbatim or after "Bearer " / "Token "?
- * Both sides are hashed first so the comparison takes the same time whatever the lengths.
- * crypto.hash (one call, no Hash object) rather than createHash: this runs on every webhook.
+ * Does the Authorization header carry `secret`, verbatim or after "Bearer " / "Token " (on
+ * either side: a secret configured as "Token abc" matches a header "Token abc" or "abc")?
+ * The credential is hashed first so the comparison takes the same time whatever its length.
+ * One crypto.hash call per request: this runs on every webhook.
  */
 export function authorizationMatches(header: string | undefined, secret: string): boolean {
   if (header === undefined) return false;
-  const want = digestOf(secret);
-  let ok = timingSafeEqual(sha256(header), want);
-  const m = SCHEME.exec(header.trim());
-  if (m) ok = timingSafeEqual(sha256(m[2]!), want) || ok;
-  return ok;
+  return timingSafeEqual(hash('sha256', credential(header), 'buffer'), digestOf(secret));
 }
