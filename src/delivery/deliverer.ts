@@ -38,7 +38,6 @@ interface Subscription {
   /** Seq sent before each outstanding ping, oldest first. */
   proofs: Array<{ ping: number; seq: number }>;
   proven: number;
-  sentSinceLastPing: boolean;
   closed: boolean;
 }
 
@@ -72,7 +71,7 @@ export class Deliverer {
     if (this.byTarget.get(target.id)?.has(urn)) return; // same channel again: keep its cursor
     // Registered at once but "pumping" until its cursor is known, so notifications that arrive
     // meanwhile only mark it dirty; they are read from the store right after.
-    const sub: Subscription = { target, urn, cursor: -1, pumping: true, dirty: false, proofs: [], proven: -1, sentSinceLastPing: false, closed: false };
+    const sub: Subscription = { target, urn, cursor: -1, pumping: true, dirty: false, proofs: [], proven: -1, closed: false };
     let subs = this.byUrn.get(urn);
     if (!subs) this.byUrn.set(urn, (subs = new Set()));
     subs.add(sub);
@@ -171,7 +170,6 @@ export class Deliverer {
       if (sub.cursor > sub.proven && (sub.proofs.length === 0 || sub.proofs[sub.proofs.length - 1]!.seq < sub.cursor)) {
         sub.proofs.push({ ping: pingNumber, seq: sub.cursor });
       }
-      sub.sentSinceLastPing = false;
     }
   }
 
@@ -179,7 +177,6 @@ export class Deliverer {
     sub.cursor = message.seq;
     if (message.direction !== 'out' || !sub.target.open) return;
     sub.target.send(deliveryFrame(message));
-    sub.sentSinceLastPing = true;
     this.scheduleReceiptPing(sub.target);
   }
 

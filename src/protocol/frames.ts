@@ -3,42 +3,36 @@
 // publishes and keep-alive pings in one ordered stream, which the receipt proof relies on.
 import type { StoredMessage } from '../store/store.js';
 
-/** `#publish` on the session's channel: what `socket.subscribe(urn).watch()` receives. */
-export function publishFrame(channel: string, message: StoredMessage): string {
-  return `{"event":"#publish","data":{"channel":${JSON.stringify(channel)},"data":${payloadJson(message)}}}`;
-}
-
-/** The raw `receivedMessageFromChannel` event some third-party embeds listen for. */
-export function receivedFrame(message: StoredMessage): string {
-  return `{"event":"receivedMessageFromChannel","data":${payloadJson(message)}}`;
-}
-
-const deliveryCache = new WeakMap<StoredMessage, string>();
+// One entry: a message goes to every socket of its session in one loop (Deliverer.onMessage),
+// so the previous call's frame is the one a repeat needs. A WeakMap per message cost more (about
+// 2 us per message, and ephemerons for the GC) than rebuilding the rare miss does.
+let lastMessage: StoredMessage | undefined;
+let lastFrame = '';
 
 /**
- * Both frames of one delivery as a single SocketCluster batch (a JSON array, which both client
- * generations unpack in order): one WebSocket write per message instead of two. Built once per
- * message, shared by every socket of the session.
+ * The two events of one delivery: `#publish` on the session's channel (what
+ * `socket.subscribe(urn).watch()` receives) and the raw `receivedMessageFromChannel` some
+ * third-party embeds listen for. Sent as one SocketCluster batch (a JSON array, which both
+ * client generations unpack in order): one WebSocket write per message instead of two.
  */
 export function deliveryFrame(message: StoredMessage): string {
-  let frame = deliveryCache.get(message);
-  if (frame === undefined) {
-    frame = `[${publishFrame(message.urn, message)},${receivedFrame(message)}]`;
-    deliveryCache.set(message, frame);
+  if (message !== lastMessage) {
+    const payload = payloadJson(message);
+    lastFrame = `[{"event":"#publish","data":{"channel":${JSON.stringify(message.urn)},"data":${payload}}},{"event":"receivedMessageFromChannel","data":${payload}}]`;
+    lastMessage = message;
   }
-  return frame;
+  return lastFrame;
 }
 
-const cache = new WeakMap<StoredMessage, string>();
-
-/** The widget payload: the platform's fields plus the gateway's seq; serialised once. */
+/**
+ * The widget payload: the platform's fields plus the gateway's seq, last. Spliced into the
+ * payload's JSON rather than stringifying a copy with seq added; same text.
+ */
 export function payloadJson(message: StoredMessage): string {
-  let json = cache.get(message);
-  if (json === undefined) {
-    json = JSON.stringify({ ...message.payload, seq: message.seq });
-    cache.set(message, json);
-  }
-  return json;
+  const { payload, seq } = message;
+  if (Object.hasOwn(payload, 'seq')) return JSON.stringify({ ...payload, seq }); // ours replaces the platform's
+  const json = JSON.stringify(payload);
+  return json === '{}' ? `{"seq":${seq}}` : `${json.slice(0, -1)},"seq":${seq}}`;
 }
 
 /** Reply whose error and data slots both carry `json`: v9 widgets read only the first argument. */
