@@ -57,9 +57,18 @@ CREATE TABLE IF NOT EXISTS outbox (
   attempts INTEGER NOT NULL DEFAULT 0,
   next_at INTEGER NOT NULL,
   lease_until INTEGER NOT NULL DEFAULT 0,
-  last_error TEXT
+  last_error TEXT,
+  -- 1 on the oldest pending entry of its session, the only one that may be sent (order per
+  -- session); kept by insertOutbox and promoteHead.
+  head INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS outbox_pending ON outbox (urn, id) WHERE state = 'pending';
+`;
+
+// After the column check in init(). Claims and the next wake-up read the due front of this
+// index, so they cost the same whatever the backlog (a platform down for an hour leaves one).
+const OUTBOX_DUE_INDEX = `
+CREATE INDEX IF NOT EXISTS outbox_due ON outbox (max(next_at, lease_until), id) WHERE head = 1;
 `;
 
 // After SCHEMA and the column check in init(), so it also works on files made before the column.
@@ -163,6 +172,12 @@ export class SqliteStore implements Store {
         this.db.exec('ALTER TABLE messages ADD COLUMN expired_reported INTEGER NOT NULL DEFAULT 0');
       }
       this.db.exec(EXPIRY_INDEX);
+      const outboxCols = this.db.pragma('table_info(outbox)') as { name: string }[];
+      if (!outboxCols.some((c) => c.name === 'head')) {
+        this.db.exec('ALTER TABLE outbox ADD COLUMN head INTEGER NOT NULL DEFAULT 0');
+        this.db.exec("UPDATE outbox SET head = 1 WHERE id IN (SELECT MIN(id) FROM outbox WHERE state = 'pending' GROUP BY urn)");
+      }
+      this.db.exec(OUTBOX_DUE_INDEX);
       this.db.exec(DROPPED_INDEXES);
     }).immediate();
     this.stmts = this.prepare();
@@ -190,30 +205,31 @@ export class SqliteStore implements Store {
       findOut: db.prepare<[string, string], MessageRow>(
         "SELECT * FROM messages INDEXED BY messages_out_by_id WHERE id = ? AND direction = 'out' AND urn = ?",
       ),
-      insertOutbox: db.prepare(
-        "INSERT INTO outbox (urn, seq, message_id, text, created_at, state, next_at) VALUES (?, ?, ?, ?, ?, 'pending', ?)",
+      insertOutbox: db.prepare<[string, number, string, string, number, number, string]>(
+        `INSERT INTO outbox (urn, seq, message_id, text, created_at, state, next_at, head)
+         VALUES (?, ?, ?, ?, ?, 'pending', ?, NOT EXISTS (SELECT 1 FROM outbox WHERE urn = ? AND state = 'pending'))`,
       ),
       getDelivered: db.prepare<[string], { delivered_seq: number }>('SELECT delivered_seq FROM sessions WHERE urn = ?'),
       advanceDelivered: db.prepare<[number, string], { delivered_seq: number }>(
         'UPDATE sessions SET delivered_seq = MAX(delivered_seq, ?) WHERE urn = ? RETURNING delivered_seq',
       ),
-      claimable: db.prepare<[number, number, number], OutboxRow>(
-        `SELECT o.id, o.urn, o.seq, o.message_id, o.text, o.created_at, o.attempts
-           FROM outbox o
-           JOIN (SELECT MIN(id) AS id FROM outbox WHERE state = 'pending' GROUP BY urn) h ON h.id = o.id
-          WHERE o.next_at <= ? AND o.lease_until <= ?
-          ORDER BY o.next_at, o.id
+      claimable: db.prepare<[number, number], OutboxRow>(
+        `SELECT id, urn, seq, message_id, text, created_at, attempts FROM outbox
+          WHERE head = 1 AND max(next_at, lease_until) <= ?
+          ORDER BY max(next_at, lease_until), id
           LIMIT ?`,
       ),
       lease: db.prepare('UPDATE outbox SET lease_until = ? WHERE id = ?'),
-      complete: db.prepare('DELETE FROM outbox WHERE id = ?'),
+      complete: db.prepare<[number], { urn: string }>('DELETE FROM outbox WHERE id = ? RETURNING urn'),
       retry: db.prepare("UPDATE outbox SET attempts = attempts + 1, next_at = ?, lease_until = 0, last_error = ? WHERE id = ? AND state = 'pending'"),
-      fail: db.prepare("UPDATE outbox SET state = 'failed', last_error = ?, lease_until = 0 WHERE id = ?"),
-      nextDue: db.prepare<[], { due: number | null }>(
-        `SELECT MIN(MAX(o.next_at, o.lease_until)) AS due
-           FROM outbox o
-           JOIN (SELECT MIN(id) AS id FROM outbox WHERE state = 'pending' GROUP BY urn) h ON h.id = o.id`,
+      fail: db.prepare<[string, number], { urn: string }>(
+        "UPDATE outbox SET state = 'failed', head = 0, last_error = ?, lease_until = 0 WHERE id = ? RETURNING urn",
       ),
+      // After an entry left the pending set: its session's oldest pending entry is the head.
+      promoteHead: db.prepare(
+        "UPDATE outbox SET head = 1 WHERE id = (SELECT MIN(id) FROM outbox WHERE urn = ? AND state = 'pending') AND head = 0",
+      ),
+      nextDue: db.prepare<[], { due: number | null }>('SELECT MIN(max(next_at, lease_until)) AS due FROM outbox WHERE head = 1'),
       stats: db.prepare<[], { pending: number; failed: number }>(
         "SELECT COALESCE(SUM(state = 'pending'), 0) AS pending, COALESCE(SUM(state = 'failed'), 0) AS failed FROM outbox",
       ),
@@ -352,7 +368,7 @@ export class SqliteStore implements Store {
     return this.grouped(() => {
       const seq = this.nextSeq(urn);
       this.stmts.insertMessage.run(urn, seq, 'in', msg.id, msg.text, '{}', msg.createdAt);
-      this.stmts.insertOutbox.run(urn, seq, msg.id, msg.text, msg.createdAt, msg.createdAt);
+      this.stmts.insertOutbox.run(urn, seq, msg.id, msg.text, msg.createdAt, msg.createdAt, urn);
       return { urn, seq, direction: 'in' as const, id: msg.id, text: msg.text, payload: {}, createdAt: msg.createdAt };
     });
   }
@@ -407,7 +423,7 @@ export class SqliteStore implements Store {
 
   async claimOutbox(now: number, limit: number, leaseMs: number): Promise<OutboxEntry[]> {
     return this.db.transaction(() => {
-      const rows = this.stmts.claimable.all(now, now, limit);
+      const rows = this.stmts.claimable.all(now, limit);
       for (const r of rows) this.stmts.lease.run(now + leaseMs, r.id);
       return rows.map((r) => ({ ref: String(r.id), urn: r.urn, seq: r.seq, messageId: r.message_id, text: r.text, createdAt: r.created_at, attempts: r.attempts }));
     }).immediate();
@@ -416,7 +432,10 @@ export class SqliteStore implements Store {
   // Outcomes of platform calls commit with the other hot writes of the turn (group commit)
   // rather than one transaction each.
   async completeOutbox(entry: OutboxEntry): Promise<void> {
-    await this.grouped(() => this.stmts.complete.run(Number(entry.ref)));
+    await this.grouped(() => {
+      const gone = this.stmts.complete.get(Number(entry.ref));
+      if (gone) this.stmts.promoteHead.run(gone.urn);
+    });
   }
 
   async retryOutbox(entry: OutboxEntry, nextAttemptAt: number, error: string): Promise<void> {
@@ -424,7 +443,10 @@ export class SqliteStore implements Store {
   }
 
   async failOutbox(entry: OutboxEntry, reason: string): Promise<void> {
-    await this.grouped(() => this.stmts.fail.run(reason, Number(entry.ref)));
+    await this.grouped(() => {
+      const failed = this.stmts.fail.get(reason, Number(entry.ref));
+      if (failed) this.stmts.promoteHead.run(failed.urn);
+    });
   }
 
   async nextOutboxDue(): Promise<number | null> {

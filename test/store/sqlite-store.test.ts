@@ -76,3 +76,54 @@ describe('sqlite store: files from earlier versions', () => {
     assert.deepEqual(indexes, ['messages_expiry', 'messages_out_by_id']);
   });
 });
+
+describe('sqlite store: outbox claims read only the due front', () => {
+  it('finds due entries and the next wake-up through the index of session heads, not by grouping every pending entry', async () => {
+    const store = new SqliteStore(join(dir, 'plan.db'));
+    await store.init();
+    try {
+      const db = (store as unknown as { db: Database.Database }).db;
+      const plan = (sql: string): string => (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all() as { detail: string }[]).map((r) => r.detail).join(' | ');
+      assert.match(plan('SELECT id FROM outbox WHERE head = 1 AND max(next_at, lease_until) <= 1 ORDER BY max(next_at, lease_until), id LIMIT 32'), /USING INDEX outbox_due/);
+      assert.match(plan('SELECT MIN(max(next_at, lease_until)) FROM outbox WHERE head = 1'), /USING INDEX outbox_due/);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('opens an outbox written before heads were kept and sends each session\'s entries in order', async () => {
+    const path = join(dir, 'old-outbox.db');
+    const old = new Database(path);
+    old.exec(`
+      CREATE TABLE sessions (urn TEXT PRIMARY KEY, channel_uuid TEXT NOT NULL, host_api TEXT, created_at INTEGER NOT NULL,
+        last_seq INTEGER NOT NULL DEFAULT 0, delivered_seq INTEGER NOT NULL DEFAULT 0);
+      CREATE TABLE messages (urn TEXT NOT NULL, seq INTEGER NOT NULL, direction TEXT NOT NULL, id TEXT NOT NULL, text TEXT NOT NULL,
+        payload TEXT NOT NULL, created_at INTEGER NOT NULL, PRIMARY KEY (urn, seq)) WITHOUT ROWID;
+      CREATE TABLE outbox (id INTEGER PRIMARY KEY, urn TEXT NOT NULL, seq INTEGER NOT NULL, message_id TEXT NOT NULL, text TEXT NOT NULL,
+        created_at INTEGER NOT NULL, state TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, next_at INTEGER NOT NULL,
+        lease_until INTEGER NOT NULL DEFAULT 0, last_error TEXT);
+      INSERT INTO sessions (urn, channel_uuid, created_at) VALUES ('ext:a', 'c', 1), ('ext:b', 'c', 1);
+      INSERT INTO outbox (urn, seq, message_id, text, created_at, state, next_at) VALUES
+        ('ext:a', 1, 'a1', 'a one', 1, 'failed', 1),
+        ('ext:a', 2, 'a2', 'a two', 1, 'pending', 1),
+        ('ext:b', 1, 'b1', 'b one', 1, 'pending', 1),
+        ('ext:a', 3, 'a3', 'a three', 1, 'pending', 1);
+    `);
+    old.close();
+    const store = new SqliteStore(path);
+    await store.init();
+    try {
+      const rounds: string[][] = [];
+      for (let round = 0; round < 3; round++) {
+        const claimed = await store.claimOutbox(10, 10, 1000);
+        rounds.push(claimed.map((e) => e.messageId).sort());
+        for (const e of claimed) await store.completeOutbox(e);
+      }
+      // The failed a1 does not hold its session back; a3 waits for a2.
+      assert.deepEqual(rounds, [['a2', 'b1'], ['a3'], []]);
+      assert.deepEqual(await store.outboxStats(), { pending: 0, failed: 1 });
+    } finally {
+      await store.close();
+    }
+  });
+});
