@@ -10,7 +10,7 @@ export const DEFAULT_CHANNEL_UUID = '00000000-0000-4000-8000-00000000de70';
 export const DEFAULT_MAX_TEXT_LENGTH = 4096;
 export const DEFAULT_PING_INTERVAL = 8_000;
 export const DEFAULT_PING_TIMEOUT = 20_000;
-// One receipt ping per busy socket per second: at 250 ms the pings (and their pongs and delivery
+// At most one receipt ping per socket per second: at 250 ms the pings (and their pongs and delivery
 // marks) cost the SQLite gateway about as much CPU as the messages themselves under load.
 export const DEFAULT_RECEIPT_PING_DELAY = 1000;
 export const DEFAULT_PLATFORM_TIMEOUT = 10_000;
@@ -236,7 +236,7 @@ export const OPTIONS = [
   option({ key: 'maxTextLength', env: 'MAX_TEXT_LENGTH', flag: '--max-text-length', default: DEFAULT_MAX_TEXT_LENGTH, parse: integer(1, 1_000_000), description: 'Longest user message text accepted, in characters.' }),
   option({ key: 'pingInterval', env: 'PING_INTERVAL', flag: '--ping-interval', default: DEFAULT_PING_INTERVAL, defaultText: '8s', parse: duration(50), description: 'Keep-alive ping period for each socket.' }),
   option({ key: 'pingTimeout', env: 'PING_TIMEOUT', flag: '--ping-timeout', default: DEFAULT_PING_TIMEOUT, defaultText: '20s', parse: duration(100), description: 'A socket that answers no ping for this long is closed (clients use the same value).' }),
-  option({ key: 'receiptPingDelay', env: 'RECEIPT_PING_DELAY', flag: '--receipt-ping-delay', default: DEFAULT_RECEIPT_PING_DELAY, defaultText: '1s', parse: duration(0), description: 'After publishing to a socket, send a ping this soon to prove receipt (see Delivery guarantees). Shorter: fewer repeats after a reload; longer: fewer pings under load.' }),
+  option({ key: 'receiptPingDelay', env: 'RECEIPT_PING_DELAY', flag: '--receipt-ping-delay', default: DEFAULT_RECEIPT_PING_DELAY, defaultText: '1s', parse: duration(0), description: 'At most one receipt ping per socket per this interval: right after the frames if the socket had none for that long, else at its end (see Delivery guarantees). Shorter: fewer repeats after a reload of a busy conversation; longer: fewer pings under load.' }),
   option({ key: 'platformTimeout', env: 'PLATFORM_TIMEOUT', flag: '--platform-timeout', default: DEFAULT_PLATFORM_TIMEOUT, defaultText: '10s', parse: duration(100), description: 'Timeout of each HTTP call to the platform.' }),
   option({ key: 'retryBase', env: 'RETRY_BASE', flag: '--retry-base', default: DEFAULT_RETRY_BASE, defaultText: '1s', parse: duration(10), description: 'First retry delay of a failed platform call; doubles per attempt, with jitter.' }),
   option({ key: 'retryMax', env: 'RETRY_MAX', flag: '--retry-max', default: DEFAULT_RETRY_MAX, defaultText: '5m', parse: duration(10), description: 'Cap of the retry delay.' }),

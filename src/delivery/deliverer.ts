@@ -10,6 +10,12 @@
 // received everything sent before it (keepalive.ts), and only then does the session's
 // deliveredSeq advance. A socket that dies before that leaves deliveredSeq behind, so the next
 // subscription replays from there: at-least-once, with duplicates only in that window.
+//
+// Receipt pings cost a write, a pong and a store update each, so a socket gets at most one per
+// receiptPingDelay. A socket that had none for that long gets one right after the frames of the
+// current turn of the event loop (one message, or a page of replay): a quiet conversation's
+// messages are proven within a round trip, so a reload right after reading them replays nothing.
+// Frames within the delay after a ping are proven by one ping at its end.
 import type { Logger } from '../log/logger.js';
 import type { Store, StoredMessage } from '../store/store.js';
 import { deliveryFrame } from '../protocol/frames.js';
@@ -53,6 +59,8 @@ export class Deliverer {
   private readonly byUrn = new Map<string, Set<Subscription>>();
   private readonly byTarget = new Map<string, Map<string, Subscription>>();
   private readonly receiptTimers = new Map<string, NodeJS.Timeout>();
+  /** When each socket last got a receipt ping (see deliver). */
+  private readonly lastReceiptPing = new Map<string, number>();
 
   constructor(
     private readonly store: Store,
@@ -115,6 +123,7 @@ export class Deliverer {
     if (mine) for (const sub of [...mine.values()]) this.remove(sub);
     clearTimeout(this.receiptTimers.get(target.id));
     this.receiptTimers.delete(target.id);
+    this.lastReceiptPing.delete(target.id);
   }
 
   private remove(sub: Subscription): void {
@@ -174,18 +183,23 @@ export class Deliverer {
   }
 
   private deliver(sub: Subscription, message: StoredMessage): void {
-    sub.cursor = message.seq;
-    if (message.direction !== 'out' || !sub.target.open) return;
-    sub.target.send(deliveryFrame(message));
-    this.scheduleReceiptPing(sub.target);
+    sub.cursor = message.seq; // before the ping: onPing records the cursor as what it proves
+    const target = sub.target;
+    if (message.direction !== 'out' || !target.open) return;
+    target.send(deliveryFrame(message));
+    this.scheduleReceiptPing(target);
   }
 
   private scheduleReceiptPing(target: DeliveryTarget): void {
-    if (this.receiptTimers.has(target.id)) return;
+    if (this.receiptTimers.has(target.id)) return; // the ping already due covers this frame too
+    const last = this.lastReceiptPing.get(target.id);
+    // 0: the timers phase of the next loop iteration, after every frame sent in this turn.
+    const wait = last === undefined ? 0 : Math.max(0, last + this.options.receiptPingDelay - Date.now());
     const timer = setTimeout(() => {
       this.receiptTimers.delete(target.id);
+      this.lastReceiptPing.set(target.id, Date.now());
       if (target.open) target.ping();
-    }, this.options.receiptPingDelay);
+    }, wait);
     timer.unref();
     this.receiptTimers.set(target.id, timer);
   }
