@@ -45,21 +45,32 @@ describe('sqlite store: WAL checkpoints off the event loop', () => {
   });
 });
 
+/** A database file as earlier versions wrote it (old indexes, no expired_reported, no outbox head), plus `rows`. */
+function writeEarlierFile(path: string, rows: string): void {
+  const db = new Database(path);
+  db.exec(`
+    CREATE TABLE sessions (urn TEXT PRIMARY KEY, channel_uuid TEXT NOT NULL, host_api TEXT, created_at INTEGER NOT NULL,
+      last_seq INTEGER NOT NULL DEFAULT 0, delivered_seq INTEGER NOT NULL DEFAULT 0);
+    CREATE TABLE messages (urn TEXT NOT NULL, seq INTEGER NOT NULL, direction TEXT NOT NULL, id TEXT NOT NULL, text TEXT NOT NULL,
+      payload TEXT NOT NULL, created_at INTEGER NOT NULL, PRIMARY KEY (urn, seq)) WITHOUT ROWID;
+    CREATE UNIQUE INDEX messages_out_id ON messages (urn, id) WHERE direction = 'out';
+    CREATE INDEX messages_created ON messages (created_at);
+    CREATE TABLE outbox (id INTEGER PRIMARY KEY, urn TEXT NOT NULL, seq INTEGER NOT NULL, message_id TEXT NOT NULL, text TEXT NOT NULL,
+      created_at INTEGER NOT NULL, state TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, next_at INTEGER NOT NULL,
+      lease_until INTEGER NOT NULL DEFAULT 0, last_error TEXT);
+    CREATE INDEX outbox_pending ON outbox (urn, id) WHERE state = 'pending';
+    ${rows}
+  `);
+  db.close();
+}
+
 describe('sqlite store: files from earlier versions', () => {
   it('drops the per-message indexes earlier versions kept and still answers a repeated platform id with the stored copy', async () => {
     const path = join(dir, 'old-schema.db');
-    const old = new Database(path);
-    old.exec(`
-      CREATE TABLE sessions (urn TEXT PRIMARY KEY, channel_uuid TEXT NOT NULL, host_api TEXT, created_at INTEGER NOT NULL,
-        last_seq INTEGER NOT NULL DEFAULT 0, delivered_seq INTEGER NOT NULL DEFAULT 0);
-      CREATE TABLE messages (urn TEXT NOT NULL, seq INTEGER NOT NULL, direction TEXT NOT NULL, id TEXT NOT NULL, text TEXT NOT NULL,
-        payload TEXT NOT NULL, created_at INTEGER NOT NULL, PRIMARY KEY (urn, seq)) WITHOUT ROWID;
-      CREATE UNIQUE INDEX messages_out_id ON messages (urn, id) WHERE direction = 'out';
-      CREATE INDEX messages_created ON messages (created_at);
+    writeEarlierFile(path, `
       INSERT INTO sessions (urn, channel_uuid, created_at) VALUES ('ext:old', '00000000-0000-4000-8000-000000000001', 1);
       INSERT INTO messages VALUES ('ext:old', 1, 'out', 'p1', 'hi', '{"text":"hi"}', 1);
     `);
-    old.close();
     const store = new SqliteStore(path);
     await store.init();
     try {
@@ -93,15 +104,7 @@ describe('sqlite store: outbox claims read only the due front', () => {
 
   it('opens an outbox written before heads were kept and sends each session\'s entries in order', async () => {
     const path = join(dir, 'old-outbox.db');
-    const old = new Database(path);
-    old.exec(`
-      CREATE TABLE sessions (urn TEXT PRIMARY KEY, channel_uuid TEXT NOT NULL, host_api TEXT, created_at INTEGER NOT NULL,
-        last_seq INTEGER NOT NULL DEFAULT 0, delivered_seq INTEGER NOT NULL DEFAULT 0);
-      CREATE TABLE messages (urn TEXT NOT NULL, seq INTEGER NOT NULL, direction TEXT NOT NULL, id TEXT NOT NULL, text TEXT NOT NULL,
-        payload TEXT NOT NULL, created_at INTEGER NOT NULL, PRIMARY KEY (urn, seq)) WITHOUT ROWID;
-      CREATE TABLE outbox (id INTEGER PRIMARY KEY, urn TEXT NOT NULL, seq INTEGER NOT NULL, message_id TEXT NOT NULL, text TEXT NOT NULL,
-        created_at INTEGER NOT NULL, state TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, next_at INTEGER NOT NULL,
-        lease_until INTEGER NOT NULL DEFAULT 0, last_error TEXT);
+    writeEarlierFile(path, `
       INSERT INTO sessions (urn, channel_uuid, created_at) VALUES ('ext:a', 'c', 1), ('ext:b', 'c', 1);
       INSERT INTO outbox (urn, seq, message_id, text, created_at, state, next_at) VALUES
         ('ext:a', 1, 'a1', 'a one', 1, 'failed', 1),
@@ -109,7 +112,6 @@ describe('sqlite store: outbox claims read only the due front', () => {
         ('ext:b', 1, 'b1', 'b one', 1, 'pending', 1),
         ('ext:a', 3, 'a3', 'a three', 1, 'pending', 1);
     `);
-    old.close();
     const store = new SqliteStore(path);
     await store.init();
     try {
