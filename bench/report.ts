@@ -12,7 +12,7 @@ export interface Row {
   /** Gateway RSS at the end of both load phases. */
   rssEndKiB?: number;
   p2w?: { accepted: number; errors: number; postRate: number; delivered: number; deliveredRate: number; lat: LatencySummary; firstError?: string | undefined; cpuUsPerMsg?: number };
-  w2p?: { emitted: number; forwarded: number; rate: number; lat: LatencySummary };
+  w2p?: { emitted: number; forwarded: number; rate: number; lat: LatencySummary; cpuUsPerMsg?: number };
   notes: string[];
   /** Rounds run for this target and size; the row is the one with the median delivered/s. */
   rounds?: number[];
@@ -37,7 +37,7 @@ export function resultsTable(rows: Row[]): string {
   const head = [
     'target', 'sessions', 'connect+register+subscribe (s)', 'RSS KiB / idle widget', 'RSS MiB idle → after load',
     'webhook accepted/s', 'p→w delivered/s', 'p→w server CPU µs/msg', 'p→w p50 ms', 'p→w p99 ms', 'p→w max ms',
-    'w→p forwarded/s', 'w→p p50 ms', 'w→p p99 ms', 'w→p max ms',
+    'w→p forwarded/s', 'w→p server CPU µs/msg', 'w→p p50 ms', 'w→p p99 ms', 'w→p max ms',
   ];
   const lines = [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`];
   for (const r of rows) {
@@ -56,6 +56,7 @@ export function resultsTable(rows: Row[]): string {
         f1(r.p2w?.lat.p99),
         f1(r.p2w?.lat.max),
         f0(r.w2p?.rate),
+        f0(r.w2p?.cpuUsPerMsg),
         f1(r.w2p?.lat.p50),
         f1(r.w2p?.lat.p99),
         f1(r.w2p?.lat.max),

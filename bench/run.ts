@@ -4,7 +4,7 @@
 //   --duration=S       seconds per load phase (default 10)
 //   --targets=a,b      subset of memory,sqlite,redis,redis3,bare,ceiling
 //   --procs=P          load-generator processes for >= 5,000 sessions (default 2)
-//   --profile / --no-profile   CPU profile of the gateway under platform->widget load (full run: on)
+//   --profile / --no-profile   CPU profiles of the gateway under each direction of load (full run: on)
 //   --profile-store=S  store of the profiled gateway: memory or sqlite (default sqlite)
 //   --profile-sessions=N  widgets connected while profiling (default: the smallest of --sessions, 1,000)
 //   --rounds=R         runs of each target at 1,000 sessions, interleaved; the median row is kept
@@ -173,13 +173,15 @@ async function platformToWidget(target: Target, gens: Generator[], urns: string[
 }
 
 // ---- widget -> platform: closed loop with W2P_WINDOW messages outstanding -------------------
-async function widgetToPlatform(standIn: PlatformStandIn, gens: Generator[], lat: number[], counter: { n: number; last: number }): Promise<NonNullable<Row['w2p']>> {
+async function widgetToPlatform(target: Target, standIn: PlatformStandIn, gens: Generator[], lat: number[], counter: { n: number; last: number }): Promise<NonNullable<Row['w2p']>> {
+  const cpu = (): number => target.pids.reduce((a, pid) => a + cpuMs(pid), 0);
   lat.length = 0;
   counter.n = 0;
   counter.last = 0;
   standIn.received.length = 0;
   await Promise.all(gens.map((g) => g.call('reset')));
   let sent = 0;
+  const cpuStart = cpu();
   const start = now();
   const deadline = start + durationMs;
   while (now() < deadline) {
@@ -195,9 +197,10 @@ async function widgetToPlatform(standIn: PlatformStandIn, gens: Generator[], lat
   const s0 = await gatherStats(gens, false);
   const drainEnd = now() + DRAIN_MS;
   while (counter.n < s0.emitted && now() < drainEnd) await sleep(100);
+  const cpuUsed = cpu() - cpuStart;
   const span = (counter.last || now()) - start;
   standIn.received.length = 0;
-  return { emitted: s0.emitted, forwarded: counter.n, rate: (counter.n * 1000) / span, lat: summarize(lat) };
+  return { emitted: s0.emitted, forwarded: counter.n, rate: (counter.n * 1000) / span, lat: summarize(lat), cpuUsPerMsg: counter.n ? (cpuUsed * 1000) / counter.n : NaN };
 }
 
 // ---- one system under test with N sessions -------------------------------------------------
@@ -237,7 +240,7 @@ async function runTarget(name: string, start: () => Promise<Target>, n: number, 
     if (row.p2w.errors) row.notes.push(`webhook: ${row.p2w.errors} errors, first: ${row.p2w.firstError}`);
     if (row.p2w.delivered < row.p2w.accepted) row.notes.push(`p→w: ${row.p2w.accepted - row.p2w.delivered} of ${row.p2w.accepted} accepted messages not received within ${DRAIN_MS / 1000} s of the end`);
     log(`${name} N=${n}: p->w ${row.p2w.postRate.toFixed(0)} posts/s, ${row.p2w.deliveredRate.toFixed(0)} delivered/s, p99 ${row.p2w.lat.p99.toFixed(1)} ms; widget->platform`);
-    row.w2p = await widgetToPlatform(standIn, gens, lat, counter);
+    row.w2p = await widgetToPlatform(target, standIn, gens, lat, counter);
     if (row.w2p.forwarded < row.w2p.emitted) row.notes.push(`w→p: ${row.w2p.emitted - row.w2p.forwarded} of ${row.w2p.emitted} emitted not forwarded within ${DRAIN_MS / 1000} s of the end`);
     row.rssEndKiB = rssKiB(target.pid);
     const st = await gatherStats(gens, false);
@@ -263,20 +266,37 @@ async function runCeiling(): Promise<Row> {
   }
 }
 
-async function runProfile(platformUrl: string, n: number, dbDir: string): Promise<string> {
+/**
+ * A CPU profile of one gateway under one direction of load (a process of its own each, so the
+ * profile's window is simply its last part).
+ */
+async function runProfile(
+  direction: 'p2w' | 'w2p',
+  standIn: PlatformStandIn,
+  n: number,
+  dbDir: string,
+  lat: number[],
+  counter: { n: number; last: number },
+): Promise<string> {
   const dir = mkdtempSync(join(os.tmpdir(), 'wg-bench-prof-'));
   const store = args.get('profile-store') ?? 'sqlite';
-  const storeUrl = store === 'sqlite' ? `sqlite:${join(dbDir, 'profile.db')}` : 'memory:';
-  const target = await startGateway({ storeUrl, platformUrl, env: gatewayEnv, nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${dir}`] });
+  const storeUrl = store === 'sqlite' ? `sqlite:${join(dbDir, `profile-${direction}.db`)}` : 'memory:';
+  const target = await startGateway({ storeUrl, platformUrl: standIn.url, env: gatewayEnv, nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${dir}`] });
   let gens: Generator[] = [];
-  let p2w: Row['p2w'];
+  let rate = '';
   let loadStart = 0;
   try {
     const c = await connectAll(target, n);
     gens = c.gens;
     await sleep(1000);
     loadStart = now();
-    p2w = await platformToWidget(target, gens, c.urns);
+    if (direction === 'p2w') {
+      const r = await platformToWidget(target, gens, c.urns);
+      rate = `${durationMs / 1000} s of webhooks at ${r.postRate.toFixed(0)}/s (${r.deliveredRate.toFixed(0)} delivered/s; the profiler slows it) plus drain and shutdown`;
+    } else {
+      const r = await widgetToPlatform(target, standIn, gens, lat, counter);
+      rate = `${durationMs / 1000} s of sendMessageToChannel, ${W2P_WINDOW} outstanding, ${r.rate.toFixed(0)} forwarded/s (the profiler slows it) plus drain and shutdown`;
+    }
     await target.stop(); // ends the profile; widgets are still connected
   } finally {
     await target.stop();
@@ -289,9 +309,10 @@ async function runProfile(platformUrl: string, n: number, dbDir: string): Promis
   const load = summarizeProfile(path, 25, { part: 'last', ms: loadMs });
   const connect = summarizeProfile(path, 12, { part: 'before', ms: loadMs });
   rmSync(dir, { recursive: true, force: true });
+  const context = `Gateway (${store} store), ${n.toLocaleString('en-US')} widgets connected, ${rate}.`;
+  if (direction === 'w2p') return '### Under widget → platform load\n\n' + profileMarkdown(load, context);
   return [
-    '### Under platform → widget load\n\n' +
-      profileMarkdown(load, `Gateway (${store} store), ${n.toLocaleString('en-US')} widgets connected, ${durationMs / 1000} s of webhooks at ${p2w!.postRate.toFixed(0)}/s (${p2w!.deliveredRate.toFixed(0)} delivered/s; the profiler slows it) plus drain and shutdown.`),
+    '### Under platform → widget load\n\n' + profileMarkdown(load, context),
     '### While connecting and registering the widgets\n\n' + profileMarkdown(connect, `Same process, from start until the load began (${n.toLocaleString('en-US')} connect + registerUser + subscribe).`),
   ].join('\n\n');
 }
@@ -360,8 +381,11 @@ async function main(): Promise<void> {
     let profile: string | undefined;
     if (doProfile) {
       const n = Number(args.get('profile-sessions') ?? Math.min(...sessionsList));
-      log(`cpu profile, ${n} sessions`);
-      profile = await runProfile(standIn.url, n, dbDir);
+      log(`cpu profile, ${n} sessions, platform -> widget`);
+      const p2w = await runProfile('p2w', standIn, n, dbDir, lat, counter);
+      log(`cpu profile, ${n} sessions, widget -> platform`);
+      const w2p = await runProfile('w2p', standIn, n, dbDir, lat, counter);
+      profile = `${p2w}\n\n${w2p}`;
     }
     const cmd = `npm run bench${process.argv.length > 2 ? ' -- ' + process.argv.slice(2).join(' ') : ''}`;
     const notes = rows.flatMap((r) => r.notes.map((n) => `- ${r.target} N=${r.sessions}: ${n}`));
