@@ -1,5 +1,6 @@
 // In-process store: for tests, benchmarks and `STORE_URL=memory:`. Everything is lost on exit.
 import {
+  asPart,
   UnknownSessionError,
   type OutboxEntry,
   type OutboxStats,
@@ -29,7 +30,8 @@ interface SessionState {
   messages: StoredMessage[]; // ordered by seq
   lastSeq: number;
   deliveredSeq: number;
-  outIds: Map<string, StoredMessage>;
+  /** Platform id -> its stored parts, in order. */
+  outIds: Map<string, StoredMessage[]>;
   outbox: OutboxRow[]; // pending rows of this session, ordered by id
 }
 
@@ -99,11 +101,14 @@ export class MemoryStore implements Store {
     msg: { id: string; text: string; payload: Record<string, unknown>; createdAt: number },
   ): Promise<{ message: StoredMessage; duplicate: boolean }> {
     const s = this.state(urn);
-    const existing = s.outIds.get(msg.id);
-    if (existing) return { message: { ...existing }, duplicate: true };
-    const message: StoredMessage = { urn, seq: ++s.lastSeq, direction: 'out', id: msg.id, text: msg.text, payload: structuredClone(msg.payload), createdAt: msg.createdAt };
+    const parts = s.outIds.get(msg.id) ?? [];
+    const same = parts.find((m) => m.text === msg.text);
+    if (same) return { message: { ...same }, duplicate: true };
+    const part = parts.reduce((max, m) => Math.max(max, m.part ?? 1), 0) + 1;
+    const plain: StoredMessage = { urn, seq: ++s.lastSeq, direction: 'out', id: msg.id, text: msg.text, payload: structuredClone(msg.payload), createdAt: msg.createdAt };
+    const message = asPart(plain, msg.id, part);
     s.messages.push(message);
-    s.outIds.set(msg.id, message);
+    s.outIds.set(msg.id, [...parts, message]);
     return { message: { ...message }, duplicate: false };
   }
 
@@ -219,7 +224,12 @@ export class MemoryStore implements Store {
       if (kept.length !== s.messages.length) {
         s.messages = kept;
         // Dedupe memory follows retention: a platform id older than retention may be reused.
-        for (const [id, m] of s.outIds) if (!kept.includes(m)) s.outIds.delete(id);
+        const keptSet = new Set(kept);
+        for (const [id, parts] of s.outIds) {
+          const left = parts.filter((m) => keptSet.has(m));
+          if (left.length === 0) s.outIds.delete(id);
+          else if (left.length !== parts.length) s.outIds.set(id, left);
+        }
       }
     }
     // Failed outbox entries are kept for inspection as long as messages are.

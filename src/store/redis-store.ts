@@ -13,7 +13,7 @@
 //   P msgs:<urn>        zset    messages: score = seq, member = message JSON (includes seq, so
 //                               members are unique); until prune / deleteSession
 //   P msgtime:<urn>     zset    member = seq, score = createdAt; for prune by age
-//   P outids:<urn>      hash    platform message id -> seq of "out" messages (dedupe); an entry
+//   P outids:<urn>      hash    platform message id -> seqs of its stored parts, "5 9" (dedupe); an entry
 //                               goes when prune removes its message
 //   P queue:<urn>       list    ids of the session's pending outbox entries, oldest first; the
 //                               head is the only one that may be claimed
@@ -34,6 +34,7 @@
 //                               and with its message in prune / deleteSession
 import { Redis } from 'ioredis';
 import {
+  asPart,
   UnknownSessionError,
   type Direction,
   type OutboxEntry,
@@ -100,23 +101,33 @@ redis.call('INCR', KEYS[7])
 return seq`,
   },
 
-  // KEYS: session, msgs, msgtime, outids, expiry. ARGV: body, createdAt, platform id, urn.
-  // Returns {duplicate (1|0), member}, or false for no session.
+  // KEYS: session, msgs, msgtime, outids, expiry. ARGV: body, createdAt, platform id, urn, text.
+  // Returns {duplicate (1|0), member}, or false for no session. outids holds the seqs of every
+  // stored part of the platform id ("5 9"): the same text again is a duplicate of that part,
+  // another text is the next part, whose member carries "part":n (parseMessage derives its id).
   wgAppendOutbound: {
     numberOfKeys: 5,
     lua: `${MESSAGE_BODY}
 if redis.call('EXISTS', KEYS[1]) == 0 then return false end
 local known = redis.call('HGET', KEYS[4], ARGV[3])
+local part = 1
 if known then
-  local found = redis.call('ZRANGEBYSCORE', KEYS[2], known, known)
-  if found[1] then return {1, found[1]} end
-  -- (an id whose message is gone is treated as new; prune normally removes such ids)
+  for s in string.gmatch(known, '%d+') do
+    local found = redis.call('ZRANGEBYSCORE', KEYS[2], s, s)
+    -- (a seq whose message is gone is skipped; prune normally removes such seqs)
+    if found[1] then
+      local m = cjson.decode(found[1])
+      if m.text == ARGV[5] then return {1, found[1]} end
+      part = math.max(part, (tonumber(m.part) or 1) + 1)
+    end
+  end
 end
 local seq = redis.call('HINCRBY', KEYS[1], 'lastSeq', 1)
-local m = member(seq, ARGV[1])
+local m
+if part > 1 then m = '{"seq":' .. seq .. ',"part":' .. part .. ',' .. string.sub(ARGV[1], 2) else m = member(seq, ARGV[1]) end
 redis.call('ZADD', KEYS[2], seq, m)
 redis.call('ZADD', KEYS[3], ARGV[2], seq)
-redis.call('HSET', KEYS[4], ARGV[3], seq)
+if known then redis.call('HSET', KEYS[4], ARGV[3], known .. ' ' .. seq) else redis.call('HSET', KEYS[4], ARGV[3], seq) end
 redis.call('ZADD', KEYS[5], ARGV[2], ARGV[4] .. '\\n' .. seq)
 return {0, m}`,
   },
@@ -243,8 +254,13 @@ for seq in pairs(doomed) do
   if found[1] then
     -- Decoding only to read direction and id; the stored JSON is never re-encoded.
     local m = cjson.decode(found[1])
-    if m.direction == 'out' and redis.call('HGET', KEYS[3], m.id) == tostring(seq) then
-      redis.call('HDEL', KEYS[3], m.id)
+    if m.direction == 'out' then
+      local known = redis.call('HGET', KEYS[3], m.id)
+      if known then
+        local left = {}
+        for s in string.gmatch(known, '%d+') do if tonumber(s) ~= seq then left[#left + 1] = s end end
+        if #left == 0 then redis.call('HDEL', KEYS[3], m.id) else redis.call('HSET', KEYS[3], m.id, table.concat(left, ' ')) end
+      end
     end
     if m.direction == 'out' then redis.call('ZREM', KEYS[4], ARGV[3] .. '\\n' .. seq) end
     redis.call('ZREMRANGEBYSCORE', KEYS[1], seq, seq)
@@ -443,7 +459,7 @@ export class RedisStore implements Store {
   ): Promise<{ message: StoredMessage; duplicate: boolean }> {
     const k = this.sessionKeys(urn);
     const body = messageBody('out', msg.id, msg.text, msg.payload, msg.createdAt);
-    const r = (await this.redis.wgAppendOutbound(k.session, k.msgs, k.msgtime, k.outids, this.k('expiry'), body, msg.createdAt, msg.id, urn)) as
+    const r = (await this.redis.wgAppendOutbound(k.session, k.msgs, k.msgtime, k.outids, this.k('expiry'), body, msg.createdAt, msg.id, urn, msg.text)) as
       | [number, string]
       | null;
     if (r === null) throw new UnknownSessionError(urn);
@@ -598,5 +614,6 @@ function messageBody(direction: Direction, id: string, text: string, payload: Re
 
 function parseMessage(urn: string, member: string): StoredMessage {
   const m = JSON.parse(member) as Omit<StoredMessage, 'urn'>;
-  return { urn, seq: m.seq, direction: m.direction, id: m.id, text: m.text, payload: m.payload, createdAt: m.createdAt };
+  const message: StoredMessage = { urn, seq: m.seq, direction: m.direction, id: m.id, text: m.text, payload: m.payload, createdAt: m.createdAt };
+  return m.part !== undefined && m.part > 1 ? asPart(message, m.id, m.part) : message;
 }

@@ -7,6 +7,8 @@ import { dirname } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import {
+  asPart,
+  partId,
   UnknownSessionError,
   type OutboxEntry,
   type OutboxStats,
@@ -114,8 +116,14 @@ interface OutboxRow {
   attempts: number;
 }
 
+// The id column holds the platform's id (dedupe looks parts up by it); a further part's payload is
+// stored already in its part shape (asPart), and its part number is read back from there.
 function toMessage(r: MessageRow): StoredMessage {
-  return { urn: r.urn, seq: r.seq, direction: r.direction, id: r.id, text: r.text, payload: JSON.parse(r.payload), createdAt: r.created_at };
+  const payload = JSON.parse(r.payload) as Record<string, unknown>;
+  const m: StoredMessage = { urn: r.urn, seq: r.seq, direction: r.direction, id: r.id, text: r.text, payload, createdAt: r.created_at };
+  const part = payload['part'];
+  // (a platform's own "part" field leaves payload.id as the platform's id: not one of ours)
+  return r.direction === 'out' && typeof part === 'number' && part > 1 && payload['id'] === partId(r.id, part) ? asPart(m, r.id, part) : m;
 }
 
 export class SqliteStore implements Store {
@@ -378,15 +386,19 @@ export class SqliteStore implements Store {
     msg: { id: string; text: string; payload: Record<string, unknown>; createdAt: number },
   ): Promise<{ message: StoredMessage; duplicate: boolean }> {
     return this.grouped(() => {
-      const existing = this.stmts.findOut.get(msg.id, urn);
-      if (existing) return { message: toMessage(existing), duplicate: true };
+      let part = 1;
+      for (const row of this.stmts.findOut.all(msg.id, urn)) {
+        const stored = toMessage(row);
+        if (stored.text === msg.text) return { message: stored, duplicate: true };
+        part = Math.max(part, (stored.part ?? 1) + 1);
+      }
       const seq = this.nextSeq(urn);
-      const json = JSON.stringify(msg.payload);
+      const plain: StoredMessage = { urn, seq, direction: 'out', id: msg.id, text: msg.text, payload: msg.payload, createdAt: msg.createdAt };
+      const json = JSON.stringify(asPart(plain, msg.id, part).payload);
       this.stmts.insertMessage.run(urn, seq, 'out', msg.id, msg.text, json, msg.createdAt);
       // A copy, so the caller's object and the stored one never alias; parsing the JSON just
       // written is cheaper than structuredClone and yields exactly what a later read returns.
-      const message: StoredMessage = { urn, seq, direction: 'out', id: msg.id, text: msg.text, payload: JSON.parse(json), createdAt: msg.createdAt };
-      return { message, duplicate: false };
+      return { message: toMessage({ urn, seq, direction: 'out', id: msg.id, text: msg.text, payload: json, created_at: msg.createdAt }), duplicate: false };
     });
   }
 

@@ -84,6 +84,31 @@ describe('the platform webhook (POST /send)', () => {
     assert.equal(w.received.filter((m) => m.id === 'dup-1').length, 1);
   });
 
+  it("shows every part of a long message courier posted in parts with one id, buttons with the last", async () => {
+    // Courier's External sender splits a text longer than the channel's max_length and posts
+    // each part with the same id; only the last part carries the quick replies.
+    const parts = ['Olá! Esta é a primeira parte de uma resposta longa', 'a segunda parte', 'e a última, com botões.'];
+    const answers = [];
+    for (const [i, text] of parts.entries()) {
+      const qr = i === parts.length - 1 ? ['Sim', 'Não'] : [];
+      answers.push(await postToGateway(gw.url, { id: '9001', text, to: `ext:${urn}`, quick_replies: qr }, { token: TEST_TOKEN }));
+    }
+    assert.deepEqual(answers.map((a) => [a.status, a.body.duplicate, a.body.id]), [[200, false, '9001'], [200, false, '9001.2'], [200, false, '9001.3']]);
+    // A retry of a part is still a duplicate.
+    const retry = await postToGateway(gw.url, { id: '9001', text: parts[1]!, to: urn }, { token: TEST_TOKEN });
+    assert.deepEqual([retry.status, retry.body.duplicate, retry.body.id], [200, true, '9001.2']);
+    await waitFor(() => w.received.filter((m) => String(m.id).startsWith('9001')).length >= 3, 5000, 'three parts');
+    await new Promise((r) => setTimeout(r, 100));
+    const shown = w.received.filter((m) => String(m.id).startsWith('9001'));
+    assert.deepEqual(shown.map((m) => [m.id, m.text, m.quick_replies, m['part']]), [
+      ['9001', parts[0], [], undefined],
+      ['9001.2', parts[1], [], 2],
+      ['9001.3', parts[2], ['Sim', 'Não'], 3],
+    ]);
+    const h = await w.emitAck('getHistory', { limit: 50 });
+    assert.deepEqual(h.data.messages.filter((m: any) => String(m.id).startsWith('9001')).map((m: any) => m.text), parts);
+  });
+
   it('answers malformed, incomplete, unknown and oversized bodies with a JSON error', async () => {
     const post = (body: string, type = 'application/json') =>
       fetch(gw.url + '/send', { method: 'POST', headers: { authorization: TEST_TOKEN, 'content-type': type }, body }).then(async (r) => ({ status: r.status, body: await r.json() }));

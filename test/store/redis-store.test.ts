@@ -139,7 +139,7 @@ describe('redis store specifics', () => {
       const s2 = await redisStore(aof.url);
       assert.deepEqual(await s2.getSession('ext:p'), { urn: 'ext:p', channelUuid: 'c', hostApi: 'https://h', createdAt: T0 });
       assert.deepEqual((await s2.readMessages('ext:p', { limit: 10 })).map((m) => [m.seq, m.text]), [[1, 'one'], [2, 'two']]);
-      assert.equal((await s2.appendOutbound('ext:p', { id: 'p1', text: 'x', payload: {}, createdAt: T0 })).duplicate, true);
+      assert.equal((await s2.appendOutbound('ext:p', { id: 'p1', text: 'two', payload: {}, createdAt: T0 })).duplicate, true);
       assert.deepEqual(await s2.claimOutbox(T0 + 999, 10, 1000), []); // the lease survived too
       assert.deepEqual(await s2.claimOutbox(T0 + 1000, 10, 1000), [leased]);
     } finally {

@@ -108,14 +108,14 @@ export function runStoreContract(name: string, makeStore: () => Promise<StoreFix
         assert.deepEqual(await store.outboxStats(), { pending: 0, failed: 0 });
       });
 
-      it('dedupes outbound messages by platform id within a session', async () => {
+      it('dedupes outbound messages by platform id and text within a session', async () => {
         await create('ext:a');
         await create('ext:b');
         const first = await outbound('ext:a', 'plat-1', T0 + 1, { quick_replies: ['yes'] });
         await inbound('ext:a', 'in-1', T0 + 2);
-        const dup = await store.appendOutbound('ext:a', { id: 'plat-1', text: 'changed', payload: { other: true }, createdAt: T0 + 3 });
+        const dup = await store.appendOutbound('ext:a', { id: 'plat-1', text: 'text plat-1', payload: { other: true }, createdAt: T0 + 3 });
         assert.equal(dup.duplicate, true);
-        assert.deepEqual(dup.message, first.message); // the stored one, not the new text/payload
+        assert.deepEqual(dup.message, first.message); // the stored one, not the new payload
         assert.equal((await store.readMessages('ext:a', { limit: 10 })).length, 2);
         // The duplicate did not use up a seq.
         assert.equal((await outbound('ext:a', 'plat-2', T0 + 4)).message.seq, 3);
@@ -125,6 +125,46 @@ export function runStoreContract(name: string, makeStore: () => Promise<StoreFix
         // Inbound ids are the gateway's own namespace: they do not dedupe platform ids.
         const sameAsInbound = await outbound('ext:a', 'in-1', T0 + 6);
         assert.deepEqual([sameAsInbound.duplicate, sameAsInbound.message.seq], [false, 4]);
+      });
+
+      it('a repeated platform id with a different text is a further part, with its own id and part number', async () => {
+        await create('ext:a');
+        // Courier's External sender posts a long text as several parts, all with the same id.
+        const p1 = await store.appendOutbound('ext:a', { id: '42', text: 'first part', payload: { id: '42', text: 'first part', quick_replies: [] }, createdAt: T0 });
+        await inbound('ext:a', 'in-1', T0 + 1);
+        const p2 = await store.appendOutbound('ext:a', { id: '42', text: 'second part', payload: { id: '42', text: 'second part', quick_replies: [] }, createdAt: T0 + 2 });
+        const p3 = await store.appendOutbound('ext:a', { id: '42', text: 'last part', payload: { id: '42', text: 'last part', quick_replies: ['Yes', 'No'] }, createdAt: T0 + 3 });
+        assert.deepEqual([p1.duplicate, p2.duplicate, p3.duplicate], [false, false, false]);
+        assert.deepEqual(p1.message, { urn: 'ext:a', seq: 1, direction: 'out', id: '42', text: 'first part', payload: { id: '42', text: 'first part', quick_replies: [] }, createdAt: T0 });
+        assert.deepEqual(p2.message, {
+          urn: 'ext:a', seq: 3, direction: 'out', id: '42.2', platformId: '42', part: 2, text: 'second part',
+          payload: { id: '42.2', part: 2, text: 'second part', quick_replies: [] }, createdAt: T0 + 2,
+        });
+        assert.deepEqual([p3.message.id, p3.message.platformId, p3.message.part, p3.message.seq], ['42.3', '42', 3, 4]);
+        assert.deepEqual(p3.message.payload, { id: '42.3', part: 3, text: 'last part', quick_replies: ['Yes', 'No'] });
+        // Stored in order, read back as written.
+        const out = await store.readMessages('ext:a', { direction: 'out', limit: 10 });
+        assert.deepEqual(out, [p1.message, p2.message, p3.message]);
+        // A platform retry of any part (same id, same text) is a duplicate of that part.
+        const again2 = await store.appendOutbound('ext:a', { id: '42', text: 'second part', payload: { id: '42' }, createdAt: T0 + 4 });
+        assert.equal(again2.duplicate, true);
+        assert.deepEqual(again2.message, p2.message);
+        const again1 = await store.appendOutbound('ext:a', { id: '42', text: 'first part', payload: { id: '42' }, createdAt: T0 + 5 });
+        assert.deepEqual([again1.duplicate, again1.message.seq], [true, 1]);
+        assert.equal((await store.readMessages('ext:a', { limit: 10 })).length, 4);
+        // A platform message whose own id looks like a derived one is still its own message.
+        const look = await outbound('ext:a', '42.2', T0 + 6);
+        assert.deepEqual([look.duplicate, look.message.id, look.message.part], [false, '42.2', undefined]);
+      });
+
+      it('part numbers keep rising after earlier parts were pruned', async () => {
+        await create('ext:a');
+        await store.appendOutbound('ext:a', { id: '7', text: 'one', payload: {}, createdAt: T0 });
+        await store.appendOutbound('ext:a', { id: '7', text: 'two', payload: {}, createdAt: T0 + 10_000 });
+        assert.equal(await store.prune({ now: T0 + 10_000, maxAge: 5_000, maxMessagesPerSession: 100 }), 1);
+        const three = await store.appendOutbound('ext:a', { id: '7', text: 'three', payload: {}, createdAt: T0 + 10_001 });
+        assert.deepEqual([three.duplicate, three.message.id, three.message.part], [false, '7.3', 3]);
+        assert.equal((await store.appendOutbound('ext:a', { id: '7', text: 'two', payload: {}, createdAt: T0 + 10_002 })).duplicate, true);
       });
 
       it('keeps text and payload exactly (nested, arrays, empty arrays, unicode, numbers)', async () => {
@@ -626,6 +666,9 @@ export function runStoreContract(name: string, makeStore: () => Promise<StoreFix
         const outs = await Promise.all([outbound('ext:a', 'same', T0 + 30), outbound('ext:a', 'same', T0 + 31, {}, other)]);
         assert.deepEqual(outs.map((o) => o.duplicate).sort(), [false, true]);
         assert.equal(outs[0].message.seq, outs[1].message.seq);
+        // Parts posted through two instances at once get distinct part numbers.
+        const parts = await Promise.all(['p1', 'p2', 'p3', 'p4'].map((text, i) => (i % 2 ? other : store).appendOutbound('ext:a', { id: 'long', text, payload: {}, createdAt: T0 + 40 + i })));
+        assert.deepEqual(parts.map((p) => p.message.id).sort(), ['long', 'long.2', 'long.3', 'long.4']);
         const created = await Promise.all([create('ext:race'), other.createSession(sessionRecord('ext:race'))]);
         assert.deepEqual(created.map((c) => c.created).sort(), [false, true]);
       });
