@@ -17,6 +17,7 @@ import { CourierExConnector } from './platform/courier-ex.js';
 import { DemoBotConnector } from './platform/demo-bot.js';
 import type { PlatformMessage } from './platform/normalize.js';
 import { OutboxWorker } from './platform/outbox-worker.js';
+import { StatusReports } from './platform/status-reports.js';
 import { PlatformTargets } from './platform/targets.js';
 import { SocketServer } from './protocol/socket-server.js';
 import { WidgetEvents } from './sessions/widget-events.js';
@@ -28,7 +29,6 @@ export const AUTH_SECRET_SETTING = 'auth_secret';
 export const RETENTION_INTERVAL = 60 * 60_000;
 /** How often undelivered messages past DELIVERY_MAX_AGE are looked for (STATUS_CALLBACKS). */
 export const EXPIRY_CHECK_INTERVAL = 60_000;
-export const EXPIRY_BATCH = 500;
 export const READINESS_TIMEOUT = 1_000;
 
 function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
@@ -53,6 +53,7 @@ export class Gateway {
   private outbox!: OutboxWorker;
   private courier: CourierExConnector | undefined;
   private demoBot: DemoBotConnector | undefined;
+  private statusReports: StatusReports | undefined;
   private targets: PlatformTargets;
   private retentionTimer: NodeJS.Timeout | undefined;
   private expiryTimer: NodeJS.Timeout | undefined;
@@ -82,11 +83,14 @@ export class Gateway {
     const authSecret = c.authSecret ?? (await this.store.getOrSetSetting(AUTH_SECRET_SETTING, randomBytes(32).toString('base64url')));
 
     this.fanout = await this.openFanout();
+    if (c.statusCallbacks) {
+      this.statusReports = new StatusReports({ store: this.store, log: this.log, connectorFor: (s) => this.connectorFor(s), delay: c.statusDelay, deliveryMaxAge: c.deliveryMaxAge });
+    }
     this.deliverer = new Deliverer(this.store, this.log, {
       receiptPingDelay: c.receiptPingDelay,
       watch: (urn) => this.fanout.watch(urn),
       unwatch: (urn) => this.fanout.unwatch(urn),
-      ...(c.statusCallbacks ? { onDelivered: (urn, from, to) => void this.reportDelivered(urn, from, to) } : {}),
+      ...(this.statusReports ? { onDelivered: (urn, from, to) => void this.statusReports!.delivered(urn, from, to) } : {}),
     });
     this.fanout.onMessage((m) => this.deliverer.onMessage(m));
     this.fanout.onResync(() => this.deliverer.resync());
@@ -130,6 +134,7 @@ export class Gateway {
         webhookToken: c.webhookToken,
         maxBody: c.maxWebhookBody,
         ingest: (m) => this.ingestPlatformMessage(m),
+        ...(this.statusReports ? { onAnswered: (m: StoredMessage) => this.statusReports!.answered(m) } : {}),
         isShuttingDown: () => this.shuttingDown,
         ready: () => this.readiness(),
       }),
@@ -205,27 +210,6 @@ export class Gateway {
     return result;
   }
 
-  /**
-   * STATUS_CALLBACKS: tell the platform which of its messages a widget has proven to hold.
-   * Best effort, one attempt each: a lost report leaves the message "sent" on the platform,
-   * it never affects delivery. Two tabs may report the same message twice; courier's status
-   * update is idempotent.
-   */
-  private async reportDelivered(urn: string, fromSeq: number, toSeq: number): Promise<void> {
-    try {
-      const session = await this.store.getSession(urn);
-      if (!session) return;
-      const connector = this.connectorFor(session);
-      const messages = await this.store.readMessages(urn, { afterSeq: fromSeq, beforeSeq: toSeq + 1, direction: 'out', limit: 1000 });
-      for (const m of messages) {
-        const r = await connector.reportStatus('delivered', m, session);
-        if (r.outcome !== 'accepted') this.log.info({ urn, id: m.id, reason: r.reason }, 'delivery report not accepted');
-      }
-    } catch (err) {
-      this.log.warn({ err, urn }, 'delivery report failed');
-    }
-  }
-
   /** Admin API: end a session everywhere it is stored, and its sockets on this process. */
   async endSession(urn: string): Promise<{ existed: boolean; socketsClosed: number }> {
     const existed = await this.store.deleteSession(urn);
@@ -236,24 +220,7 @@ export class Gateway {
 
   /** STATUS_CALLBACKS: report `failed` for platform messages nobody received within DELIVERY_MAX_AGE. */
   async reportExpired(): Promise<number> {
-    let reported = 0;
-    try {
-      for (;;) {
-        const expired = await this.store.takeExpiredUndelivered(Date.now() - this.config.deliveryMaxAge, EXPIRY_BATCH);
-        for (const m of expired) {
-          const session = await this.store.getSession(m.urn);
-          if (!session) continue;
-          const r = await this.connectorFor(session).reportStatus('failed', m, session);
-          if (r.outcome !== 'accepted') this.log.info({ urn: m.urn, id: m.id, reason: r.reason }, 'failure report not accepted');
-          reported++;
-        }
-        if (expired.length < EXPIRY_BATCH) break;
-      }
-    } catch (err) {
-      this.log.warn({ err }, 'expiry report failed');
-    }
-    if (reported > 0) this.log.warn({ reported }, 'platform messages expired undelivered');
-    return reported;
+    return this.statusReports?.expired() ?? 0;
   }
 
   private platformBase(session: SessionRecord): string {
@@ -316,6 +283,7 @@ export class Gateway {
     this.shuttingDown = true;
     clearInterval(this.retentionTimer);
     clearInterval(this.expiryTimer);
+    this.statusReports?.stop();
     const deadline = new Promise<void>((resolve) => setTimeout(resolve, this.config.shutdownTimeout).unref());
     const httpClosed = new Promise<void>((resolve) => this.httpServer.close(() => resolve()));
     // Keep-alive connections that fall idle after answering their last request would hold

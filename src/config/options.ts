@@ -31,6 +31,9 @@ export const DEFAULT_TOKEN_TTL = 30 * 24 * 3600_000;
 export const DEFAULT_HANDSHAKE_TIMEOUT = 10_000;
 export const DEFAULT_RETRY_BASE = 1_000;
 export const DEFAULT_RETRY_MAX = 5 * 60_000;
+// Courier writes its own send status through a queue flushed every 500 ms and overwrites whatever
+// is there: a delivery report must reach it well after that (see src/platform/status-reporter.ts).
+export const DEFAULT_STATUS_DELAY = 2_000;
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -63,6 +66,7 @@ export interface Config {
   historyMaxMessages: number;
   statusCallbacks: boolean;
   deliveryMaxAge: number;
+  statusDelay: number;
   maxPayload: number;
   allowedOrigins: string[];
   clientRate: number;
@@ -246,6 +250,7 @@ export const OPTIONS = [
   option({ key: 'historyMaxMessages', env: 'HISTORY_MAX_MESSAGES', flag: '--history-max-messages', default: DEFAULT_HISTORY_MAX_MESSAGES, parse: integer(1, 1_000_000), description: 'Messages kept per session; older ones are deleted.' }),
   option({ key: 'statusCallbacks', env: 'STATUS_CALLBACKS', flag: '--status-callbacks', default: false, parse: boolean, description: 'Report `POST {hostApi}/c/ex/{channel}/delivered` (form `id`) once a platform message is proven delivered to a widget, and `/failed` once it expired undelivered.' }),
   option({ key: 'deliveryMaxAge', env: 'DELIVERY_MAX_AGE', flag: '--delivery-max-age', default: DEFAULT_DELIVERY_MAX_AGE, defaultText: '7d', parse: duration(1000), description: 'With STATUS_CALLBACKS: a platform message not proven delivered within this time is reported `failed` (it stays queued for the widget).' }),
+  option({ key: 'statusDelay', env: 'STATUS_DELAY', flag: '--status-delay', default: DEFAULT_STATUS_DELAY, defaultText: '2s', parse: duration(0), description: 'With STATUS_CALLBACKS: a report is sent no earlier than this after the `/send` that carried the message was answered (courier overwrites a status that arrives before its own send record), and retried with backoff if it does not get through.' }),
   option({ key: 'maxPayload', env: 'MAX_PAYLOAD', flag: '--max-payload', default: DEFAULT_MAX_PAYLOAD, defaultText: '64KiB', parse: bytes(1024, 16 * 1024 * 1024), description: 'Largest WebSocket frame accepted; larger frames close the socket with 1009.' }),
   option({ key: 'allowedOrigins', env: 'ALLOWED_ORIGINS', flag: '--allowed-origins', default: [], defaultText: 'all (with a warning)', parse: originList, description: 'Origins whose pages may open a WebSocket, comma-separated; `https://*.example.org` allows its subdomains. Others are refused at the handshake.' }),
   option({ key: 'clientRate', env: 'CLIENT_RATE', flag: '--client-rate', default: DEFAULT_CLIENT_RATE, parse: integer(1, 100_000), description: 'Events per second a socket may emit on average (token bucket).' }),

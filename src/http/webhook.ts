@@ -11,6 +11,8 @@ export interface WebhookDeps {
   webhookToken: string | undefined;
   maxBody: number;
   ingest(message: PlatformMessage): Promise<{ message: StoredMessage; duplicate: boolean }>;
+  /** Called once the answer to a /send that carried `message` went out (STATUS_CALLBACKS timing). */
+  onAnswered?(message: StoredMessage): void;
 }
 
 export async function handleWebhook(req: IncomingMessage, res: ServerResponse, deps: WebhookDeps): Promise<void> {
@@ -21,4 +23,5 @@ export async function handleWebhook(req: IncomingMessage, res: ServerResponse, d
   const { message: stored, duplicate } = await deps.ingest(message);
   // "success" is what courier's mt_response_check usually looks for.
   sendJson(res, 200, { status: 'success', id: stored.id, seq: stored.seq, duplicate });
+  deps.onAnswered?.(stored);
 }

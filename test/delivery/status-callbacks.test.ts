@@ -29,6 +29,39 @@ describe('delivery receipts (STATUS_CALLBACKS)', () => {
     }
   });
 
+  it('reports no earlier than STATUS_DELAY after the /send was answered, and retries a report that failed', async () => {
+    const platform = await new PlatformStandIn().start();
+    let refused = 0;
+    // The first delivery report meets a platform error: the gateway tries again.
+    platform.responder = (req) => (req.url?.endsWith('/delivered') && refused++ === 0 ? { status: 503 } : undefined);
+    const gw = await startGateway({ PLATFORM_URL: platform.url, WEBHOOK_TOKEN: TEST_TOKEN, STATUS_CALLBACKS: 'true', STATUS_DELAY: '1s' });
+    try {
+      const w = new V9Widget(gw.port);
+      const { urn } = await w.register();
+      await w.subscribeAndWait(urn);
+      const reportedAt: number[] = [];
+      const push = platform.statuses.push.bind(platform.statuses);
+      platform.statuses.push = (...items) => {
+        reportedAt.push(Date.now());
+        return push(...items);
+      };
+      await postToGateway(gw.url, { id: 'late-st', text: 'first part', to: urn }, { token: TEST_TOKEN });
+      await postToGateway(gw.url, { id: 'late-st', text: 'second part', to: urn }, { token: TEST_TOKEN });
+      const answeredAt = Date.now();
+      await waitFor(() => w.received.length === 2, 5000, 'both parts shown');
+      await waitFor(() => platform.statuses.length >= 1, 8000, 'a delivered report');
+      await sleep(300);
+      // One report for the message (both parts), the platform's id, after the 503 and a retry.
+      assert.deepEqual(platform.statuses.map((s) => [s.kind, s.id]), [['delivered', 'late-st']]);
+      assert.equal(refused, 2, 'one refused attempt, one accepted');
+      assert.ok(reportedAt[0]! - answeredAt >= 1000, `reported ${reportedAt[0]! - answeredAt} ms after the last /send was answered`);
+      w.close();
+    } finally {
+      await gw.stop();
+      await platform.stop();
+    }
+  });
+
   it('reports /failed once for a message nobody received within DELIVERY_MAX_AGE', async () => {
     const platform = await new PlatformStandIn().start();
     const gw = await startGateway({ PLATFORM_URL: platform.url, WEBHOOK_TOKEN: TEST_TOKEN, STATUS_CALLBACKS: 'true', DELIVERY_MAX_AGE: '1s' });

@@ -26,6 +26,7 @@ export const TEST_ENV: Record<string, string> = {
   RETRY_MAX: '400ms',
   PLATFORM_TIMEOUT: '2s',
   DEMO_BOT_DELAY: '10ms',
+  STATUS_DELAY: '100ms',
   // Tests open many sockets from one address; they raise the per-IP limits, they do not exempt loopback.
   MAX_CONNECTIONS_PER_IP: '100000',
   MAX_REGISTRATIONS_PER_MINUTE: '100000',

@@ -1,0 +1,79 @@
+// STATUS_CALLBACKS: what gets reported. A platform message a widget has proven to hold is
+// reported `delivered`; one nobody received within DELIVERY_MAX_AGE is reported `failed` (each
+// once across all processes: the store hands it out once). When each report is sent, and how it
+// is retried, is the StatusReporter's job.
+import type { Logger } from '../log/logger.js';
+import { platformIdOf, type SessionRecord, type Store, type StoredMessage } from '../store/store.js';
+import type { PlatformConnector } from './connector.js';
+import { STATUS_MAX_ATTEMPTS, STATUS_RETRY_BASE, STATUS_RETRY_MAX, StatusReporter } from './status-reporter.js';
+
+export const EXPIRY_BATCH = 500;
+
+export interface StatusReportsOptions {
+  store: Store;
+  log: Logger;
+  connectorFor(session: SessionRecord): PlatformConnector;
+  /** STATUS_DELAY */
+  delay: number;
+  /** DELIVERY_MAX_AGE */
+  deliveryMaxAge: number;
+}
+
+export class StatusReports {
+  readonly reporter: StatusReporter;
+
+  constructor(private readonly o: StatusReportsOptions) {
+    this.reporter = new StatusReporter({
+      delay: o.delay,
+      retryBase: STATUS_RETRY_BASE,
+      retryMax: STATUS_RETRY_MAX,
+      maxAttempts: STATUS_MAX_ATTEMPTS,
+      log: o.log,
+      send: async (r) => {
+        const session = await o.store.getSession(r.urn);
+        if (!session) return { outcome: 'rejected', reason: 'the session was ended' };
+        // reportStatus names the message by its id: the platform's.
+        const message: StoredMessage = { urn: r.urn, seq: 0, direction: 'out', id: r.id, text: '', payload: {}, createdAt: 0 };
+        return o.connectorFor(session).reportStatus(r.kind, message, session);
+      },
+    });
+  }
+
+  /** The webhook answered a /send carrying this message: its report waits STATUS_DELAY from now. */
+  answered(message: StoredMessage): void {
+    this.reporter.noteAnswered(message.urn, platformIdOf(message));
+  }
+
+  /** A widget of `urn` proved it holds the messages after `fromSeq` up to `toSeq`. */
+  async delivered(urn: string, fromSeq: number, toSeq: number): Promise<void> {
+    try {
+      const messages = await this.o.store.readMessages(urn, { afterSeq: fromSeq, beforeSeq: toSeq + 1, direction: 'out', limit: 1000 });
+      for (const m of messages) this.reporter.report('delivered', urn, platformIdOf(m), m.createdAt);
+    } catch (err) {
+      this.o.log.warn({ err, urn }, 'delivery report failed');
+    }
+  }
+
+  /** Reports `failed` for platform messages nobody received within DELIVERY_MAX_AGE; returns how many. */
+  async expired(): Promise<number> {
+    let reported = 0;
+    try {
+      for (;;) {
+        const expired = await this.o.store.takeExpiredUndelivered(Date.now() - this.o.deliveryMaxAge, EXPIRY_BATCH);
+        for (const m of expired) {
+          this.reporter.report('failed', m.urn, platformIdOf(m), m.createdAt);
+          reported++;
+        }
+        if (expired.length < EXPIRY_BATCH) break;
+      }
+    } catch (err) {
+      this.o.log.warn({ err }, 'expiry report failed');
+    }
+    if (reported > 0) this.o.log.warn({ reported }, 'platform messages expired undelivered');
+    return reported;
+  }
+
+  stop(): void {
+    this.reporter.stop();
+  }
+}
