@@ -135,6 +135,10 @@ export class Gateway {
         maxBody: c.maxWebhookBody,
         ingest: (m) => this.ingestPlatformMessage(m),
         ...(this.statusReports ? { onAnswered: (m: StoredMessage) => this.statusReports!.answered(m) } : {}),
+        onDropped: (m, reason) => {
+          this.metrics.webhookDropped.inc({ reason });
+          this.log.warn({ urn: m.to.slice(0, 160), id: m.id, reason }, 'platform message for an unknown session accepted and dropped');
+        },
         isShuttingDown: () => this.shuttingDown,
         ready: () => this.readiness(),
       }),

@@ -40,7 +40,9 @@ export function createRequestHandler(deps: RouteDeps) {
     if (deps.isShuttingDown()) res.shouldKeepAlive = false;
     try {
       if (isWebhook) {
-        if (deps.isShuttingDown()) throw new GatewayError('WG_ERR_SHUTTING_DOWN');
+        // Also while shutting down: every refusal costs a visitor five minutes (courier's External
+        // sender does not retry; mailroom does, 5 and 10 minutes later). The store closes only
+        // after the listener and its connections did; a message that cannot be stored then gets 503.
         await handleWebhook(req, res, deps);
         deps.metrics.webhook.inc({ status: 200 });
         return;

@@ -13,6 +13,8 @@ export interface WebhookDeps {
   ingest(message: PlatformMessage): Promise<{ message: StoredMessage; duplicate: boolean }>;
   /** Called once the answer to a /send that carried `message` went out (STATUS_CALLBACKS timing). */
   onAnswered?(message: StoredMessage): void;
+  /** A message for a urn that has no session was accepted and dropped (log it, count it). */
+  onDropped?(message: PlatformMessage, reason: 'unknown_session'): void;
 }
 
 export async function handleWebhook(req: IncomingMessage, res: ServerResponse, deps: WebhookDeps): Promise<void> {
@@ -20,7 +22,19 @@ export async function handleWebhook(req: IncomingMessage, res: ServerResponse, d
   if (!authorizationMatches(req.headers.authorization, deps.webhookToken)) throw new GatewayError('WG_ERR_UNAUTHORIZED');
   const raw = await readBody(req, deps.maxBody);
   const message = normalizePlatformMessage(parseBody(req.headers['content-type'], raw));
-  const { message: stored, duplicate } = await deps.ingest(message);
+  let result: { message: StoredMessage; duplicate: boolean };
+  try {
+    result = await deps.ingest(message);
+  } catch (err) {
+    // No session has that urn: it was ended, or never existed on this store. Nobody can ever
+    // read the message (a session's token is bound to its creation), and a refusal would only
+    // have courier and mailroom try again for 15 minutes and then fail it: accept and drop it.
+    if (!(err instanceof GatewayError) || err.code !== 'WG_ERR_UNKNOWN_SESSION') throw err;
+    deps.onDropped?.(message, 'unknown_session');
+    sendJson(res, 200, { status: 'success', id: message.id, dropped: true, reason: 'WG_ERR_UNKNOWN_SESSION' });
+    return;
+  }
+  const { message: stored, duplicate } = result;
   // "success" is what courier's mt_response_check usually looks for.
   sendJson(res, 200, { status: 'success', id: stored.id, seq: stored.seq, duplicate });
   deps.onAnswered?.(stored);

@@ -1,6 +1,7 @@
 // Fault: the gateway is told to stop (SIGTERM) while the platform is down and widgets are
 // connected. It must exit 0 within SHUTDOWN_TIMEOUT, close widgets with 1012 so they reconnect,
-// refuse /send (503 or connection refused) from then on, and the next start must forward the
+// keep accepting /send on the connections it still has (a refusal costs a visitor five minutes of
+// courier/mailroom retries) until its listener is closed, and the next start must forward the
 // user messages still waiting in the outbox and replay platform messages to the returning widgets.
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
@@ -14,7 +15,7 @@ const SESSIONS = 5;
 const USER_MSGS = 10;
 
 describe('graceful shutdown (SIGTERM)', () => {
-  it('exits 0 quickly, closes widgets with 1012, refuses /send, and the next start resumes the outbox', async () => {
+  it('exits 0 quickly, closes widgets with 1012, never answers /send with an error, and the next start resumes the outbox', async () => {
     const db = join(scratchDir('wg-shutdown-'), 'g.db');
     let platform = await new PlatformStandIn().start();
     const platformPort = platform.port;
@@ -76,8 +77,8 @@ describe('graceful shutdown (SIGTERM)', () => {
       for (const w of widgets) assert.ok(w.closes.includes(1012), `widget closed with 1012 (saw ${w.closes})`);
       const during = outcomes.filter((o) => o.at >= t);
       const refused503 = during.filter((o) => o.status === 503);
-      for (const o of outcomes) assert.ok(o.status === 200 || o.status === 503 || o.status === 'network-error', `unexpected /send answer ${o.status}`);
-      for (const o of refused503) assert.equal(o.error, 'WG_ERR_SHUTTING_DOWN', JSON.stringify(o));
+      // Answered means accepted: the store is open until the listener and its connections closed.
+      for (const o of outcomes) assert.ok(o.status === 200 || o.status === 'network-error', `unexpected /send answer ${o.status} ${o.error ?? ''}`);
       const afterExit = outcomes.filter((o) => o.at > exitedAt + 50);
       assert.ok(afterExit.length > 0 && afterExit.every((o) => o.status === 'network-error'), 'connection refused after exit');
 
@@ -135,7 +136,7 @@ describe('graceful shutdown (SIGTERM)', () => {
     }
   });
 
-  it('answers /send requests in progress at SIGTERM (503 before the check, 200 and kept after it) and does not wait out SHUTDOWN_TIMEOUT', async () => {
+  it('accepts and keeps /send requests in progress at SIGTERM (headers finished or not) and does not wait out SHUTDOWN_TIMEOUT', async () => {
     const db = join(scratchDir('wg-shutdown-'), 'g.db');
     const env = { STORE_URL: `sqlite:${db}`, PLATFORM_URL: 'http://127.0.0.1:9', WEBHOOK_TOKEN: TEST_TOKEN, SHUTDOWN_TIMEOUT: '10s' };
     let gp = await spawnGateway(env);
@@ -162,20 +163,19 @@ describe('graceful shutdown (SIGTERM)', () => {
     a.destroy();
     b.destroy();
     report('graceful-shutdown in-progress /send', { statusA: ra.status, statusB: rb.status, exitMs, exitCode: String(exit), connectionAClosedAfterMs: closedA });
-    assert.equal(ra.status, 503);
-    assert.equal(ra.body.error, 'WG_ERR_SHUTTING_DOWN');
-    assert.equal(rb.status, 200, 'a request that passed the check is answered');
+    assert.equal(ra.status, 200, `a request begun before the signal is accepted (${JSON.stringify(ra.body)})`);
+    assert.equal(rb.status, 200, 'a request begun before the signal is accepted');
     assert.equal(exit, 0);
 
-    // B's 200 means kept: after a restart the widget gets it; A is posted again by courier.
+    // 200 means kept: after a restart the widget gets both; a repeat of A is a duplicate.
     gp = await spawnGateway(env, port);
     try {
       const again = await postToGateway(gp.url, { id: 'sd-a', text: 'text sd-a', to: urn }, { token: TEST_TOKEN });
-      assert.equal(again.status, 200);
+      assert.deepEqual([again.status, again.body.duplicate], [200, true]);
       const back = new V9Widget(port, { jar });
       await back.subscribeAndWait(urn);
       await waitUntil(() => back.received.length >= 2, 5000, () => `replay: ${back.received.map((m) => m.id)}`);
-      assert.deepEqual(back.received.map((m) => m.id), ['sd-b', 'sd-a']);
+      assert.deepEqual(back.received.map((m) => m.id).sort(), ['sd-a', 'sd-b']);
       back.close();
     } finally {
       assert.equal(await gp.stop(), 0);

@@ -1,6 +1,6 @@
 // Property-based fuzzing of POST /send: random bodies, content types and Authorization headers.
-// Every answer is JSON; 200 only for an authorized, valid message to an existing session (and
-// then always 200); everything else a 4xx with an `error` code; never a 5xx; the server stays up.
+// Every answer is JSON; 200 only for an authorized, valid message (to an existing session, and
+// then always 200; to a urn without one, 200 with `dropped`); everything else a 4xx with an `error` code; never a 5xx; the server stays up.
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import { after, before, describe, it } from 'node:test';
@@ -131,7 +131,13 @@ describe('webhook fuzz: /send answers every request with JSON and the right clas
         if (!/^application\/json/.test(r.type)) fail('content-type is not JSON');
         if (r.status >= 500) fail('5xx');
         const shouldAccept = a.kind === 'good' && b.valid && Buffer.byteLength(b.text) <= MAX_BODY;
-        if (r.status === 200) {
+        // A well-formed authorized message to a urn without a session is accepted and dropped.
+        const dropped = r.status === 200 && parsed?.dropped === true;
+        if (dropped) {
+          stats.ok++;
+          if (a.kind !== 'good' || parsed.reason !== 'WG_ERR_UNKNOWN_SESSION') fail('dropped without a good token or reason');
+          if (b.valid) fail('a message to the live session was dropped');
+        } else if (r.status === 200) {
           stats.ok++;
           if (!shouldAccept) fail('200 for a request that is not a valid authorized message');
           if (parsed?.status !== 'success' || typeof parsed.id !== 'string') fail('200 without status/id');

@@ -118,7 +118,6 @@ describe('the platform webhook (POST /send)', () => {
       [JSON.stringify({ text: 'no to' }), 'application/json', 400, 'WG_ERR_MISSING_FIELD'],
       [JSON.stringify({ to: urn }), 'application/json', 400, 'WG_ERR_MISSING_FIELD'],
       [JSON.stringify({ to: urn, text: 5 }), 'application/json', 400, 'WG_ERR_MISSING_FIELD'],
-      [JSON.stringify({ to: 'nobody-has-this', text: 'x' }), 'application/json', 404, 'WG_ERR_UNKNOWN_SESSION'],
       [JSON.stringify({ to: urn, text: 'x'.repeat(5000) }), 'application/json', 413, 'WG_ERR_BODY_TOO_LARGE'],
       ['<xml/>', 'application/xml', 415, 'WG_ERR_UNSUPPORTED_MEDIA_TYPE'],
     ];
@@ -131,6 +130,16 @@ describe('the platform webhook (POST /send)', () => {
     // The session still works.
     const ok = await postToGateway(gw.url, { id: 'after-errors', text: 'fine', to: urn }, { token: TEST_TOKEN });
     assert.equal(ok.status, 200);
+  });
+
+  it('accepts a message for a urn without a session (200, dropped), counts it, and stores nothing', async () => {
+    // A refusal would cost courier/mailroom 15 minutes of retries for a visitor nobody can reach.
+    const r = await postToGateway(gw.url, { id: 'ghost-1', text: 'x', to: 'ext:nobody-has-this' }, { token: TEST_TOKEN });
+    assert.equal(r.status, 200);
+    assert.deepEqual(r.body, { status: 'success', id: 'ghost-1', dropped: true, reason: 'WG_ERR_UNKNOWN_SESSION' });
+    assert.equal(await gw.gateway.store.getSession('nobody-has-this'), null);
+    const metrics = await (await fetch(gw.url + '/metrics')).text();
+    assert.match(metrics, /wg_webhook_dropped_total\{reason="unknown_session"\} 1/);
   });
 
   it('stops reading a chunked body (no Content-Length) once it passes MAX_WEBHOOK_BODY and answers 413', async () => {
