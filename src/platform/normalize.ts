@@ -30,7 +30,28 @@ export function formToObject(params: URLSearchParams): Record<string, string | s
   return out;
 }
 
+/**
+ * Courier (1.64 and other versions that read quick replies from the message metadata without
+ * decoding them) posts each quick reply still JSON-escaped: `Say "no"` arrives as `Say \"no\"`,
+ * `&` (as mailroom stores it) as `\u0026`. A reply holding a backslash that reads as the inside
+ * of a JSON string is decoded; anything else (no backslash, or a bare quote, which such a courier
+ * never sends) is kept as it came.
+ */
+export function unescapeQuickReply(reply: string): string {
+  if (!reply.includes('\\')) return reply;
+  try {
+    const decoded: unknown = JSON.parse(`"${reply}"`);
+    return typeof decoded === 'string' ? decoded : reply;
+  } catch {
+    return reply;
+  }
+}
+
 function quickReplies(body: WebhookBody): string[] {
+  return rawQuickReplies(body).map(unescapeQuickReply);
+}
+
+function rawQuickReplies(body: WebhookBody): string[] {
   const qr = body.quick_replies;
   if (Array.isArray(qr)) return qr;
   if (typeof qr === 'string' && qr.trim() !== '') {

@@ -61,6 +61,17 @@ describe('the platform webhook (POST /send)', () => {
     assert.deepEqual(w.received.find((m) => m.id === 'qr-none')!.quick_replies, []);
   });
 
+  it("decodes quick replies that courier posts still JSON-escaped, and leaves plain ones alone", async () => {
+    // What courier 1.64 posts for the quick replies ['Say "no"', 'Terms & conditions', 'a\\b'] as
+    // mailroom stores them (JSON with & as \u0026): each one's JSON escapes, not decoded.
+    const escaped = ['Say \\"no\\"', 'Terms \\u0026 conditions', 'a\\\\b', 'plain', 'say "hi" \\n'];
+    const r = await postToGateway(gw.url, { id: 'qr-esc', text: 't', to: urn, quick_replies: escaped }, { token: TEST_TOKEN });
+    assert.equal(r.status, 200);
+    await waitFor(() => w.received.some((m) => m.id === 'qr-esc'), 5000, 'escaped quick replies');
+    // The last one has a bare quote: not what such a courier sends, so it is kept as it came.
+    assert.deepEqual(w.received.find((m) => m.id === 'qr-esc')!.quick_replies, ['Say "no"', 'Terms & conditions', 'a\\b', 'plain', 'say "hi" \\n']);
+  });
+
   it('accepts POST / like /send, for send URLs that point at the root', async () => {
     const r = await postToGateway(gw.url, { id: 'root-1', text: 'via root', to: urn }, { token: TEST_TOKEN, path: '/' });
     assert.equal(r.status, 200);
