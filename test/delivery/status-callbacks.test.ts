@@ -12,15 +12,15 @@ describe('delivery receipts (STATUS_CALLBACKS)', () => {
       const w = new V9Widget(gw.port);
       const { urn } = await w.register();
       // Nobody subscribed: stored, not delivered, so not reported.
-      await postToGateway(gw.url, { id: 'st-1', text: 'one', to: urn }, { token: TEST_TOKEN });
+      await postToGateway(gw.url, { id: '101', text: 'one', to: urn }, { token: TEST_TOKEN });
       await sleep(300);
       assert.equal(platform.statuses.length, 0);
       await w.subscribeAndWait(urn);
-      await postToGateway(gw.url, { id: 'st-2', text: 'two', to: urn }, { token: TEST_TOKEN });
+      await postToGateway(gw.url, { id: '102', text: 'two', to: urn }, { token: TEST_TOKEN });
       await waitFor(() => platform.statuses.length >= 2, 5000, 'two delivered reports');
       assert.deepEqual(platform.statuses.map((s) => [s.kind, s.id, s.channel]).sort(), [
-        ['delivered', 'st-1', TEST_CHANNEL],
-        ['delivered', 'st-2', TEST_CHANNEL],
+        ['delivered', '101', TEST_CHANNEL],
+        ['delivered', '102', TEST_CHANNEL],
       ]);
       w.close();
     } finally {
@@ -45,14 +45,14 @@ describe('delivery receipts (STATUS_CALLBACKS)', () => {
         reportedAt.push(Date.now());
         return push(...items);
       };
-      await postToGateway(gw.url, { id: 'late-st', text: 'first part', to: urn }, { token: TEST_TOKEN });
-      await postToGateway(gw.url, { id: 'late-st', text: 'second part', to: urn }, { token: TEST_TOKEN });
+      await postToGateway(gw.url, { id: '103', text: 'first part', to: urn }, { token: TEST_TOKEN });
+      await postToGateway(gw.url, { id: '103', text: 'second part', to: urn }, { token: TEST_TOKEN });
       const answeredAt = Date.now();
       await waitFor(() => w.received.length === 2, 5000, 'both parts shown');
       await waitFor(() => platform.statuses.length >= 1, 8000, 'a delivered report');
       await sleep(300);
       // One report for the message (both parts), the platform's id, after the 503 and a retry.
-      assert.deepEqual(platform.statuses.map((s) => [s.kind, s.id]), [['delivered', 'late-st']]);
+      assert.deepEqual(platform.statuses.map((s) => [s.kind, s.id]), [['delivered', '103']]);
       assert.equal(refused, 2, 'one refused attempt, one accepted');
       assert.ok(reportedAt[0]! - answeredAt >= 1000, `reported ${reportedAt[0]! - answeredAt} ms after the last /send was answered`);
       w.close();
@@ -68,14 +68,14 @@ describe('delivery receipts (STATUS_CALLBACKS)', () => {
     try {
       const w = new V9Widget(gw.port);
       const { urn } = await w.register();
-      await postToGateway(gw.url, { id: 'late-1', text: 'nobody listens', to: urn }, { token: TEST_TOKEN });
+      await postToGateway(gw.url, { id: '104', text: 'nobody listens', to: urn }, { token: TEST_TOKEN });
       // The gateway checks by itself (every DELIVERY_MAX_AGE here, as it is under a minute).
       await waitFor(() => platform.statuses.some((s) => s.kind === 'failed'), 5000, 'failed report');
-      assert.deepEqual(platform.statuses.map((s) => [s.kind, s.id]), [['failed', 'late-1']]);
+      assert.deepEqual(platform.statuses.map((s) => [s.kind, s.id]), [['failed', '104']]);
       assert.equal(await gw.gateway.reportExpired(), 0, 'never reported twice');
       // It stays queued: the widget still gets it when it subscribes.
       await w.subscribeAndWait(urn);
-      await waitFor(() => w.received.some((m) => m.id === 'late-1'), 5000, 'late delivery');
+      await waitFor(() => w.received.some((m) => m.id === '104'), 5000, 'late delivery');
       w.close();
     } finally {
       await gw.stop();
@@ -90,7 +90,7 @@ describe('delivery receipts (STATUS_CALLBACKS)', () => {
       const w = new V9Widget(gw.port);
       const { urn } = await w.register();
       await w.subscribeAndWait(urn);
-      await postToGateway(gw.url, { id: 'q-1', text: 'one', to: urn }, { token: TEST_TOKEN });
+      await postToGateway(gw.url, { id: '105', text: 'one', to: urn }, { token: TEST_TOKEN });
       await waitFor(() => w.received.length === 1, 5000, 'received');
       await sleep(300);
       assert.equal(platform.statuses.length, 0);
