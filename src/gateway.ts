@@ -84,7 +84,15 @@ export class Gateway {
 
     this.fanout = await this.openFanout();
     if (c.statusCallbacks) {
-      this.statusReports = new StatusReports({ store: this.store, log: this.log, connectorFor: (s) => this.connectorFor(s), delay: c.statusDelay, deliveryMaxAge: c.deliveryMaxAge });
+      this.statusReports = new StatusReports({
+        store: this.store,
+        log: this.log,
+        connectorFor: (s) => this.connectorFor(s),
+        delay: c.statusDelay,
+        deliveryMaxAge: c.deliveryMaxAge,
+        // Only one platform can have sent it: the configured one (none: the demo bot).
+        channelForDropped: (named) => (c.platformUrl !== undefined && c.platformHosts.length === 0 ? (named ?? c.channelUuid) : null),
+      });
     }
     this.deliverer = new Deliverer(this.store, this.log, {
       receiptPingDelay: c.receiptPingDelay,
@@ -138,6 +146,7 @@ export class Gateway {
         onDropped: (m, reason) => {
           this.metrics.webhookDropped.inc({ reason });
           this.log.warn({ urn: m.to.slice(0, 160), id: m.id, reason }, 'platform message for an unknown session accepted and dropped');
+          this.statusReports?.dropped(m.to, m.id, m.channel);
         },
         isShuttingDown: () => this.shuttingDown,
         ready: () => this.readiness(),

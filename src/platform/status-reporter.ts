@@ -20,6 +20,8 @@ export interface StatusReport {
   id: string;
   /** Attempts made so far. */
   attempts: number;
+  /** For a message whose session is gone: the channel to report on (see StatusReports.dropped). */
+  channelUuid?: string;
 }
 
 export interface StatusReporterOptions {
@@ -80,7 +82,7 @@ export class StatusReporter {
    * known part was stored (the /send was answered right after: on another process or before a
    * restart, this is all that is known).
    */
-  report(kind: StatusKind, urn: string, id: string, storedAt: number): void {
+  report(kind: StatusKind, urn: string, id: string, storedAt: number, channelUuid?: string): void {
     if (this.stopped) return;
     const key = keyOf(urn, id);
     const notBefore = Math.max(storedAt, this.answered.get(key) ?? 0) + this.options.delay;
@@ -90,7 +92,7 @@ export class StatusReporter {
       if (!p.sending && notBefore > p.notBefore) this.arm(key, p, notBefore);
       return;
     }
-    const fresh: Pending = { report: { kind, urn, id, attempts: 0 }, notBefore, timer: undefined, sending: false };
+    const fresh: Pending = { report: { kind, urn, id, attempts: 0, ...(channelUuid !== undefined ? { channelUuid } : {}) }, notBefore, timer: undefined, sending: false };
     this.pending.set(key, fresh);
     this.arm(key, fresh, notBefore);
   }

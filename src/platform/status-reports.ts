@@ -17,6 +17,12 @@ export interface StatusReportsOptions {
   delay: number;
   /** DELIVERY_MAX_AGE */
   deliveryMaxAge: number;
+  /**
+   * The channel to report a dropped message (unknown session) on, given the channel the platform
+   * named in the webhook body, or null when it cannot be told which platform sent it (several
+   * are allowed: a report to the wrong one could mark another message failed).
+   */
+  channelForDropped(named: string | undefined): string | null;
 }
 
 export class StatusReports {
@@ -30,7 +36,8 @@ export class StatusReports {
       maxAttempts: STATUS_MAX_ATTEMPTS,
       log: o.log,
       send: async (r) => {
-        const session = await o.store.getSession(r.urn);
+        // A dropped message's session is gone: it is reported on the default platform.
+        const session = r.channelUuid !== undefined ? { urn: r.urn, channelUuid: r.channelUuid, hostApi: null, createdAt: 0 } : await o.store.getSession(r.urn);
         if (!session) return { outcome: 'rejected', reason: 'the session was ended' };
         // reportStatus names the message by its id: the platform's.
         const message: StoredMessage = { urn: r.urn, seq: 0, direction: 'out', id: r.id, text: '', payload: {}, createdAt: 0 };
@@ -42,6 +49,18 @@ export class StatusReports {
   /** The webhook answered a /send carrying this message: its report waits STATUS_DELAY from now. */
   answered(message: StoredMessage): void {
     this.reporter.noteAnswered(message.urn, platformIdOf(message));
+  }
+
+  /**
+   * A message for a urn without a session was accepted and dropped: report it `failed` (after
+   * STATUS_DELAY, like any report), so the platform shows it was not delivered, when the platform
+   * that sent it is known.
+   */
+  dropped(urn: string, id: string, namedChannel: string | undefined): void {
+    const channel = this.o.channelForDropped(namedChannel);
+    if (channel === null) return;
+    this.reporter.noteAnswered(urn, id);
+    this.reporter.report('failed', urn, id, Date.now(), channel);
   }
 
   /** A widget of `urn` proved it holds the messages after `fromSeq` up to `toSeq`. */

@@ -175,10 +175,21 @@ describe('against the real courier: External channel (EX)', () => {
     }
   });
 
-  it('a reply for a urn that has no session is accepted: courier records it sent, not errored (no 15 minutes of retries)', async () => {
+  it('a reply for a urn that has no session is accepted, not errored (no 15 minutes of retries), and reported failed', async () => {
     const id = await courier.queueSend('no-such-session-here', 'are you there?');
-    const [status] = await eventually(() => statusesOf([id]), (s) => s[0] !== undefined && s[0] !== 'Q', 10_000, (s) => `status ${s}`);
-    assert.ok(status === 'W' || status === 'S', `courier status ${status}: ${await courier.channelLog(3)}`);
+    const seen = new Set<string>();
+    const [status] = await eventually(
+      async () => {
+        const s = await statusesOf([id]);
+        seen.add(s[0]!);
+        return s;
+      },
+      (s) => s[0] === 'F' || s[0] === 'E',
+      10_000,
+      (s) => `status ${s}`,
+    );
+    assert.equal(status, 'F', `courier status ${status} (seen ${[...seen]}): ${await courier.channelLog(3)}`);
+    assert.ok(!seen.has('E'), 'never errored');
   });
 
   it("courier keeps one of two identical texts sent within seconds; the gateway's outbox takes both as accepted", async () => {

@@ -83,6 +83,33 @@ describe('delivery receipts (STATUS_CALLBACKS)', () => {
     }
   });
 
+  it('reports /failed for a message to a urn without a session (accepted and dropped), on the channel the body names', async () => {
+    const platform = await new PlatformStandIn().start();
+    const gw = await startGateway({ PLATFORM_URL: platform.url, WEBHOOK_TOKEN: TEST_TOKEN, STATUS_CALLBACKS: 'true' });
+    try {
+      const r = await postToGateway(gw.url, { id: '106', text: 'to nobody', to: 'ext:gone-session', channel: 'c0ffee00-0000-4000-8000-000000000001' }, { token: TEST_TOKEN });
+      assert.deepEqual([r.status, r.body.dropped], [200, true]);
+      await waitFor(() => platform.statuses.length >= 1, 5000, 'a failed report');
+      assert.deepEqual(platform.statuses, [{ kind: 'failed', id: '106', channel: 'c0ffee00-0000-4000-8000-000000000001' }]);
+    } finally {
+      await gw.stop();
+      await platform.stop();
+    }
+    // With several platforms allowed the sender is unknown: nothing is reported anywhere.
+    const first = await new PlatformStandIn().start();
+    const other = await new PlatformStandIn().start();
+    const gw2 = await startGateway({ PLATFORM_URL: first.url, PLATFORM_HOSTS: other.url, WEBHOOK_TOKEN: TEST_TOKEN, STATUS_CALLBACKS: 'true' });
+    try {
+      assert.equal((await postToGateway(gw2.url, { id: '107', text: 'to nobody', to: 'gone-too' }, { token: TEST_TOKEN })).status, 200);
+      await sleep(500);
+      assert.deepEqual([first.statuses, other.statuses], [[], []]);
+    } finally {
+      await gw2.stop();
+      await first.stop();
+      await other.stop();
+    }
+  });
+
   it('sends no reports when STATUS_CALLBACKS is off (the default)', async () => {
     const platform = await new PlatformStandIn().start();
     const gw = await startGateway({ PLATFORM_URL: platform.url, WEBHOOK_TOKEN: TEST_TOKEN });
