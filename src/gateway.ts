@@ -296,7 +296,6 @@ export class Gateway {
     this.shuttingDown = true;
     clearInterval(this.retentionTimer);
     clearInterval(this.expiryTimer);
-    this.statusReports?.stop();
     const deadline = new Promise<void>((resolve) => setTimeout(resolve, this.config.shutdownTimeout).unref());
     const httpClosed = new Promise<void>((resolve) => this.httpServer.close(() => resolve()));
     // Keep-alive connections that fall idle after answering their last request would hold
@@ -308,8 +307,11 @@ export class Gateway {
       this.demoBot?.close();
       await this.outbox.stop();
       await httpClosed;
+      // No more proofs or webhooks: send the reports still waiting for STATUS_DELAY.
+      await this.statusReports?.drained();
     })();
     await Promise.race([graceful, deadline]);
+    this.statusReports?.stop();
     clearInterval(idleSweep);
     this.httpServer.closeAllConnections();
     await this.courier?.close().catch(() => {});

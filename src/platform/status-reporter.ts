@@ -64,6 +64,7 @@ export class StatusReporter {
   private readonly answered = new Map<string, number>();
   private readonly counts = { sent: 0, retried: 0, gaveUp: 0 };
   private stopped = false;
+  private drainWaiters: Array<() => void> = [];
 
   constructor(private readonly options: StatusReporterOptions) {}
 
@@ -101,9 +102,19 @@ export class StatusReporter {
     return { pending: this.pending.size, ...this.counts };
   }
 
+  /**
+   * Resolves once no report is pending (each still waits for its time, and retries keep their
+   * backoff): graceful shutdown waits for this, bounded by its own deadline, then calls stop().
+   */
+  drained(): Promise<void> {
+    if (this.pending.size === 0 || this.stopped) return Promise.resolve();
+    return new Promise((resolve) => this.drainWaiters.push(resolve));
+  }
+
   /** Drops pending reports; returns how many were dropped. */
   stop(): number {
     this.stopped = true;
+    this.settleDrain();
     const dropped = this.pending.size;
     for (const p of this.pending.values()) clearTimeout(p.timer);
     this.pending.clear();
@@ -137,6 +148,7 @@ export class StatusReporter {
     if (result.outcome === 'accepted' && p.report.kind === kind) {
       this.pending.delete(key);
       this.counts.sent++;
+      if (this.pending.size === 0) this.settleDrain();
       return;
     }
     if (result.outcome === 'accepted') {
@@ -149,6 +161,7 @@ export class StatusReporter {
     if (result.outcome === 'rejected' || p.report.attempts >= this.options.maxAttempts) {
       this.pending.delete(key);
       this.counts.gaveUp++;
+      if (this.pending.size === 0) this.settleDrain();
       this.options.log.warn({ ...log, reason: result.reason }, 'status report given up');
       return;
     }
@@ -156,6 +169,12 @@ export class StatusReporter {
     const wait = Math.max(result.retryAfterMs ?? 0, backoffDelay(p.report.attempts - 1, this.options.retryBase, this.options.retryMax, this.options.random));
     this.options.log.info({ ...log, reason: result.reason, retryInMs: wait }, 'status report not accepted; will retry');
     this.arm(key, p, Date.now() + wait);
+  }
+
+  private settleDrain(): void {
+    const waiters = this.drainWaiters;
+    this.drainWaiters = [];
+    for (const resolve of waiters) resolve();
   }
 
   private forgetOldAnswers(now: number): void {

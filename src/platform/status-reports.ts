@@ -92,6 +92,16 @@ export class StatusReports {
     return reported;
   }
 
+  /** Waits until the pending reports are sent (pair with a deadline); the timers it waits on are unref'd, so it holds the process open itself. */
+  async drained(): Promise<void> {
+    const keepAlive = setInterval(() => {}, 1000);
+    try {
+      await this.reporter.drained();
+    } finally {
+      clearInterval(keepAlive);
+    }
+  }
+
   stop(): void {
     this.reporter.stop();
   }

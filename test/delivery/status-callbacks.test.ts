@@ -110,6 +110,27 @@ describe('delivery receipts (STATUS_CALLBACKS)', () => {
     }
   });
 
+  it('sends the reports still waiting for STATUS_DELAY before a graceful stop ends', async () => {
+    const platform = await new PlatformStandIn().start();
+    const gw = await startGateway({ PLATFORM_URL: platform.url, WEBHOOK_TOKEN: TEST_TOKEN, STATUS_CALLBACKS: 'true', STATUS_DELAY: '1s' });
+    let stopped = false;
+    try {
+      const w = new V9Widget(gw.port);
+      const { urn } = await w.register();
+      await w.subscribeAndWait(urn);
+      await postToGateway(gw.url, { id: '108', text: 'just before the stop', to: urn }, { token: TEST_TOKEN });
+      await waitFor(() => w.received.length === 1, 5000, 'shown');
+      await sleep(100); // the receipt ping's pong proves it
+      w.close();
+      await gw.stop();
+      stopped = true;
+      assert.deepEqual(platform.statuses.map((s) => [s.kind, s.id]), [['delivered', '108']]);
+    } finally {
+      if (!stopped) await gw.stop();
+      await platform.stop();
+    }
+  });
+
   it('sends no reports when STATUS_CALLBACKS is off (the default)', async () => {
     const platform = await new PlatformStandIn().start();
     const gw = await startGateway({ PLATFORM_URL: platform.url, WEBHOOK_TOKEN: TEST_TOKEN });

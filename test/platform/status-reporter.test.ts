@@ -128,6 +128,18 @@ describe('status reports (StatusReporter)', () => {
     assert.deepEqual(reporter.stats(), { pending: 0, sent: 0, retried: 3, gaveUp: 2 });
   });
 
+  it('drained() resolves once the pending reports are sent, and at once when none is pending', async () => {
+    await reporter.drained();
+    reporter.report('delivered', 'u1', '60', T0);
+    reporter.report('delivered', 'u1', '61', T0 + 500);
+    let drained = false;
+    void reporter.drained().then(() => (drained = true));
+    await tick(DELAY);
+    assert.deepEqual([sent.length, drained], [1, false]);
+    await tick(500);
+    assert.deepEqual([sent.length, drained], [2, true]);
+  });
+
   it('a delivered that follows a pending failed replaces it; stop() drops what is pending', async () => {
     reporter.report('failed', 'u1', '50', T0);
     reporter.report('delivered', 'u1', '50', T0);
