@@ -164,7 +164,7 @@ describe('against the real courier: External channel (EX)', () => {
     // A bounded busy loop on courier's CPU: it stops by itself after 12 s, and is killed after the test.
     const busy = spawn('taskset', ['-c', COURIER_CPU, process.execPath, '-e', 'const end = Date.now() + 12000; while (Date.now() < end) {}'], { stdio: 'ignore' });
     try {
-      const N = 30;
+      const N = 40;
       const ids: number[] = [];
       ids.push(...(await courier.queueSends(urn, Array.from({ length: N }, (_, i) => ({ text: `under load ${i}` })), 30)));
       await waitFor(() => dedupeById(w.received).unique.length >= N, 20_000, 'all shown');
