@@ -16,6 +16,8 @@ import {
   type Store,
   type StoredMessage,
 } from './store.js';
+import type { AdminStore, OutboxItem, Page, RequeueResult, SessionQuery, SessionSummary, StoreOverview } from './admin-store.js';
+import { SqliteAdmin } from './sqlite-admin.js';
 
 export type SqliteSynchronous = 'normal' | 'full';
 
@@ -118,7 +120,7 @@ function toMessage(r: MessageRow): StoredMessage {
   return { urn: r.urn, seq: r.seq, direction: r.direction, id: r.id, text: r.text, payload: JSON.parse(r.payload), createdAt: r.created_at };
 }
 
-export class SqliteStore implements Store {
+export class SqliteStore implements Store, AdminStore {
   private readonly db: Database.Database;
   private stmts!: ReturnType<SqliteStore['prepare']>;
 
@@ -181,6 +183,7 @@ export class SqliteStore implements Store {
       this.db.exec(DROPPED_INDEXES);
     }).immediate();
     this.stmts = this.prepare();
+    this.admin = new SqliteAdmin(this.db);
   }
 
   private prepare() {
@@ -477,5 +480,32 @@ export class SqliteStore implements Store {
       this.stmts.pruneFailed.run(cutoff);
       return removed;
     }).immediate();
+  }
+
+  // --- Admin role (admin-store.ts): the queries live in sqlite-admin.ts.
+  private admin!: SqliteAdmin;
+
+  async storeOverview(): Promise<StoreOverview> {
+    return this.admin.storeOverview();
+  }
+
+  async listSessions(query: SessionQuery): Promise<Page<SessionSummary>> {
+    return this.admin.listSessions(query);
+  }
+
+  async summarizeSessions(urns: readonly string[]): Promise<SessionSummary[]> {
+    return this.admin.summarizeSessions(urns);
+  }
+
+  async listFailedOutbox(query: { cursor?: string; limit: number }): Promise<Page<OutboxItem>> {
+    return this.admin.listFailedOutbox(query);
+  }
+
+  async sessionOutbox(urn: string, limit: number): Promise<OutboxItem[]> {
+    return this.admin.sessionOutbox(urn, limit);
+  }
+
+  async requeueOutbox(id: string, now: number): Promise<RequeueResult> {
+    return this.admin.requeueOutbox(id, now);
   }
 }
