@@ -106,7 +106,7 @@ export class Gateway {
     try {
       this.store = await openStore(c.storeUrl, { sqliteSynchronous: c.sqliteSynchronous, redisPrefix: c.redisPrefix });
     } catch (err) {
-      throw storeFailure(c.storeUrl, err);
+      throw await storeFailure(c.storeUrl, err);
     }
     // A generated secret is kept in the store so tokens survive restarts (and are shared by
     // every process on the same store).
@@ -116,7 +116,7 @@ export class Gateway {
       this.fanout = await this.openFanout();
     } catch (err) {
       await this.store.close().catch(() => {});
-      throw storeFailure(c.storeUrl, err);
+      throw await storeFailure(c.storeUrl, err);
     }
     this.deliverer = new Deliverer(this.store, this.log, {
       receiptPingDelay: c.receiptPingDelay,
@@ -162,7 +162,6 @@ export class Gateway {
     });
 
     const origins = new OriginPolicy(c.allowedOrigins);
-    if (origins.allowsAll) this.log.warn('ALLOWED_ORIGINS is not set: pages of any origin may open chat sockets');
     this.admin = new AdminService({
       store: this.store,
       storeKind: c.storeUrl.split(':')[0]!,
@@ -275,6 +274,8 @@ export class Gateway {
       },
       `webchat-gateway listening on http://${hostOf(c.host)}:${this.port}/${wildcard ? ' (all interfaces)' : ''}: version ${VERSION}, store ${store}, platform ${platform}, channel type EX${internal}`,
     );
+    // After the start line, so a start that fails prints nothing but its one line.
+    if (c.allowedOrigins.length === 0) this.log.warn('ALLOWED_ORIGINS is not set: pages of any origin may open chat sockets');
   }
 
   /** A start that failed after the store opened: release what was taken, so the process can exit. */

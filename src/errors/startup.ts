@@ -1,5 +1,6 @@
 // Start-up failures: each becomes one line that names the option to fix and the cause, and the
 // CLI exits with 2 (see src/cli/main.ts). The original error stays attached for LOG_LEVEL=debug.
+import { connect } from 'node:net';
 
 export class StartupError extends Error {
   override name = 'StartupError';
@@ -36,14 +37,46 @@ const FS_CAUSES: Record<string, string> = {
   ENOTDIR: 'a parent of it is a file, not a directory',
   EISDIR: 'it is a directory',
   ENOSPC: 'no space left on the device',
+  EEXIST: 'a file is in the way where a directory is needed',
 };
 
+const PROBE_TIMEOUT = 2_000;
+
+/** What a plain TCP connection to host:port says: the cause ioredis's "Connection is closed" hides. */
+export function probeTcp(host: string, port: number): Promise<string | null> {
+  return new Promise((resolve) => {
+    const socket = connect({ host, port });
+    const done = (cause: string | null): void => {
+      socket.destroy();
+      resolve(cause);
+    };
+    socket.setTimeout(PROBE_TIMEOUT, () => done(`no answer within ${PROBE_TIMEOUT / 1000} s`));
+    socket.once('connect', () => done(null));
+    socket.once('error', (err: SystemError) => {
+      const causes: Record<string, string> = { ECONNREFUSED: 'connection refused', ENOTFOUND: 'host not found', EHOSTUNREACH: 'host unreachable', ETIMEDOUT: 'connection timed out' };
+      done((err.code && causes[err.code]) ?? err.message ?? String(err));
+    });
+  });
+}
+
+async function redisCause(storeUrl: string, err: unknown): Promise<string> {
+  const message = (err as SystemError)?.message ?? String(err);
+  try {
+    const url = new URL(storeUrl);
+    const cause = await probeTcp(url.hostname.replace(/^\[|\]$/g, ''), Number(url.port || 6379));
+    if (cause !== null) return `Redis is unreachable: ${cause}`;
+    return `Redis answers on TCP but the session failed (password, TLS or database number?): ${message}`;
+  } catch {
+    return `Redis is unreachable: ${message}`;
+  }
+}
+
 /** Why STORE_URL could not be opened, in words. */
-export function storeFailure(storeUrl: string, err: unknown): StartupError {
+export async function storeFailure(storeUrl: string, err: unknown): Promise<StartupError> {
   const e = (err ?? {}) as SystemError;
   const shown = redactUrl(storeUrl);
   if (/^rediss?:/.test(storeUrl)) {
-    return new StartupError('STORE_URL', `STORE_URL ${shown}: Redis is unreachable (${e.message ?? String(err)})`, err);
+    return new StartupError('STORE_URL', `STORE_URL ${shown}: ${await redisCause(storeUrl, err)}`, err);
   }
   const path = storeUrl.startsWith('sqlite:') ? storeUrl.slice('sqlite:'.length) : storeUrl;
   if (e.code && FS_CAUSES[e.code]) {
