@@ -92,6 +92,7 @@
   $('logout').addEventListener('click', function () { signOut(''); });
 
   // --- overview
+  var STORE_NAMES = { sqlite: 'SQLite', redis: 'Redis', rediss: 'Redis (TLS)', memory: 'memory' };
   function card(key, label, value, sub, tone) {
     var c = el('div', 'card' + (tone ? ' ' + tone : ''));
     c.dataset.key = key;
@@ -117,7 +118,7 @@
       card('pending', 'Outbox pending', outbox.pending, oldest === null ? 'nothing waiting' : 'oldest ' + duration(oldest), oldest !== null && oldest > 300 ? 'warn' : ''),
       card('failed', 'Failed', outbox.failed, outbox.failed ? 'retry below' : 'none', outbox.failed ? 'bad' : ''),
       card('sessions', 'Sessions', o.sessions === null ? '–' : o.sessions, 'in the store'),
-      card('store', 'Store', o.store.kind, o.store.state + (o.store.bytes !== null ? ' · ' + bytes(o.store.bytes) : ''), o.store.state === 'ok' ? '' : 'bad'),
+      card('store', 'Store', STORE_NAMES[o.store.kind] || o.store.kind, o.store.state + (o.store.bytes !== null ? ' · ' + bytes(o.store.bytes) : ''), o.store.state === 'ok' ? '' : 'bad'),
       card('ready', 'Node', o.ready ? 'ready' : 'not ready', 'fanout ' + o.fanout.state, o.ready ? '' : 'bad')
     );
     $('updated').textContent = 'updated ' + new Date().toLocaleTimeString();
@@ -271,7 +272,9 @@
     li.appendChild(el('div', 'text', e.text));
     var why = el('div', 'why');
     why.appendChild(el('span', 'mono', e.urn));
-    why.appendChild(document.createTextNode(' · ' + time(e.createdAt) + ' · ' + e.attempts + ' attempt' + (e.attempts === 1 ? '' : 's') + ' · '));
+    // attempts counts the calls that were retried; the one that failed it is one more.
+    var tries = e.attempts + 1;
+    why.appendChild(document.createTextNode(' · ' + time(e.createdAt) + ' · ' + tries + ' attempt' + (tries === 1 ? '' : 's') + ' · '));
     why.appendChild(el('span', 'err', e.lastError || 'failed'));
     li.appendChild(why);
     var b = el('button', 'retry', 'Retry');
