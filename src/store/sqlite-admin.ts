@@ -98,6 +98,17 @@ export class SqliteAdmin {
     };
   }
 
+  /** Diagnostics (and the test that keeps these queries on their indexes): each query's plan. */
+  queryPlans(): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (const [name, stmt] of Object.entries(this.q)) {
+      if (!stmt.reader) continue;
+      const params = (stmt.source.match(/\?/g) ?? []).map(() => 0);
+      out[name] = (this.db.prepare(`EXPLAIN QUERY PLAN ${stmt.source}`).all(...params) as { detail: string }[]).map((r) => r.detail).join(' | ');
+    }
+    return out;
+  }
+
   storeOverview(): StoreOverview {
     const pageSize = Number(this.db.pragma('page_size', { simple: true }));
     const pages = Number(this.db.pragma('page_count', { simple: true }));
