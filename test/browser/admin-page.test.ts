@@ -111,6 +111,7 @@ describe('admin page in Chromium', () => {
     await waitFor(() => platform.textsFrom('visitor-bob').includes('Please call me back tomorrow'), STEP, 'the retried message reached the platform');
     await page.locator('#failed-empty').waitFor({ state: 'visible', timeout: STEP });
     await page.locator('#messages .msg[data-state="sent"]', { hasText: 'Please call me back tomorrow' }).waitFor({ timeout: STEP });
+    await page.locator('#sessions li[data-urn="visitor-bob"] .pill.failed').waitFor({ state: 'detached', timeout: STEP });
     await page.screenshot({ path: join(OUT, 'admin-desktop-after-retry.png'), fullPage: true });
 
     // Reloading keeps the tab signed in; a new browser context asks for the token again.

@@ -6,7 +6,7 @@
   var TOKEN_KEY = 'wg-admin-token';
   var REFRESH_MS = 3000;
   var $ = function (id) { return document.getElementById(id); };
-  var state = { sessionsCursor: null, failedCursor: null, selected: null, olderBefore: null, query: '', timer: null };
+  var state = { sessionsPages: 0, sessionsCursor: null, failedCursor: null, selected: null, olderBefore: null, query: '', timer: null };
 
   function token() { return sessionStorage.getItem(TOKEN_KEY); }
 
@@ -79,7 +79,6 @@
     $('app').hidden = false;
     $('logout').hidden = false;
     refresh();
-    loadSessions(false);
     clearInterval(state.timer);
     state.timer = setInterval(refresh, REFRESH_MS);
   }
@@ -126,6 +125,8 @@
 
   function refresh() {
     api('/admin/api/overview').then(renderOverview, function () {});
+    // The list refreshes too, unless the operator has paged further than its first page.
+    if (state.sessionsPages <= 1) loadSessions(false);
     loadFailed(false);
     if (state.selected) loadConversation(state.selected, false);
   }
@@ -159,6 +160,7 @@
       if (q !== state.query) return;
       var list = $('sessions');
       if (!more) list.replaceChildren();
+      state.sessionsPages = more ? state.sessionsPages + 1 : 1;
       page.sessions.forEach(function (s) { list.appendChild(sessionItem(s)); });
       state.sessionsCursor = page.nextCursor;
       $('sessions-more').hidden = !page.nextCursor;
