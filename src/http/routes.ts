@@ -75,7 +75,7 @@ export function createRequestHandler(deps: RouteDeps, role: PortRole = 'all') {
         return;
       }
       if (file) {
-        res.writeHead(200, { 'content-type': file.type, 'content-length': file.body.length, 'cache-control': 'no-cache' });
+        res.writeHead(200, { 'content-type': file.type, 'content-length': file.body.length, 'cache-control': 'no-cache', ...file.headers });
         res.end(req.method === 'HEAD' ? undefined : file.body);
         return;
       }

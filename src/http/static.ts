@@ -6,7 +6,16 @@ import { readFileSync } from 'node:fs';
 export interface StaticFile {
   type: string;
   body: Buffer;
+  headers?: Record<string, string>;
 }
+
+/** The admin page loads only its own files and talks only to its own origin. */
+const ADMIN_HEADERS = {
+  'content-security-policy': "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+  'x-frame-options': 'DENY',
+  'referrer-policy': 'no-referrer',
+  'x-content-type-options': 'nosniff',
+};
 
 const HTML = 'text/html; charset=utf-8';
 const JS = 'application/javascript; charset=utf-8';
@@ -29,8 +38,8 @@ export function loadPublicFiles(): Map<string, StaticFile> {
 /** The admin page (internal port when INTERNAL_PORT is set), served only with ADMIN_TOKEN. */
 export function loadAdminFiles(): Map<string, StaticFile> {
   return new Map([
-    ['/admin/', { type: HTML, body: read('admin/index.html') }],
-    ['/admin/admin.css', { type: CSS, body: read('admin/admin.css') }],
-    ['/admin/admin.js', { type: JS, body: read('admin/admin.js') }],
+    ['/admin/', { type: HTML, body: read('admin/index.html'), headers: ADMIN_HEADERS }],
+    ['/admin/admin.css', { type: CSS, body: read('admin/admin.css'), headers: ADMIN_HEADERS }],
+    ['/admin/admin.js', { type: JS, body: read('admin/admin.js'), headers: ADMIN_HEADERS }],
   ]);
 }

@@ -69,8 +69,12 @@ describe('admin API', () => {
     const r = await call(gw.url + '/admin/api/outbox/1/retry', { method: 'POST', token: null });
     assert.equal(r.status, 401);
     assert.equal(r.body.error, 'WG_ERR_UNAUTHORIZED');
-    // The page itself is static and carries no data: it loads, then asks for the token.
-    assert.equal((await call(gw.url + '/admin/', { token: null })).status, 200);
+    // The page itself is static and carries no data: it loads, then asks for the token. It may
+    // load only its own files and talk only to its own origin, and not be framed.
+    const page = await fetch(gw.url + '/admin/');
+    assert.equal(page.status, 200);
+    assert.match(page.headers.get('content-security-policy') ?? '', /default-src 'none'; script-src 'self'.*frame-ancestors 'none'/);
+    assert.equal(page.headers.get('x-frame-options'), 'DENY');
   });
 
   it('overview tells version, node, connections by protocol, rates each way, outbox and store', async () => {
