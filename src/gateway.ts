@@ -18,7 +18,7 @@ import { OriginPolicy } from './limits/origins.js';
 import { createLogger, type Logger } from './log/logger.js';
 import { Metrics } from './metrics.js';
 import type { PlatformConnector } from './platform/connector.js';
-import { CourierExConnector } from './platform/courier-ex.js';
+import type { CourierExConnector } from './platform/courier-ex.js';
 import { DemoBotConnector } from './platform/demo-bot.js';
 import type { PlatformMessage } from './platform/normalize.js';
 import { OutboxWorker } from './platform/outbox-worker.js';
@@ -64,7 +64,7 @@ export class Gateway {
   private httpServer!: HttpServer;
   /** INTERNAL_PORT's server (metrics, health, admin), when set. */
   private internalServer: HttpServer | undefined;
-  private timedCourier!: TimedConnector;
+  private timedCourier: TimedConnector | undefined;
   /** Messages per minute each way, for /admin/. */
   private readonly rates = { in: new RateWindow(), out: new RateWindow() };
   private readonly startedAt = Date.now();
@@ -128,8 +128,13 @@ export class Gateway {
     this.fanout.onMessage((m) => this.deliverer.onMessage(m));
     this.fanout.onResync(() => this.deliverer.resync());
 
-    this.courier = new CourierExConnector((s) => this.platformBase(s), { timeout: c.platformTimeout, log: this.log });
-    this.timedCourier = new TimedConnector(this.courier, this.metrics);
+    // Only with a platform: its HTTP client (undici) is a good part of the start-up time, and the
+    // demo bot does not need it.
+    if (c.platformUrl !== undefined || c.platformHosts.length > 0) {
+      const { CourierExConnector } = await import('./platform/courier-ex.js');
+      this.courier = new CourierExConnector((s) => this.platformBase(s), { timeout: c.platformTimeout, log: this.log });
+      this.timedCourier = new TimedConnector(this.courier, this.metrics);
+    }
     this.demoBot = new DemoBotConnector((m) => this.ingestPlatformMessage(m), c.demoBotDelay);
     this.outbox = new OutboxWorker(this.store, (s) => this.connectorFor(s), {
       retryBase: c.retryBase,
@@ -262,6 +267,8 @@ export class Gateway {
     this.log.info(
       {
         version: VERSION,
+        // Since the process started (module loading included).
+        startupMs: Math.round(performance.now()),
         port: this.port,
         host: c.host,
         internalPort: this.internalPort,
@@ -373,6 +380,7 @@ export class Gateway {
   private connectorFor(session: SessionRecord): PlatformConnector {
     if (session.hostApi === null && this.config.platformUrl === undefined) return this.demoBot!;
     this.platformBase(session); // throws when the platform is no longer allowed
+    if (!this.timedCourier) throw new GatewayError('WG_ERR_NO_PLATFORM');
     return this.timedCourier;
   }
 
