@@ -6,10 +6,10 @@ import type { AddressInfo } from 'node:net';
 import type { Config } from './config/options.js';
 import { AdminService } from './admin/service.js';
 import { RateWindow } from './admin/rate-window.js';
-import { listenFailure, redactUrl, storeFailure } from './errors/startup.js';
+import { listenFailure, storeFailure } from './errors/startup.js';
+import { startLine } from './log/start-line.js';
 import type { AdminStore } from './store/admin-store.js';
 import { TimedConnector } from './platform/timed.js';
-import { VERSION } from './version.js';
 import { Deliverer } from './delivery/deliverer.js';
 import { LocalFanout, type Fanout } from './delivery/fanout.js';
 import { GatewayError } from './errors/catalogue.js';
@@ -181,19 +181,7 @@ export class Gateway {
       ready: () => this.readiness(),
       wakeOutbox: () => this.outbox.wake(),
     });
-    this.metrics.addStoreGauges(
-      async () => {
-        const o = await this.admin.storeOverview();
-        return {
-          sessions: o.sessions,
-          outboxPending: o.outboxPending,
-          outboxFailed: o.outboxFailed,
-          outboxOldestAge: o.oldestPendingAt === null ? 0 : Math.max(0, Date.now() - o.oldestPendingAt) / 1000,
-          storeBytes: o.bytes,
-        };
-      },
-      async () => (this.shuttingDown ? false : (await this.readiness()).ok),
-    );
+    this.admin.addGauges(this.metrics, async () => !this.shuttingDown && (await this.readiness()).ok);
     const routeDeps = {
       log: this.log,
       metrics: this.metrics,
@@ -257,32 +245,10 @@ export class Gateway {
 
   /** The one human line an operator reads first: where to point a browser, and what runs. */
   private logStartLine(): void {
-    const c = this.config;
-    const wildcard = c.host === '0.0.0.0' || c.host === '::';
-    const hostOf = (h: string): string => (h === '0.0.0.0' || h === '::' ? 'localhost' : h.includes(':') ? `[${h}]` : h);
-    const internalHost = c.internalHost ?? c.host;
-    const store = redactUrl(c.storeUrl);
-    const platform = c.platformUrl ?? 'demo bot';
-    const internal = this.internalServer ? `, metrics and /admin/ on http://${hostOf(internalHost)}:${this.internalPort}/` : '';
-    this.log.info(
-      {
-        version: VERSION,
-        // Since the process started (module loading included).
-        startupMs: Math.round(performance.now()),
-        port: this.port,
-        host: c.host,
-        internalPort: this.internalPort,
-        store,
-        platform,
-        platformHosts: c.platformHosts,
-        channelType: 'EX',
-        webhook: c.webhookToken ? 'enabled' : 'disabled (no WEBHOOK_TOKEN)',
-        admin: c.adminToken ? 'enabled' : 'disabled (no ADMIN_TOKEN)',
-      },
-      `webchat-gateway listening on http://${hostOf(c.host)}:${this.port}/${wildcard ? ' (all interfaces)' : ''}: version ${VERSION}, store ${store}, platform ${platform}, channel type EX${internal}`,
-    );
+    const { fields, msg } = startLine(this.config, this.port, this.internalPort);
+    this.log.info(fields, msg);
     // After the start line, so a start that fails prints nothing but its one line.
-    if (c.allowedOrigins.length === 0) this.log.warn('ALLOWED_ORIGINS is not set: pages of any origin may open chat sockets');
+    if (this.config.allowedOrigins.length === 0) this.log.warn('ALLOWED_ORIGINS is not set: pages of any origin may open chat sockets');
   }
 
   /** A start that failed after the store opened: release what was taken, so the process can exit. */

@@ -5,6 +5,7 @@ import { hostname } from 'node:os';
 import type { AdminStore, OutboxItem, SessionSummary, StoreOverview } from '../store/admin-store.js';
 import type { Store, StoredMessage } from '../store/store.js';
 import { VERSION } from '../version.js';
+import type { Metrics } from '../metrics.js';
 import type { RateWindow } from './rate-window.js';
 
 export const MESSAGE_PAGE = 50;
@@ -64,6 +65,20 @@ export class AdminService {
       value.catch(() => (this.cached = undefined));
     }
     return this.cached.value;
+  }
+
+  /** The store gauges of /metrics (and wg_ready), read through the same cached overview. */
+  addGauges(metrics: Metrics, ready: () => Promise<boolean>): void {
+    metrics.addStoreGauges(async () => {
+      const o = await this.storeOverview();
+      return {
+        sessions: o.sessions,
+        outboxPending: o.outboxPending,
+        outboxFailed: o.outboxFailed,
+        outboxOldestAge: o.oldestPendingAt === null ? 0 : Math.max(0, Date.now() - o.oldestPendingAt) / 1000,
+        storeBytes: o.bytes,
+      };
+    }, ready);
   }
 
   async overview(): Promise<Record<string, unknown>> {
