@@ -4,16 +4,21 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Config } from './config/options.js';
+import { AdminService } from './admin/service.js';
+import { RateWindow } from './admin/rate-window.js';
+import { listenFailure, storeFailure } from './errors/startup.js';
+import { startLine } from './log/start-line.js';
+import type { AdminStore } from './store/admin-store.js';
+import { TimedConnector } from './platform/timed.js';
 import { Deliverer } from './delivery/deliverer.js';
 import { LocalFanout, type Fanout } from './delivery/fanout.js';
-import { RedisFanout } from './delivery/redis-fanout.js';
 import { GatewayError } from './errors/catalogue.js';
 import { createRequestHandler } from './http/routes.js';
 import { OriginPolicy } from './limits/origins.js';
 import { createLogger, type Logger } from './log/logger.js';
 import { Metrics } from './metrics.js';
 import type { PlatformConnector } from './platform/connector.js';
-import { CourierExConnector } from './platform/courier-ex.js';
+import type { CourierExConnector } from './platform/courier-ex.js';
 import { DemoBotConnector } from './platform/demo-bot.js';
 import type { PlatformMessage } from './platform/normalize.js';
 import { OutboxWorker } from './platform/outbox-worker.js';
@@ -36,6 +41,16 @@ function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
   return Promise.race([p, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer in ${ms} ms`)), ms)))]).finally(() => clearTimeout(timer));
 }
 
+function listen(server: HttpServer, port: number, host: string): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+}
+
 export interface GatewayOptions {
   config: Config;
   log?: Logger;
@@ -45,8 +60,15 @@ export class Gateway {
   readonly config: Config;
   readonly log: Logger;
   readonly metrics = new Metrics();
-  store!: Store;
+  store!: Store & AdminStore;
   private httpServer!: HttpServer;
+  /** INTERNAL_PORT's server (metrics, health, admin), when set. */
+  private internalServer: HttpServer | undefined;
+  private timedCourier: TimedConnector | undefined;
+  /** Messages per minute each way, for /admin/. */
+  private readonly rates = { in: new RateWindow(), out: new RateWindow() };
+  private readonly startedAt = Date.now();
+  admin!: AdminService;
   private sockets!: SocketServer;
   private deliverer!: Deliverer;
   private fanout!: Fanout;
@@ -75,14 +97,28 @@ export class Gateway {
     return `http://127.0.0.1:${this.port}`;
   }
 
+  /** INTERNAL_PORT's bound port, when set. */
+  get internalPort(): number | undefined {
+    return this.internalServer ? (this.internalServer.address() as AddressInfo).port : undefined;
+  }
+
   async start(): Promise<void> {
     const c = this.config;
-    this.store = await openStore(c.storeUrl, { sqliteSynchronous: c.sqliteSynchronous, redisPrefix: c.redisPrefix });
+    try {
+      this.store = await openStore(c.storeUrl, { sqliteSynchronous: c.sqliteSynchronous, redisPrefix: c.redisPrefix });
+    } catch (err) {
+      throw await storeFailure(c.storeUrl, err);
+    }
     // A generated secret is kept in the store so tokens survive restarts (and are shared by
     // every process on the same store).
     const authSecret = c.authSecret ?? (await this.store.getOrSetSetting(AUTH_SECRET_SETTING, randomBytes(32).toString('base64url')));
 
-    this.fanout = await this.openFanout();
+    try {
+      this.fanout = await this.openFanout();
+    } catch (err) {
+      await this.store.close().catch(() => {});
+      throw await storeFailure(c.storeUrl, err);
+    }
     if (c.statusCallbacks) {
       this.statusReports = new StatusReports({
         store: this.store,
@@ -98,12 +134,19 @@ export class Gateway {
       receiptPingDelay: c.receiptPingDelay,
       watch: (urn) => this.fanout.watch(urn),
       unwatch: (urn) => this.fanout.unwatch(urn),
+      onReceipt: (createdAt) => this.metrics.platformToWidget.observe(Math.max(0, Date.now() - createdAt) / 1000),
       ...(this.statusReports ? { onDelivered: (urn, from, to) => void this.statusReports!.delivered(urn, from, to) } : {}),
     });
     this.fanout.onMessage((m) => this.deliverer.onMessage(m));
     this.fanout.onResync(() => this.deliverer.resync());
 
-    this.courier = new CourierExConnector((s) => this.platformBase(s), { timeout: c.platformTimeout, log: this.log });
+    // Only with a platform: its HTTP client (undici) is a good part of the start-up time, and the
+    // demo bot does not need it.
+    if (c.platformUrl !== undefined || c.platformHosts.length > 0) {
+      const { CourierExConnector } = await import('./platform/courier-ex.js');
+      this.courier = new CourierExConnector((s) => this.platformBase(s), { timeout: c.platformTimeout, log: this.log });
+      this.timedCourier = new TimedConnector(this.courier, this.metrics);
+    }
     this.demoBot = new DemoBotConnector((m) => this.ingestPlatformMessage(m), c.demoBotDelay);
     this.outbox = new OutboxWorker(this.store, (s) => this.connectorFor(s), {
       retryBase: c.retryBase,
@@ -113,7 +156,10 @@ export class Gateway {
       // Past one platform call (bounded by its timeout), a lease means its holder died.
       leaseMs: c.platformTimeout + 5_000,
     }, this.log, {
-      onAccepted: () => this.metrics.outbox.inc({ outcome: 'accepted' }),
+      onAccepted: (entry) => {
+        this.metrics.outbox.inc({ outcome: 'accepted' });
+        this.metrics.widgetToPlatform.observe(Math.max(0, Date.now() - entry.createdAt) / 1000);
+      },
       onRetry: () => this.metrics.outbox.inc({ outcome: 'retry' }),
       onFailed: () => this.metrics.outbox.inc({ outcome: 'failed' }),
     });
@@ -126,32 +172,48 @@ export class Gateway {
       log: this.log,
       onUserMessage: (m) => {
         this.metrics.messages.inc({ direction: 'in' });
+        this.rates.in.add();
         this.fanout.publish(m);
         this.outbox.wake();
       },
     });
 
     const origins = new OriginPolicy(c.allowedOrigins);
-    if (origins.allowsAll) this.log.warn('ALLOWED_ORIGINS is not set: pages of any origin may open chat sockets');
-    this.httpServer = createServer(
-      createRequestHandler({
-        log: this.log,
-        metrics: this.metrics,
-        adminToken: c.adminToken,
-        endSession: (urn) => this.endSession(urn),
-        webhookToken: c.webhookToken,
-        maxBody: c.maxWebhookBody,
-        ingest: (m) => this.ingestPlatformMessage(m),
-        ...(this.statusReports ? { onAnswered: (m: StoredMessage) => this.statusReports!.answered(m) } : {}),
-        onDropped: (m, reason) => {
-          this.metrics.webhookDropped.inc({ reason });
-          this.log.warn({ urn: m.to.slice(0, 160), id: m.id, reason }, 'platform message for an unknown session accepted and dropped');
-          this.statusReports?.dropped(m.to, m.id, m.channel);
-        },
-        isShuttingDown: () => this.shuttingDown,
-        ready: () => this.readiness(),
-      }),
-    );
+    this.admin = new AdminService({
+      store: this.store,
+      storeKind: c.storeUrl.split(':')[0]!,
+      startedAt: this.startedAt,
+      rates: this.rates,
+      connections: async () => {
+        const out: Record<string, number> = {};
+        for (const v of (await this.metrics.connectionsByProtocol.get()).values) out[String(v.labels['protocol'] ?? 'other')] = v.value;
+        return out;
+      },
+      liveConnections: (urn) => this.deliverer.subscribers(urn),
+      ready: () => this.readiness(),
+      wakeOutbox: () => this.outbox.wake(),
+    });
+    this.admin.addGauges(this.metrics, async () => !this.shuttingDown && (await this.readiness()).ok);
+    const routeDeps = {
+      log: this.log,
+      metrics: this.metrics,
+      adminToken: c.adminToken,
+      endSession: (urn: string) => this.endSession(urn),
+      admin: this.admin,
+      webhookToken: c.webhookToken,
+      maxBody: c.maxWebhookBody,
+      ingest: (m: PlatformMessage) => this.ingestPlatformMessage(m),
+      ...(this.statusReports ? { onAnswered: (m: StoredMessage) => this.statusReports!.answered(m) } : {}),
+      onDropped: (m: PlatformMessage, reason: string) => {
+        this.metrics.webhookDropped.inc({ reason });
+        this.log.warn({ urn: m.to.slice(0, 160), id: m.id, reason }, 'platform message for an unknown session accepted and dropped');
+        this.statusReports?.dropped(m.to, m.id, m.channel);
+      },
+      isShuttingDown: () => this.shuttingDown,
+      ready: () => this.readiness(),
+    };
+    this.httpServer = createServer(createRequestHandler(routeDeps, c.internalPort === undefined ? 'all' : 'public'));
+    if (c.internalPort !== undefined) this.internalServer = createServer(createRequestHandler(routeDeps, 'internal'));
     this.httpServer.keepAliveTimeout = 65_000;
     this.sockets = new SocketServer(
       this.httpServer,
@@ -174,13 +236,20 @@ export class Gateway {
       { events, deliverer: this.deliverer, store: this.store, metrics: this.metrics, log: this.log },
     );
 
-    await new Promise<void>((resolve, reject) => {
-      this.httpServer.once('error', reject);
-      this.httpServer.listen(c.port, c.host, () => {
-        this.httpServer.off('error', reject);
-        resolve();
+    try {
+      await listen(this.httpServer, c.port, c.host).catch((err: unknown) => {
+        throw listenFailure('PORT', 'HOST', c.host, c.port, err);
       });
-    });
+      if (this.internalServer) {
+        const host = c.internalHost ?? c.host;
+        await listen(this.internalServer, c.internalPort!, host).catch((err: unknown) => {
+          throw listenFailure('INTERNAL_PORT', c.internalHost ? 'INTERNAL_HOST' : 'HOST', host, c.internalPort!, err);
+        });
+      }
+    } catch (err) {
+      await this.closeAfterFailedStart();
+      throw err;
+    }
     this.outbox.start();
     this.retentionTimer = setInterval(() => void this.runRetention(), RETENTION_INTERVAL);
     this.retentionTimer.unref();
@@ -189,17 +258,26 @@ export class Gateway {
       this.expiryTimer = setInterval(() => void this.reportExpired(), Math.min(EXPIRY_CHECK_INTERVAL, c.deliveryMaxAge));
       this.expiryTimer.unref();
     }
-    this.log.info(
-      {
-        port: this.port,
-        host: c.host,
-        store: c.storeUrl.replace(/\/\/[^@/]*@/, '//***@'),
-        platform: c.platformUrl ?? 'demo bot',
-        platformHosts: c.platformHosts,
-        webhook: c.webhookToken ? 'enabled' : 'disabled (no WEBHOOK_TOKEN)',
-      },
-      'webchat-gateway listening',
-    );
+    this.logStartLine();
+  }
+
+  /** The one human line an operator reads first: where to point a browser, and what runs. */
+  private logStartLine(): void {
+    const { fields, msg } = startLine(this.config, this.port, this.internalPort);
+    this.log.info(fields, msg);
+    // After the start line, so a start that fails prints nothing but its one line.
+    if (this.config.allowedOrigins.length === 0) this.log.warn('ALLOWED_ORIGINS is not set: pages of any origin may open chat sockets');
+  }
+
+  /** A start that failed after the store opened: release what was taken, so the process can exit. */
+  private async closeAfterFailedStart(): Promise<void> {
+    this.shuttingDown = true;
+    this.httpServer.close();
+    this.internalServer?.close();
+    await this.sockets.close().catch(() => {});
+    await this.courier?.close().catch(() => {});
+    await this.fanout.close().catch(() => {});
+    await this.store.close().catch(() => {});
   }
 
   /**
@@ -217,6 +295,7 @@ export class Gateway {
     }
     if (!result.duplicate) {
       this.metrics.messages.inc({ direction: 'out' });
+      this.rates.out.add();
       this.fanout.publish(result.message);
     }
     this.log.debug({ urn: m.to, seq: result.message.seq, id: m.id, duplicate: result.duplicate, text: m.text }, 'platform message accepted');
@@ -247,12 +326,15 @@ export class Gateway {
   private connectorFor(session: SessionRecord): PlatformConnector {
     if (session.hostApi === null && this.config.platformUrl === undefined) return this.demoBot!;
     this.platformBase(session); // throws when the platform is no longer allowed
-    return this.courier!;
+    if (!this.timedCourier) throw new GatewayError('WG_ERR_NO_PLATFORM');
+    return this.timedCourier;
   }
 
   /** Processes share a store over Redis; alone, they notify themselves. */
   private async openFanout(): Promise<Fanout> {
     if (!/^rediss?:\/\//.test(this.config.storeUrl)) return new LocalFanout();
+    // Loaded only for Redis: ioredis is a good part of the start-up time otherwise.
+    const { RedisFanout } = await import('./delivery/redis-fanout.js');
     const fanout = new RedisFanout(this.config.storeUrl, this.config.redisPrefix, this.log);
     await fanout.start();
     return fanout;
@@ -298,6 +380,8 @@ export class Gateway {
     clearInterval(this.expiryTimer);
     const deadline = new Promise<void>((resolve) => setTimeout(resolve, this.config.shutdownTimeout).unref());
     const httpClosed = new Promise<void>((resolve) => this.httpServer.close(() => resolve()));
+    this.internalServer?.close();
+    this.internalServer?.closeAllConnections();
     // Keep-alive connections that fall idle after answering their last request would hold
     // close() until their keep-alive timeout: drop each one as soon as it is idle.
     const idleSweep = setInterval(() => this.httpServer.closeIdleConnections(), 50);

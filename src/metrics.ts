@@ -1,6 +1,9 @@
-// Prometheus metrics (GET /metrics). Every limit counts its refusals, so an operator can tell an
-// attack from a misconfiguration.
-import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+// Prometheus metrics (GET /metrics; on INTERNAL_PORT when set). Every limit counts its refusals,
+// so an operator can tell an attack from a misconfiguration. Node's default metrics keep their
+// standard names (process_*, nodejs_*) so stock dashboards match. The table of every metric is in
+// docs/metrics.md.
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { VERSION } from './version.js';
 
 export type LimitName =
   | 'origin'
@@ -13,6 +16,21 @@ export type LimitName =
   | 'frame_size'
   | 'webhook_body';
 
+/** What the store-backed gauges read at each scrape (see Gateway.storeGauges). */
+export interface GaugeSource {
+  sessions: number;
+  outboxPending: number;
+  outboxFailed: number;
+  /** Age in seconds of the oldest pending outbox entry, 0 when none. */
+  outboxOldestAge: number;
+  /** Bytes the store occupies, when it can tell cheaply (SQLite file, Redis used_memory). */
+  storeBytes: number | null;
+}
+
+// Latencies from milliseconds to minutes (outages and retries make the tail long).
+const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 1800];
+const CALL_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+
 export class Metrics {
   readonly registry = new Registry();
   readonly refusals = new Counter({ name: 'wg_limit_refusals_total', help: 'Requests refused or sockets closed by a limit', labelNames: ['limit'] as const, registers: [this.registry] });
@@ -20,13 +38,100 @@ export class Metrics {
   readonly outbox = new Counter({ name: 'wg_outbox_attempts_total', help: 'Platform calls of the outbox, by outcome', labelNames: ['outcome'] as const, registers: [this.registry] });
   readonly webhook = new Counter({ name: 'wg_webhook_requests_total', help: 'Webhook requests by status code', labelNames: ['status'] as const, registers: [this.registry] });
   readonly webhookDropped = new Counter({ name: 'wg_webhook_dropped_total', help: 'Platform messages accepted (200) but not stored, by reason (unknown_session: no session has the urn)', labelNames: ['reason'] as const, registers: [this.registry] });
-  readonly connections = new Gauge({ name: 'wg_connections', help: 'Open WebSocket connections', registers: [this.registry] });
+  readonly connectionsByProtocol = new Gauge({ name: 'wg_connections', help: 'Open WebSocket connections, by widget protocol', labelNames: ['protocol'] as const, registers: [this.registry] });
+  /** The SocketCluster front-end's connections (inc/dec as before). */
+  readonly connections = this.connectionsByProtocol.labels({ protocol: 'socketcluster' });
+
+  readonly platformToWidget = new Histogram({
+    name: 'wg_platform_to_widget_seconds',
+    help: 'Platform message latency: webhook accepted (stored) to receipt proven by a widget connection',
+    buckets: LATENCY_BUCKETS,
+    registers: [this.registry],
+  });
+  readonly widgetToPlatform = new Histogram({
+    name: 'wg_widget_to_platform_seconds',
+    help: 'User message latency: stored to accepted (2xx) by the platform, retries included',
+    buckets: LATENCY_BUCKETS,
+    registers: [this.registry],
+  });
+  readonly platformCall = new Histogram({
+    name: 'wg_platform_call_seconds',
+    help: 'Duration of one HTTP call to the platform, by call (forward, delivered, failed) and outcome (accepted, retry, rejected)',
+    labelNames: ['call', 'outcome'] as const,
+    buckets: CALL_BUCKETS,
+    registers: [this.registry],
+  });
+  readonly webhookDuration = new Histogram({
+    name: 'wg_webhook_duration_seconds',
+    help: 'Time to handle one webhook request (POST /send), any status',
+    buckets: CALL_BUCKETS,
+    registers: [this.registry],
+  });
 
   constructor() {
-    collectDefaultMetrics({ register: this.registry, prefix: 'wg_' });
+    collectDefaultMetrics({ register: this.registry });
+    new Gauge({ name: 'wg_build_info', help: 'Always 1; the labels tell the running version', labelNames: ['version', 'node'] as const, registers: [this.registry] })
+      .set({ version: VERSION, node: process.version }, 1);
   }
 
   refuse(limit: LimitName): void {
     this.refusals.inc({ limit });
+  }
+
+  /**
+   * Gauges read from the store at each scrape. `read` is called once per scrape (the gauges share
+   * one call) and may be cached by the caller.
+   */
+  addStoreGauges(read: () => Promise<GaugeSource>, ready: () => Promise<boolean>): void {
+    let current: Promise<GaugeSource> | undefined;
+    // One store read per scrape for all five gauges: the first collect() starts it, the others
+    // reuse it, and it is dropped once settled.
+    const shared = (): Promise<GaugeSource> => {
+      if (!current) {
+        current = read();
+        void current.finally(() => setImmediate(() => (current = undefined))).catch(() => {});
+      }
+      return current;
+    };
+    const gauge = (name: string, help: string, pick: (s: GaugeSource) => number | null): void => {
+      new Gauge({
+        name,
+        help,
+        registers: [this.registry],
+        async collect() {
+          try {
+            const v = pick(await shared());
+            if (v === null) this.reset();
+            else this.set(v);
+          } catch {
+            this.reset(); // store down: no value rather than a stale one (readyz says why)
+          }
+        },
+      });
+    };
+    this.addGauge('wg_ready', 'Whether this node is ready (1) or not (0): the same checks as GET /readyz', async () => (await ready()) ? 1 : 0);
+    gauge('wg_sessions', 'Sessions in the store', (s) => s.sessions);
+    gauge('wg_outbox_pending', 'User messages waiting to be accepted by the platform', (s) => s.outboxPending);
+    gauge('wg_outbox_failed', 'User messages given up (kept for inspection and retry from /admin/)', (s) => s.outboxFailed);
+    gauge('wg_outbox_oldest_pending_seconds', 'Age of the oldest pending outbox entry (0 when none)', (s) => s.outboxOldestAge);
+    gauge('wg_store_bytes', 'Bytes the store occupies (SQLite file and WAL, Redis used_memory); absent for memory:', (s) => s.storeBytes);
+  }
+
+  /** A gauge whose value is read at each scrape; null or a throw leaves it without a value. */
+  addGauge(name: string, help: string, read: () => Promise<number | null>): void {
+    new Gauge({
+      name,
+      help,
+      registers: [this.registry],
+      async collect() {
+        try {
+          const v = await read();
+          if (v === null) this.reset();
+          else this.set(v);
+        } catch {
+          this.reset();
+        }
+      },
+    });
   }
 }

@@ -1,25 +1,43 @@
 #!/usr/bin/env node
-// webchat-gateway serve [options]   run the gateway
-// webchat-gateway options-table     print the README's option table (generated from the schema)
-import { renderHelp, renderMarkdownTable } from '../config/docs.js';
+// webchat-gateway [serve] [options]   run the gateway
+// webchat-gateway --help | --version
+// webchat-gateway options-table       print the README's option table (generated from the schema)
+import { renderHelp, renderMarkdownTable, renderTopHelp } from '../config/docs.js';
 import { loadConfig } from '../config/load.js';
 import { ConfigError } from '../config/options.js';
+import { StartupError } from '../errors/startup.js';
 import { Gateway } from '../gateway.js';
+import { createLogger } from '../log/logger.js';
+import { VERSION } from '../version.js';
 
-const USAGE = 'Usage: webchat-gateway serve [options]   (webchat-gateway serve --help lists the options)\n';
+const USAGE = 'Usage: webchat-gateway serve [options]   (webchat-gateway --help explains; webchat-gateway serve --help lists every option)\n';
+
+/** A start-up failure: one line, exit code 2; the stack only with LOG_LEVEL=debug (or trace). */
+function fail(line: string, err: unknown, debug: boolean): number {
+  process.stderr.write(`webchat-gateway: ${line}\n`);
+  const cause = err instanceof StartupError ? err.cause : err;
+  if (debug && cause instanceof Error && cause.stack) process.stderr.write(`${cause.stack}\n`);
+  return 2;
+}
 
 async function main(argv: string[]): Promise<number> {
-  const [command = 'serve', ...rest] = argv;
-  if (command === '--help' || command === '-h' || command === 'help') {
-    process.stdout.write(USAGE + '\n' + renderHelp());
+  const [first, ...others] = argv;
+  if (first === '--version' || first === '-v' || first === 'version') {
+    process.stdout.write(`${VERSION}\n`);
     return 0;
   }
-  if (command === 'options-table') {
+  if (first === '--help' || first === '-h' || first === 'help') {
+    process.stdout.write(renderTopHelp(VERSION));
+    return 0;
+  }
+  if (first === 'options-table') {
     process.stdout.write(renderMarkdownTable());
     return 0;
   }
-  if (command !== 'serve') {
-    process.stderr.write(`Unknown command ${command}. ${USAGE}`);
+  // No command, or options straight away: serve.
+  const rest = first === undefined || first === 'serve' ? others : first.startsWith('-') ? argv : undefined;
+  if (rest === undefined) {
+    process.stderr.write(`webchat-gateway: unknown command ${first}. ${USAGE}`);
     return 2;
   }
   if (rest.includes('--help') || rest.includes('-h')) {
@@ -27,22 +45,20 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
 
+  const debug = /^(debug|trace)$/i.test(process.env['LOG_LEVEL'] ?? '') || rest.some((a, i) => /^--log-level(=(debug|trace))?$/.test(a) && (a.includes('=') || /^(debug|trace)$/.test(rest[i + 1] ?? '')));
   let gateway: Gateway;
   try {
-    gateway = new Gateway({ config: loadConfig({ env: process.env, argv: rest }) });
+    const config = loadConfig({ env: process.env, argv: rest });
+    gateway = new Gateway({ config, log: createLogger(config.logLevel, undefined, config.logFormat) });
+  } catch (err) {
+    if (err instanceof ConfigError) return fail(err.message, err, debug);
+    throw err;
+  }
+  try {
     await gateway.start();
   } catch (err) {
-    if (err instanceof ConfigError) {
-      process.stderr.write(`webchat-gateway: ${err.message}\n`);
-      return 2;
-    }
-    const e = err as NodeJS.ErrnoException;
-    if (e.code === 'EADDRINUSE') {
-      process.stderr.write(`webchat-gateway: the port is already in use (${e.message}). Set PORT to a free port.\n`);
-      return 2;
-    }
-    process.stderr.write(`webchat-gateway: could not start: ${e.stack ?? e.message}\n`);
-    return 1;
+    if (err instanceof StartupError) return fail(`cannot start: ${err.message}. Fix ${err.option}.`, err, debug);
+    return fail(`cannot start: ${(err as Error).message ?? String(err)}`, err, debug);
   }
 
   await new Promise<void>((resolve) => {

@@ -1,4 +1,16 @@
-import { OPTIONS, type OptionSpec } from './options.js';
+import { OPTION_GROUPS, OPTIONS, type OptionGroup, type OptionSpec } from './options.js';
+
+const GROUP_TITLES: Record<OptionGroup, string> = {
+  essentials: 'Essentials',
+  platform: 'Platform',
+  limits: 'Limits',
+  delivery: 'Delivery',
+  storage: 'Storage',
+  observability: 'Observability',
+};
+
+/** The options most people set, shown by `webchat-gateway --help`. */
+const MOST_NEEDED = ['port', 'storeUrl', 'platformUrl', 'webhookToken'] as const;
 
 function defaultText(spec: OptionSpec): string {
   if (spec.defaultText !== undefined) return spec.defaultText;
@@ -6,26 +18,63 @@ function defaultText(spec: OptionSpec): string {
   return String(spec.default);
 }
 
-/** `webchat-gateway serve --help`. */
-export function renderHelp(): string {
+function byGroup(group: OptionGroup): OptionSpec[] {
+  return (OPTIONS as readonly OptionSpec[]).filter((o) => o.group === group);
+}
+
+function describe(spec: OptionSpec): string[] {
+  return [`  ${spec.flag} <value>   (${spec.env}, default: ${defaultText(spec)})`, `      ${spec.description.replace(/`/g, '')}`];
+}
+
+/** `webchat-gateway --help`: commands, the four options most people need, examples. */
+export function renderTopHelp(version: string): string {
   const lines = [
-    'Usage: webchat-gateway serve [options]',
+    `webchat-gateway ${version}: the WebSocket server for RapidPro-family web chat widgets.`,
     '',
-    'Every option can also be set by its environment variable; flags win.',
+    'Usage: webchat-gateway <command> [options]',
     '',
+    'Commands:',
+    '  serve            run the gateway (the default command)',
+    '  options-table    print the option table (Markdown) of the README',
+    '',
+    'Options:',
+    '  --help, -h       this help; `webchat-gateway serve --help` lists every option, grouped',
+    '  --version, -v    print the version',
+    '',
+    'The options most people need (flag or environment variable):',
   ];
-  for (const spec of OPTIONS as readonly OptionSpec[]) {
-    lines.push(`  ${spec.flag} <value>   (${spec.env}, default: ${defaultText(spec)})`);
-    lines.push(`      ${spec.description.replace(/`/g, '')}`);
+  for (const key of MOST_NEEDED) lines.push(...describe((OPTIONS as readonly OptionSpec[]).find((o) => o.key === key)!));
+  lines.push(
+    '',
+    'Examples:',
+    '  webchat-gateway serve',
+    '      demo bot, SQLite in ./data, demo page on http://localhost:8080/',
+    '  PLATFORM_URL=https://rapidpro.example.org CHANNEL_UUID=<uuid> WEBHOOK_TOKEN=<secret> webchat-gateway serve',
+    '      relay widgets to a courier External channel',
+    '  webchat-gateway serve --port 9000 --store-url redis://127.0.0.1:6379/0 --internal-port 9100 --admin-token <t>',
+    '      one of several nodes on Redis; metrics and /admin/ on port 9100 only',
+    '',
+    'In a checkout run it as `npx webchat-gateway ...`; `npm i -g` puts it on the PATH.',
+  );
+  return lines.join('\n') + '\n';
+}
+
+/** `webchat-gateway serve --help`: every option, grouped. */
+export function renderHelp(): string {
+  const lines = ['Usage: webchat-gateway serve [options]', '', 'Every option can also be set by its environment variable; flags win.'];
+  for (const group of OPTION_GROUPS) {
+    lines.push('', `${GROUP_TITLES[group]}:`);
+    for (const spec of byGroup(group)) lines.push(...describe(spec));
   }
   return lines.join('\n') + '\n';
 }
 
-/** The README's option table, between its generated-table markers. */
+/** The README's option table, between its generated-table markers: one table, grouped. */
 export function renderMarkdownTable(): string {
   const rows = ['| variable | flag | default | meaning |', '|---|---|---|---|'];
-  for (const spec of OPTIONS as readonly OptionSpec[]) {
-    rows.push(`| \`${spec.env}\` | \`${spec.flag}\` | ${defaultText(spec)} | ${spec.description} |`);
+  for (const group of OPTION_GROUPS) {
+    rows.push(`| **${GROUP_TITLES[group]}** | | | |`);
+    for (const spec of byGroup(group)) rows.push(`| \`${spec.env}\` | \`${spec.flag}\` | ${defaultText(spec)} | ${spec.description} |`);
   }
   return rows.join('\n') + '\n';
 }

@@ -35,6 +35,9 @@ export const DEFAULT_RETRY_MAX = 5 * 60_000;
 // is there: a delivery report must reach it well after that (see src/platform/status-reporter.ts).
 export const DEFAULT_STATUS_DELAY = 2_000;
 
+export const LOG_FORMATS = ['json', 'pretty'] as const;
+export type LogFormat = (typeof LOG_FORMATS)[number];
+
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
@@ -79,6 +82,10 @@ export interface Config {
   maxWebhookBody: number;
   shutdownTimeout: number;
   demoBotDelay: number;
+  // Operators' side (issue 13)
+  logFormat: LogFormat;
+  internalPort: number | undefined;
+  internalHost: string | undefined;
 }
 
 /** Raised for an invalid option; its message is the one line shown before exiting. */
@@ -86,8 +93,13 @@ export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
+/** Sections of `serve --help` and of the README's option table, in this order. */
+export const OPTION_GROUPS = ['essentials', 'platform', 'limits', 'delivery', 'storage', 'observability'] as const;
+export type OptionGroup = (typeof OPTION_GROUPS)[number];
+
 export interface OptionSpec<K extends keyof Config = keyof Config> {
   key: K;
+  group: OptionGroup;
   env: string;
   flag: string;
   /** Shown in --help and the README; undefined means "unset". */
@@ -218,49 +230,59 @@ function logLevel(raw: string): LogLevel {
   return v as LogLevel;
 }
 
+function logFormat(raw: string): LogFormat {
+  const v = raw.trim().toLowerCase();
+  if (!(LOG_FORMATS as readonly string[]).includes(v)) throw new Error(`expected ${LOG_FORMATS.join(' or ')}`);
+  return v as LogFormat;
+}
+
 function option<K extends keyof Config>(spec: OptionSpec<K>): OptionSpec<K> {
   return spec;
 }
 
 export const OPTIONS = [
-  option({ key: 'port', env: 'PORT', flag: '--port', default: DEFAULT_PORT, parse: integer(0, 65535), description: 'TCP port for HTTP and WebSocket (0 picks a free port).' }),
-  option({ key: 'host', env: 'HOST', flag: '--host', default: '0.0.0.0', parse: nonEmpty, description: 'Address to listen on.' }),
-  option({ key: 'storeUrl', env: 'STORE_URL', flag: '--store-url', default: DEFAULT_STORE_URL, parse: storeUrl, description: 'Where sessions, messages and the outbox live: `sqlite:<path>`, `memory:` (lost on exit) or `redis://host:port/db` (also `rediss://`).' }),
-  option({ key: 'sqliteSynchronous', env: 'SQLITE_SYNCHRONOUS', flag: '--sqlite-synchronous', default: 'normal', parse: sqliteSync, description: 'SQLite durability: `normal` survives a process crash (kill -9); `full` also fsyncs every commit to survive power loss, at a cost in throughput.' }),
-  option({ key: 'redisPrefix', env: 'REDIS_PREFIX', flag: '--redis-prefix', default: 'wg:', parse: nonEmpty, description: 'Prefix of every Redis key (with a `redis://` STORE_URL).' }),
-  option({ key: 'platformUrl', env: 'PLATFORM_URL', flag: '--platform-url', default: undefined, defaultText: 'unset: built-in demo bot', parse: parsePlatformUrl, description: 'Base URL (hostApi) of the RapidPro-style platform used when a widget names none.' }),
-  option({ key: 'platformHosts', env: 'PLATFORM_HOSTS', flag: '--platform-hosts', default: [], defaultText: 'none', parse: urlList, description: 'Other platform base URLs widgets may name as `hostApi`, comma-separated. Anything else is refused.' }),
-  option({ key: 'channelUuid', env: 'CHANNEL_UUID', flag: '--channel-uuid', default: DEFAULT_CHANNEL_UUID, defaultText: 'demo channel', parse: uuid, description: 'External channel UUID used when a widget names none.' }),
-  option({ key: 'webhookToken', env: 'WEBHOOK_TOKEN', flag: '--webhook-token', default: undefined, defaultText: 'required with PLATFORM_URL', parse: nonEmpty, secret: true, description: 'Secret the platform sends as `Authorization` on `POST /send` (verbatim, `Bearer <t>` or `Token <t>`).' }),
-  option({ key: 'authSecret', env: 'AUTH_SECRET', flag: '--auth-secret', default: undefined, defaultText: 'generated once, kept in the store', parse: nonEmpty, secret: true, description: 'Key that signs session tokens (HS256).' }),
-  option({ key: 'authSecretPrevious', env: 'AUTH_SECRET_PREVIOUS', flag: '--auth-secret-previous', default: [], defaultText: 'none', parse: secretList, secret: true, description: 'Former AUTH_SECRET values, comma-separated: tokens they signed stay valid during a key rotation.' }),
-  option({ key: 'tokenTtl', env: 'TOKEN_TTL', flag: '--token-ttl', default: DEFAULT_TOKEN_TTL, defaultText: '30d', parse: duration(60_000), description: 'Lifetime of a session token; renewed on every connection (sliding).' }),
-  option({ key: 'handshakeTimeout', env: 'HANDSHAKE_TIMEOUT', flag: '--handshake-timeout', default: DEFAULT_HANDSHAKE_TIMEOUT, defaultText: '10s', parse: duration(100), description: 'A socket that has not completed the SocketCluster handshake by then is closed.' }),
-  option({ key: 'logLevel', env: 'LOG_LEVEL', flag: '--log-level', default: 'info', parse: logLevel, description: 'pino log level. Message text is logged only at `debug`.' }),
-  option({ key: 'maxTextLength', env: 'MAX_TEXT_LENGTH', flag: '--max-text-length', default: DEFAULT_MAX_TEXT_LENGTH, parse: integer(1, 1_000_000), description: 'Longest user message text accepted, in characters.' }),
-  option({ key: 'pingInterval', env: 'PING_INTERVAL', flag: '--ping-interval', default: DEFAULT_PING_INTERVAL, defaultText: '8s', parse: duration(50), description: 'Keep-alive ping period for each socket.' }),
-  option({ key: 'pingTimeout', env: 'PING_TIMEOUT', flag: '--ping-timeout', default: DEFAULT_PING_TIMEOUT, defaultText: '20s', parse: duration(100), description: 'A socket that answers no ping for this long is closed (clients use the same value).' }),
-  option({ key: 'receiptPingDelay', env: 'RECEIPT_PING_DELAY', flag: '--receipt-ping-delay', default: DEFAULT_RECEIPT_PING_DELAY, defaultText: '1s', parse: duration(0), description: 'At most one receipt ping per socket per this interval: right after the frames if the socket had none for that long, else at its end (see Delivery guarantees). Shorter: fewer repeats after a reload of a busy conversation; longer: fewer pings under load.' }),
-  option({ key: 'platformTimeout', env: 'PLATFORM_TIMEOUT', flag: '--platform-timeout', default: DEFAULT_PLATFORM_TIMEOUT, defaultText: '10s', parse: duration(100), description: 'Timeout of each HTTP call to the platform.' }),
-  option({ key: 'retryBase', env: 'RETRY_BASE', flag: '--retry-base', default: DEFAULT_RETRY_BASE, defaultText: '1s', parse: duration(10), description: 'First retry delay of a failed platform call; doubles per attempt, with jitter.' }),
-  option({ key: 'retryMax', env: 'RETRY_MAX', flag: '--retry-max', default: DEFAULT_RETRY_MAX, defaultText: '5m', parse: duration(10), description: 'Cap of the retry delay.' }),
-  option({ key: 'outboxMaxAge', env: 'OUTBOX_MAX_AGE', flag: '--outbox-max-age', default: DEFAULT_OUTBOX_MAX_AGE, defaultText: '24h', parse: duration(1000), description: 'A user message not accepted by the platform within this time is marked failed.' }),
-  option({ key: 'outboxConcurrency', env: 'OUTBOX_CONCURRENCY', flag: '--outbox-concurrency', default: DEFAULT_OUTBOX_CONCURRENCY, parse: integer(1, 10_000), description: 'Platform calls in flight at once (each session still one at a time, in order).' }),
-  option({ key: 'historyMaxAge', env: 'HISTORY_MAX_AGE', flag: '--history-max-age', default: DEFAULT_HISTORY_MAX_AGE, defaultText: '30d', parse: duration(1000), description: 'Messages older than this are deleted.' }),
-  option({ key: 'historyMaxMessages', env: 'HISTORY_MAX_MESSAGES', flag: '--history-max-messages', default: DEFAULT_HISTORY_MAX_MESSAGES, parse: integer(1, 1_000_000), description: 'Messages kept per session; older ones are deleted.' }),
-  option({ key: 'statusCallbacks', env: 'STATUS_CALLBACKS', flag: '--status-callbacks', default: false, parse: boolean, description: 'Report `POST {hostApi}/c/ex/{channel}/delivered` (form `id`) once a platform message is proven delivered to a widget, and `/failed` once it expired undelivered.' }),
-  option({ key: 'deliveryMaxAge', env: 'DELIVERY_MAX_AGE', flag: '--delivery-max-age', default: DEFAULT_DELIVERY_MAX_AGE, defaultText: '7d', parse: duration(1000), description: 'With STATUS_CALLBACKS: a platform message not proven delivered within this time is reported `failed` (it stays queued for the widget).' }),
-  option({ key: 'statusDelay', env: 'STATUS_DELAY', flag: '--status-delay', default: DEFAULT_STATUS_DELAY, defaultText: '2s', parse: duration(0), description: 'With STATUS_CALLBACKS: a report is sent no earlier than this after the `/send` that carried the message was answered (courier overwrites a status that arrives before its own send record), and retried with backoff if it does not get through.' }),
-  option({ key: 'maxPayload', env: 'MAX_PAYLOAD', flag: '--max-payload', default: DEFAULT_MAX_PAYLOAD, defaultText: '64KiB', parse: bytes(1024, 16 * 1024 * 1024), description: 'Largest WebSocket frame accepted; larger frames close the socket with 1009.' }),
-  option({ key: 'allowedOrigins', env: 'ALLOWED_ORIGINS', flag: '--allowed-origins', default: [], defaultText: 'all (with a warning)', parse: originList, description: 'Origins whose pages may open a WebSocket, comma-separated; `https://*.example.org` allows its subdomains. Others are refused at the handshake.' }),
-  option({ key: 'clientRate', env: 'CLIENT_RATE', flag: '--client-rate', default: DEFAULT_CLIENT_RATE, parse: integer(1, 100_000), description: 'Events per second a socket may emit on average (token bucket).' }),
-  option({ key: 'clientBurst', env: 'CLIENT_BURST', flag: '--client-burst', default: DEFAULT_CLIENT_BURST, parse: integer(1, 1_000_000), description: 'Events a socket may emit at once; beyond it events are refused with WG_ERR_RATE_LIMITED, and a socket that keeps going is closed (4400).' }),
-  option({ key: 'maxConnectionsPerIp', env: 'MAX_CONNECTIONS_PER_IP', flag: '--max-connections-per-ip', default: DEFAULT_MAX_CONNECTIONS_PER_IP, parse: integer(1, 10_000_000), description: 'Open WebSockets per client address.' }),
-  option({ key: 'maxRegistrationsPerMinute', env: 'MAX_REGISTRATIONS_PER_MINUTE', flag: '--max-registrations-per-minute', default: DEFAULT_MAX_REGISTRATIONS_PER_MINUTE, parse: integer(1, 10_000_000), description: 'registerUser calls per client address per minute.' }),
-  option({ key: 'trustedProxies', env: 'TRUSTED_PROXIES', flag: '--trusted-proxies', default: [], defaultText: 'none', parse: ipList, description: 'Addresses of reverse proxies whose X-Forwarded-For is believed, comma-separated (exact IPs).' }),
-  option({ key: 'registerTimeout', env: 'REGISTER_TIMEOUT', flag: '--register-timeout', default: DEFAULT_REGISTER_TIMEOUT, defaultText: '60s', parse: duration(100), description: 'A socket without a session this long after connecting is closed (4501).' }),
-  option({ key: 'adminToken', env: 'ADMIN_TOKEN', flag: '--admin-token', default: undefined, defaultText: 'unset: admin API off', parse: nonEmpty, secret: true, description: 'Bearer token of the admin API (`DELETE /admin/sessions/{urn}`).' }),
-  option({ key: 'maxWebhookBody', env: 'MAX_WEBHOOK_BODY', flag: '--max-webhook-body', default: DEFAULT_MAX_WEBHOOK_BODY, defaultText: '256KiB', parse: bytes(1024, 64 * 1024 * 1024), description: 'Largest webhook body accepted (413 beyond).' }),
-  option({ key: 'shutdownTimeout', env: 'SHUTDOWN_TIMEOUT', flag: '--shutdown-timeout', default: DEFAULT_SHUTDOWN_TIMEOUT, defaultText: '10s', parse: duration(100), description: 'Longest graceful shutdown on SIGTERM/SIGINT before exiting anyway.' }),
-  option({ key: 'demoBotDelay', env: 'DEMO_BOT_DELAY', flag: '--demo-bot-delay', default: 300, defaultText: '300ms', parse: duration(0), description: 'How long the built-in demo bot "types" before answering.' }),
+  option({ key: 'port', group: 'essentials', env: 'PORT', flag: '--port', default: DEFAULT_PORT, parse: integer(0, 65535), description: 'TCP port for HTTP and WebSocket (0 picks a free port).' }),
+  option({ key: 'host', group: 'essentials', env: 'HOST', flag: '--host', default: '0.0.0.0', parse: nonEmpty, description: 'Address to listen on.' }),
+  option({ key: 'storeUrl', group: 'essentials', env: 'STORE_URL', flag: '--store-url', default: DEFAULT_STORE_URL, parse: storeUrl, description: 'Where sessions, messages and the outbox live: `sqlite:<path>`, `memory:` (lost on exit) or `redis://host:port/db` (also `rediss://`).' }),
+  option({ key: 'sqliteSynchronous', group: 'storage', env: 'SQLITE_SYNCHRONOUS', flag: '--sqlite-synchronous', default: 'normal', parse: sqliteSync, description: 'SQLite durability: `normal` survives a process crash (kill -9); `full` also fsyncs every commit to survive power loss, at a cost in throughput.' }),
+  option({ key: 'redisPrefix', group: 'storage', env: 'REDIS_PREFIX', flag: '--redis-prefix', default: 'wg:', parse: nonEmpty, description: 'Prefix of every Redis key (with a `redis://` STORE_URL).' }),
+  option({ key: 'platformUrl', group: 'essentials', env: 'PLATFORM_URL', flag: '--platform-url', default: undefined, defaultText: 'unset: built-in demo bot', parse: parsePlatformUrl, description: 'Base URL (hostApi) of the RapidPro-style platform used when a widget names none.' }),
+  option({ key: 'platformHosts', group: 'platform', env: 'PLATFORM_HOSTS', flag: '--platform-hosts', default: [], defaultText: 'none', parse: urlList, description: 'Other platform base URLs widgets may name as `hostApi`, comma-separated. Anything else is refused.' }),
+  option({ key: 'channelUuid', group: 'essentials', env: 'CHANNEL_UUID', flag: '--channel-uuid', default: DEFAULT_CHANNEL_UUID, defaultText: 'demo channel', parse: uuid, description: 'External channel UUID used when a widget names none.' }),
+  option({ key: 'webhookToken', group: 'essentials', env: 'WEBHOOK_TOKEN', flag: '--webhook-token', default: undefined, defaultText: 'required with PLATFORM_URL', parse: nonEmpty, secret: true, description: 'Secret the platform sends as `Authorization` on `POST /send` (verbatim, `Bearer <t>` or `Token <t>`).' }),
+  option({ key: 'authSecret', group: 'essentials', env: 'AUTH_SECRET', flag: '--auth-secret', default: undefined, defaultText: 'generated once, kept in the store', parse: nonEmpty, secret: true, description: 'Key that signs session tokens (HS256).' }),
+  option({ key: 'authSecretPrevious', group: 'limits', env: 'AUTH_SECRET_PREVIOUS', flag: '--auth-secret-previous', default: [], defaultText: 'none', parse: secretList, secret: true, description: 'Former AUTH_SECRET values, comma-separated: tokens they signed stay valid during a key rotation.' }),
+  option({ key: 'tokenTtl', group: 'limits', env: 'TOKEN_TTL', flag: '--token-ttl', default: DEFAULT_TOKEN_TTL, defaultText: '30d', parse: duration(60_000), description: 'Lifetime of a session token; renewed on every connection (sliding).' }),
+  option({ key: 'handshakeTimeout', group: 'limits', env: 'HANDSHAKE_TIMEOUT', flag: '--handshake-timeout', default: DEFAULT_HANDSHAKE_TIMEOUT, defaultText: '10s', parse: duration(100), description: 'A socket that has not completed the SocketCluster handshake by then is closed.' }),
+  option({ key: 'logLevel', group: 'observability', env: 'LOG_LEVEL', flag: '--log-level', default: 'info', parse: logLevel, description: 'pino log level. Message text is logged only at `debug`.' }),
+  option({ key: 'maxTextLength', group: 'limits', env: 'MAX_TEXT_LENGTH', flag: '--max-text-length', default: DEFAULT_MAX_TEXT_LENGTH, parse: integer(1, 1_000_000), description: 'Longest user message text accepted, in characters.' }),
+  option({ key: 'pingInterval', group: 'delivery', env: 'PING_INTERVAL', flag: '--ping-interval', default: DEFAULT_PING_INTERVAL, defaultText: '8s', parse: duration(50), description: 'Keep-alive ping period for each socket.' }),
+  option({ key: 'pingTimeout', group: 'delivery', env: 'PING_TIMEOUT', flag: '--ping-timeout', default: DEFAULT_PING_TIMEOUT, defaultText: '20s', parse: duration(100), description: 'A socket that answers no ping for this long is closed (clients use the same value).' }),
+  option({ key: 'receiptPingDelay', group: 'delivery', env: 'RECEIPT_PING_DELAY', flag: '--receipt-ping-delay', default: DEFAULT_RECEIPT_PING_DELAY, defaultText: '1s', parse: duration(0), description: 'At most one receipt ping per socket per this interval: right after the frames if the socket had none for that long, else at its end (see Delivery guarantees). Shorter: fewer repeats after a reload of a busy conversation; longer: fewer pings under load.' }),
+  option({ key: 'platformTimeout', group: 'platform', env: 'PLATFORM_TIMEOUT', flag: '--platform-timeout', default: DEFAULT_PLATFORM_TIMEOUT, defaultText: '10s', parse: duration(100), description: 'Timeout of each HTTP call to the platform.' }),
+  option({ key: 'retryBase', group: 'delivery', env: 'RETRY_BASE', flag: '--retry-base', default: DEFAULT_RETRY_BASE, defaultText: '1s', parse: duration(10), description: 'First retry delay of a failed platform call; doubles per attempt, with jitter.' }),
+  option({ key: 'retryMax', group: 'delivery', env: 'RETRY_MAX', flag: '--retry-max', default: DEFAULT_RETRY_MAX, defaultText: '5m', parse: duration(10), description: 'Cap of the retry delay.' }),
+  option({ key: 'outboxMaxAge', group: 'delivery', env: 'OUTBOX_MAX_AGE', flag: '--outbox-max-age', default: DEFAULT_OUTBOX_MAX_AGE, defaultText: '24h', parse: duration(1000), description: 'A user message not accepted by the platform within this time is marked failed.' }),
+  option({ key: 'outboxConcurrency', group: 'delivery', env: 'OUTBOX_CONCURRENCY', flag: '--outbox-concurrency', default: DEFAULT_OUTBOX_CONCURRENCY, parse: integer(1, 10_000), description: 'Platform calls in flight at once (each session still one at a time, in order).' }),
+  option({ key: 'historyMaxAge', group: 'storage', env: 'HISTORY_MAX_AGE', flag: '--history-max-age', default: DEFAULT_HISTORY_MAX_AGE, defaultText: '30d', parse: duration(1000), description: 'Messages older than this are deleted.' }),
+  option({ key: 'historyMaxMessages', group: 'storage', env: 'HISTORY_MAX_MESSAGES', flag: '--history-max-messages', default: DEFAULT_HISTORY_MAX_MESSAGES, parse: integer(1, 1_000_000), description: 'Messages kept per session; older ones are deleted.' }),
+  option({ key: 'statusCallbacks', group: 'platform', env: 'STATUS_CALLBACKS', flag: '--status-callbacks', default: false, parse: boolean, description: 'Report `POST {hostApi}/c/ex/{channel}/delivered` (form `id`) once a platform message is proven delivered to a widget, and `/failed` once it expired undelivered.' }),
+  option({ key: 'deliveryMaxAge', group: 'platform', env: 'DELIVERY_MAX_AGE', flag: '--delivery-max-age', default: DEFAULT_DELIVERY_MAX_AGE, defaultText: '7d', parse: duration(1000), description: 'With STATUS_CALLBACKS: a platform message not proven delivered within this time is reported `failed` (it stays queued for the widget).' }),
+  option({ key: 'statusDelay', group: 'platform', env: 'STATUS_DELAY', flag: '--status-delay', default: DEFAULT_STATUS_DELAY, defaultText: '2s', parse: duration(0), description: 'With STATUS_CALLBACKS: a report is sent no earlier than this after the `/send` that carried the message was answered (courier overwrites a status that arrives before its own send record), and retried with backoff if it does not get through.' }),
+  option({ key: 'maxPayload', group: 'limits', env: 'MAX_PAYLOAD', flag: '--max-payload', default: DEFAULT_MAX_PAYLOAD, defaultText: '64KiB', parse: bytes(1024, 16 * 1024 * 1024), description: 'Largest WebSocket frame accepted; larger frames close the socket with 1009.' }),
+  option({ key: 'allowedOrigins', group: 'essentials', env: 'ALLOWED_ORIGINS', flag: '--allowed-origins', default: [], defaultText: 'all (with a warning)', parse: originList, description: 'Origins whose pages may open a WebSocket, comma-separated; `https://*.example.org` allows its subdomains. Others are refused at the handshake.' }),
+  option({ key: 'clientRate', group: 'limits', env: 'CLIENT_RATE', flag: '--client-rate', default: DEFAULT_CLIENT_RATE, parse: integer(1, 100_000), description: 'Events per second a socket may emit on average (token bucket).' }),
+  option({ key: 'clientBurst', group: 'limits', env: 'CLIENT_BURST', flag: '--client-burst', default: DEFAULT_CLIENT_BURST, parse: integer(1, 1_000_000), description: 'Events a socket may emit at once; beyond it events are refused with WG_ERR_RATE_LIMITED, and a socket that keeps going is closed (4400).' }),
+  option({ key: 'maxConnectionsPerIp', group: 'limits', env: 'MAX_CONNECTIONS_PER_IP', flag: '--max-connections-per-ip', default: DEFAULT_MAX_CONNECTIONS_PER_IP, parse: integer(1, 10_000_000), description: 'Open WebSockets per client address.' }),
+  option({ key: 'maxRegistrationsPerMinute', group: 'limits', env: 'MAX_REGISTRATIONS_PER_MINUTE', flag: '--max-registrations-per-minute', default: DEFAULT_MAX_REGISTRATIONS_PER_MINUTE, parse: integer(1, 10_000_000), description: 'registerUser calls per client address per minute.' }),
+  option({ key: 'trustedProxies', group: 'limits', env: 'TRUSTED_PROXIES', flag: '--trusted-proxies', default: [], defaultText: 'none', parse: ipList, description: 'Addresses of reverse proxies whose X-Forwarded-For is believed, comma-separated (exact IPs).' }),
+  option({ key: 'registerTimeout', group: 'limits', env: 'REGISTER_TIMEOUT', flag: '--register-timeout', default: DEFAULT_REGISTER_TIMEOUT, defaultText: '60s', parse: duration(100), description: 'A socket without a session this long after connecting is closed (4501).' }),
+  // Operators' side: log format, the internal port for metrics, health and the admin API/page.
+  option({ key: 'logFormat', group: 'observability', env: 'LOG_FORMAT', flag: '--log-format', default: 'json', parse: logFormat, description: '`json` (one object per line, for log collectors) or `pretty` (one readable line per event, for a terminal).' }),
+  option({ key: 'internalPort', group: 'observability', env: 'INTERNAL_PORT', flag: '--internal-port', default: undefined, defaultText: 'unset: all on PORT', parse: integer(0, 65535), description: 'When set, `/metrics`, `/healthz`, `/readyz` and the admin API and page are served only on this port, not on PORT.' }),
+  option({ key: 'internalHost', group: 'observability', env: 'INTERNAL_HOST', flag: '--internal-host', default: undefined, defaultText: 'same as HOST', parse: nonEmpty, description: 'Address the internal port listens on (e.g. 127.0.0.1 to keep it on the machine).' }),
+  option({ key: 'adminToken', group: 'observability', env: 'ADMIN_TOKEN', flag: '--admin-token', default: undefined, defaultText: 'unset: admin API off', parse: nonEmpty, secret: true, description: 'Bearer token of the admin API and page (`/admin/`); without it they answer 404.' }),
+  option({ key: 'maxWebhookBody', group: 'limits', env: 'MAX_WEBHOOK_BODY', flag: '--max-webhook-body', default: DEFAULT_MAX_WEBHOOK_BODY, defaultText: '256KiB', parse: bytes(1024, 64 * 1024 * 1024), description: 'Largest webhook body accepted (413 beyond).' }),
+  option({ key: 'shutdownTimeout', group: 'delivery', env: 'SHUTDOWN_TIMEOUT', flag: '--shutdown-timeout', default: DEFAULT_SHUTDOWN_TIMEOUT, defaultText: '10s', parse: duration(100), description: 'Longest graceful shutdown on SIGTERM/SIGINT before exiting anyway.' }),
+  option({ key: 'demoBotDelay', group: 'platform', env: 'DEMO_BOT_DELAY', flag: '--demo-bot-delay', default: 300, defaultText: '300ms', parse: duration(0), description: 'How long the built-in demo bot "types" before answering.' }),
 ] as const satisfies readonly OptionSpec<any>[];

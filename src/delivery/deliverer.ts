@@ -45,6 +45,8 @@ interface Subscription {
   proofs: Array<{ ping: number; seq: number }>;
   proven: number;
   closed: boolean;
+  /** With onReceipt: seq and createdAt of platform messages sent and not yet proven, oldest first. */
+  unproven?: Array<{ seq: number; createdAt: number }>;
 }
 
 export interface DelivererOptions {
@@ -53,6 +55,8 @@ export interface DelivererOptions {
   watch?: (urn: string) => Promise<void>;
   unwatch?: (urn: string) => void;
   onDelivered?: (urn: string, fromSeq: number, toSeq: number) => void;
+  /** A platform message's receipt was proven by a connection (metrics: stored -> proven). */
+  onReceipt?: (createdAt: number) => void;
 }
 
 export class Deliverer {
@@ -73,6 +77,11 @@ export class Deliverer {
     let n = 0;
     for (const subs of this.byUrn.values()) n += subs.size;
     return n;
+  }
+
+  /** Live subscriptions to a session on this process (admin: its widget connections here). */
+  subscribers(urn: string): number {
+    return this.byUrn.get(urn)?.size ?? 0;
   }
 
   async subscribe(target: DeliveryTarget, urn: string, since?: number): Promise<void> {
@@ -161,6 +170,7 @@ export class Deliverer {
       let proven = sub.proven;
       while (sub.proofs.length > 0 && sub.proofs[0]!.ping <= pingNumber) proven = sub.proofs.shift()!.seq;
       if (proven > sub.proven) {
+        if (sub.unproven) this.reportReceipts(sub, proven);
         const from = sub.proven;
         sub.proven = proven;
         this.store.advanceDeliveredSeq(sub.urn, proven).then(
@@ -187,7 +197,14 @@ export class Deliverer {
     const target = sub.target;
     if (message.direction !== 'out' || !target.open) return;
     target.send(deliveryFrame(message));
+    if (this.options.onReceipt) (sub.unproven ??= []).push({ seq: message.seq, createdAt: message.createdAt });
     this.scheduleReceiptPing(target);
+  }
+
+  private reportReceipts(sub: Subscription, proven: number): void {
+    const list = sub.unproven!;
+    const now = Date.now();
+    while (list.length > 0 && list[0]!.seq <= proven) this.options.onReceipt!(now - list.shift()!.createdAt);
   }
 
   private scheduleReceiptPing(target: DeliveryTarget): void {

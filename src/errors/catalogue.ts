@@ -33,6 +33,10 @@ export const ERRORS = {
   WG_ERR_ORIGIN_NOT_ALLOWED: { status: 403, message: 'Pages of this origin may not open chat sockets; the operator must add it to ALLOWED_ORIGINS.' },
   WG_ERR_TOO_MANY_CONNECTIONS: { status: 429, message: 'Too many sockets are open from this address (MAX_CONNECTIONS_PER_IP); close some or ask the operator to raise it.' },
   WG_ERR_RATE_LIMITED: { status: 429, message: 'Too many events; slow down.' },
+  // Admin API
+  WG_ERR_INVALID_QUERY: { status: 400, message: 'A query parameter is not valid here; see the message.' },
+  WG_ERR_UNKNOWN_OUTBOX_ENTRY: { status: 404, message: 'No outbox entry has that id; it may have been delivered, retried or pruned.' },
+  WG_ERR_OUTBOX_NOT_FAILED: { status: 409, message: 'Only failed outbox entries can be retried; this one is still pending.' },
   WG_ERR_INTERNAL: { status: 500, message: 'Unexpected internal error; it has been logged.' },
 } as const satisfies Record<string, ErrorSpec>;
 

@@ -1,12 +1,13 @@
-// The HTTP side: health, the platform webhook and the demo page. WebSocket upgrades on
-// /socketcluster/ are taken by socketcluster-server before these routes see them.
-import { readFileSync } from 'node:fs';
+// The HTTP side: health, metrics, the platform webhook, the admin API and pages, the demo page.
+// WebSocket upgrades on /socketcluster/ are taken by socketcluster-server before these routes see
+// them. With INTERNAL_PORT the routes split in two: the public port serves the webhook and the
+// demo page, the internal one /metrics, /healthz, /readyz and /admin/.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { createRequire } from 'node:module';
 import { asGatewayError, GatewayError } from '../errors/catalogue.js';
 import type { Logger } from '../log/logger.js';
 import { sendError, sendJson } from './respond.js';
 import { handleAdmin, isAdminPath, type AdminDeps } from './admin.js';
+import { loadAdminFiles, loadPublicFiles, type StaticFile } from './static.js';
 import { handleWebhook, type WebhookDeps } from './webhook.js';
 import type { Metrics } from '../metrics.js';
 
@@ -17,27 +18,26 @@ export interface RouteDeps extends WebhookDeps, AdminDeps {
   ready(): Promise<{ ok: boolean; checks: Record<string, string> }>;
 }
 
-const require = createRequire(import.meta.url);
+/** all: one port serves everything; public / internal: the two halves with INTERNAL_PORT set. */
+export type PortRole = 'all' | 'public' | 'internal';
 
-/** Static files, read once: the demo page and the socketcluster-client 9.x browser build it uses. */
-function loadStatic(): Map<string, { type: string; body: Buffer }> {
-  // The page is not compiled: from dist/src/http/ it is read from the source tree.
-  const page = readFileSync(new URL('../../../src/http/public/index.html', import.meta.url));
-  const client = readFileSync(require.resolve('sc-v9/socketcluster.min.js'));
-  return new Map([
-    ['/', { type: 'text/html; charset=utf-8', body: page }],
-    ['/index.html', { type: 'text/html; charset=utf-8', body: page }],
-    ['/vendor/socketcluster.min.js', { type: 'application/javascript; charset=utf-8', body: client }],
+const OPS_PATHS = new Set(['/healthz', '/readyz', '/metrics']);
+
+export function createRequestHandler(deps: RouteDeps, role: PortRole = 'all') {
+  const publicSide = role !== 'internal';
+  const opsSide = role !== 'public';
+  const statics = new Map<string, StaticFile>([
+    ...(publicSide ? loadPublicFiles() : []),
+    ...(opsSide && deps.adminToken !== undefined ? loadAdminFiles() : []),
   ]);
-}
-
-export function createRequestHandler(deps: RouteDeps) {
-  const statics = loadStatic();
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const path = (req.url ?? '/').split('?')[0]!;
-    const isWebhook = req.method === 'POST' && (path === '/send' || path === '/');
+    const url = req.url ?? '/';
+    const q = url.indexOf('?');
+    const path = q === -1 ? url : url.slice(0, q);
+    const isWebhook = publicSide && req.method === 'POST' && (path === '/send' || path === '/');
     // While shutting down, answer and then close the connection rather than keep it alive.
     if (deps.isShuttingDown()) res.shouldKeepAlive = false;
+    const webhookTimer = isWebhook ? deps.metrics.webhookDuration.startTimer() : undefined;
     try {
       if (isWebhook) {
         // Also while shutting down: every refusal costs a visitor five minutes (courier's External
@@ -47,32 +47,37 @@ export function createRequestHandler(deps: RouteDeps) {
         deps.metrics.webhook.inc({ status: 200 });
         return;
       }
-      if (isAdminPath(path)) {
-        await handleAdmin(req, res, path, deps);
+      if (!opsSide && (OPS_PATHS.has(path) || isAdminPath(path) || path === '/admin')) throw new GatewayError('WG_ERR_NOT_FOUND');
+      if (opsSide && path === '/admin' && deps.adminToken !== undefined) {
+        res.writeHead(301, { location: '/admin/' }).end();
+        return;
+      }
+      const file = statics.get(path);
+      if (isAdminPath(path) && !file) {
+        await handleAdmin(req, res, path, deps, q === -1 ? '' : url.slice(q + 1));
         return;
       }
       if (req.method !== 'GET' && req.method !== 'HEAD') {
-        throw new GatewayError(statics.has(path) || path === '/healthz' || path === '/readyz' ? 'WG_ERR_METHOD_NOT_ALLOWED' : 'WG_ERR_NOT_FOUND');
+        throw new GatewayError(file || (opsSide && OPS_PATHS.has(path)) ? 'WG_ERR_METHOD_NOT_ALLOWED' : 'WG_ERR_NOT_FOUND');
       }
-      if (path === '/healthz') {
+      if (opsSide && path === '/healthz') {
         if (deps.isShuttingDown()) throw new GatewayError('WG_ERR_SHUTTING_DOWN');
         sendJson(res, 200, { status: 'ok' });
         return;
       }
-      if (path === '/metrics') {
+      if (opsSide && path === '/metrics') {
         const body = await deps.metrics.registry.metrics();
         res.writeHead(200, { 'content-type': deps.metrics.registry.contentType });
         res.end(body);
         return;
       }
-      if (path === '/readyz') {
+      if (opsSide && path === '/readyz') {
         const r = deps.isShuttingDown() ? { ok: false, checks: { shutdown: 'in progress' } } : await deps.ready();
         sendJson(res, r.ok ? 200 : 503, { status: r.ok ? 'ready' : 'not ready', checks: r.checks });
         return;
       }
-      const file = statics.get(path);
       if (file) {
-        res.writeHead(200, { 'content-type': file.type, 'content-length': file.body.length, 'cache-control': 'no-cache' });
+        res.writeHead(200, { 'content-type': file.type, 'content-length': file.body.length, 'cache-control': 'no-cache', ...file.headers });
         res.end(req.method === 'HEAD' ? undefined : file.body);
         return;
       }
@@ -86,6 +91,8 @@ export function createRequestHandler(deps: RouteDeps) {
       if (gwErr.code === 'WG_ERR_INTERNAL') deps.log.error({ err, path }, 'request failed');
       else deps.log.debug({ path, code: gwErr.code }, 'request refused');
       sendError(res, gwErr);
+    } finally {
+      webhookTimer?.();
     }
   };
 }

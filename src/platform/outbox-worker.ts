@@ -149,7 +149,7 @@ export class OutboxWorker {
       } else {
         const delay = Math.max(result.retryAfterMs ?? 0, backoffDelay(entry.attempts, this.options.retryBase, this.options.retryMax));
         await this.store.retryOutbox(entry, Date.now() + delay, result.reason);
-        this.log.info({ urn: entry.urn, seq: entry.seq, attempt: entry.attempts + 1, reason: result.reason, retryInMs: delay }, 'platform call failed; will retry');
+        this.log.warn({ urn: entry.urn, seq: entry.seq, attempt: entry.attempts + 1, reason: result.reason, nextDelayMs: delay }, 'platform call failed; will retry');
         this.events.onRetry?.(entry, result.reason);
       }
     } catch (err) {
@@ -160,7 +160,7 @@ export class OutboxWorker {
 
   private async fail(entry: OutboxEntry, reason: string): Promise<void> {
     await this.store.failOutbox(entry, reason);
-    this.log.warn({ urn: entry.urn, seq: entry.seq, id: entry.messageId, reason }, 'user message given up');
+    this.log.error({ urn: entry.urn, seq: entry.seq, id: entry.messageId, attempts: entry.attempts, reason }, 'user message given up (retry it from /admin/)');
     this.events.onFailed?.(entry, reason);
   }
 }

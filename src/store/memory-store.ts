@@ -10,8 +10,10 @@ import {
   type Store,
   type StoredMessage,
 } from './store.js';
+import type { AdminStore, OutboxItem, Page, RequeueResult, SessionQuery, SessionSummary, StoreOverview } from './admin-store.js';
+import { MemoryAdmin } from './memory-admin.js';
 
-interface OutboxRow {
+export interface OutboxRow {
   id: number;
   urn: string;
   seq: number;
@@ -25,7 +27,7 @@ interface OutboxRow {
   lastError: string | null;
 }
 
-interface SessionState {
+export interface SessionState {
   record: SessionRecord;
   messages: StoredMessage[]; // ordered by seq
   lastSeq: number;
@@ -35,7 +37,7 @@ interface SessionState {
   outbox: OutboxRow[]; // pending rows of this session, ordered by id
 }
 
-export class MemoryStore implements Store {
+export class MemoryStore implements Store, AdminStore {
   private readonly settings = new Map<string, string>();
   private readonly sessions = new Map<string, SessionState>();
   private readonly failed: OutboxRow[] = [];
@@ -235,5 +237,37 @@ export class MemoryStore implements Store {
     // Failed outbox entries are kept for inspection as long as messages are.
     for (let i = this.failed.length - 1; i >= 0; i--) if (this.failed[i]!.createdAt < cutoff) this.failed.splice(i, 1);
     return removed;
+  }
+
+  // --- Admin role (admin-store.ts): the queries live in memory-admin.ts.
+  private readonly admin = new MemoryAdmin({
+    sessions: this.sessions,
+    failed: this.failed,
+    queued: this.queued,
+    nextOutboxId: () => this.nextOutboxId++,
+  });
+
+  storeOverview(): Promise<StoreOverview> {
+    return this.admin.storeOverview();
+  }
+
+  listSessions(query: SessionQuery): Promise<Page<SessionSummary>> {
+    return this.admin.listSessions(query);
+  }
+
+  summarizeSessions(urns: readonly string[]): Promise<SessionSummary[]> {
+    return this.admin.summarizeSessions(urns);
+  }
+
+  listFailedOutbox(query: { cursor?: string; limit: number }): Promise<Page<OutboxItem>> {
+    return this.admin.listFailedOutbox(query);
+  }
+
+  sessionOutbox(urn: string, limit: number): Promise<OutboxItem[]> {
+    return this.admin.sessionOutbox(urn, limit);
+  }
+
+  requeueOutbox(id: string, now: number): Promise<RequeueResult> {
+    return this.admin.requeueOutbox(id, now);
   }
 }

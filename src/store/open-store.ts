@@ -1,6 +1,7 @@
 import { MemoryStore } from './memory-store.js';
 import { SqliteStore, type SqliteSynchronous } from './sqlite-store.js';
 import type { Store } from './store.js';
+import type { AdminStore } from './admin-store.js';
 
 export interface OpenStoreOptions {
   sqliteSynchronous?: SqliteSynchronous;
@@ -8,8 +9,8 @@ export interface OpenStoreOptions {
 }
 
 /** Chooses the backend from STORE_URL. The rest of the gateway only sees `Store`. */
-export async function openStore(url: string, options: OpenStoreOptions = {}): Promise<Store> {
-  let store: Store;
+export async function openStore(url: string, options: OpenStoreOptions = {}): Promise<Store & AdminStore> {
+  let store: Store & AdminStore;
   if (url === 'memory:') {
     store = new MemoryStore();
   } else if (url.startsWith('sqlite:')) {

@@ -8,6 +8,8 @@
 // Keys (P = prefix, default "wg:"; <urn> is the session urn, <id> an outbox entry id):
 //   P setting:<key>     string  settings value; written once (SET NX), never expires
 //   P sessions          set     urns of all sessions (prune iterates it); until deleteSession
+//   P sessions:bytime   zset    the same urns by createdAt; P sessions:lex the same, score 0 (admin
+//                               pages and prefix search, redis-admin.ts)
 //   P session:<urn>     hash    channelUuid, hostApi (absent = null), createdAt,
 //                               lastSeq (per-session seq counter, both directions), deliveredSeq
 //   P msgs:<urn>        zset    messages: score = seq, member = message JSON (includes seq, so
@@ -45,6 +47,8 @@ import {
   type Store,
   type StoredMessage,
 } from './store.js';
+import type { AdminStore, OutboxItem, Page, RequeueResult, SessionQuery, SessionSummary, StoreOverview } from './admin-store.js';
+import { RedisAdmin } from './redis-admin.js';
 
 export interface RedisStoreOptions {
   prefix?: string;
@@ -80,6 +84,8 @@ end
 redis.call('HSET', KEYS[1], 'channelUuid', ARGV[2], 'createdAt', ARGV[5], 'lastSeq', 0, 'deliveredSeq', 0)
 if ARGV[3] == '1' then redis.call('HSET', KEYS[1], 'hostApi', ARGV[4]) end
 redis.call('SADD', KEYS[2], ARGV[1])
+redis.call('ZADD', KEYS[2] .. ':bytime', ARGV[5], ARGV[1]) -- admin indexes (redis-admin.ts)
+redis.call('ZADD', KEYS[2] .. ':lex', 0, ARGV[1])
 return {1}`,
   },
 
@@ -231,6 +237,8 @@ for _, id in ipairs(redis.call('SMEMBERS', KEYS[6])) do
 end
 redis.call('DEL', KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6])
 redis.call('SREM', KEYS[7], ARGV[2])
+redis.call('ZREM', KEYS[7] .. ':bytime', ARGV[2]) -- admin indexes (redis-admin.ts)
+redis.call('ZREM', KEYS[7] .. ':lex', ARGV[2])
 redis.call('ZREM', KEYS[8], ARGV[2])
 return existed`,
   },
@@ -325,7 +333,7 @@ type ScriptedRedis = Redis & Record<ScriptName, ScriptFn>;
 const PRUNE_BATCH = 200;
 const READ_BATCH = 200;
 
-export class RedisStore implements Store {
+export class RedisStore implements Store, AdminStore {
   private readonly redis: ScriptedRedis;
   private readonly p: string;
 
@@ -604,6 +612,36 @@ export class RedisStore implements Store {
     // Failed outbox entries are kept for inspection as long as messages are.
     await this.redis.wgPruneFailed(this.k('outbox:failed'), this.p, cutoff);
     return removed;
+  }
+
+  // --- Admin role (admin-store.ts): the queries live in redis-admin.ts.
+  private adminQueries: RedisAdmin | undefined;
+  private get admin(): RedisAdmin {
+    return (this.adminQueries ??= new RedisAdmin(this.redis, this.p));
+  }
+
+  storeOverview(): Promise<StoreOverview> {
+    return this.admin.storeOverview();
+  }
+
+  listSessions(query: SessionQuery): Promise<Page<SessionSummary>> {
+    return this.admin.listSessions(query);
+  }
+
+  summarizeSessions(urns: readonly string[]): Promise<SessionSummary[]> {
+    return this.admin.summarizeSessions(urns);
+  }
+
+  listFailedOutbox(query: { cursor?: string; limit: number }): Promise<Page<OutboxItem>> {
+    return this.admin.listFailedOutbox(query);
+  }
+
+  sessionOutbox(urn: string, limit: number): Promise<OutboxItem[]> {
+    return this.admin.sessionOutbox(urn, limit);
+  }
+
+  requeueOutbox(id: string, now: number): Promise<RequeueResult> {
+    return this.admin.requeueOutbox(id, now);
   }
 }
 

@@ -18,6 +18,8 @@ import {
   type Store,
   type StoredMessage,
 } from './store.js';
+import type { AdminStore, OutboxItem, Page, RequeueResult, SessionQuery, SessionSummary, StoreOverview } from './admin-store.js';
+import { SqliteAdmin } from './sqlite-admin.js';
 
 export type SqliteSynchronous = 'normal' | 'full';
 
@@ -126,7 +128,7 @@ function toMessage(r: MessageRow): StoredMessage {
   return r.direction === 'out' && typeof part === 'number' && part > 1 && payload['id'] === partId(r.id, part) ? asPart(m, r.id, part) : m;
 }
 
-export class SqliteStore implements Store {
+export class SqliteStore implements Store, AdminStore {
   private readonly db: Database.Database;
   private stmts!: ReturnType<SqliteStore['prepare']>;
 
@@ -189,6 +191,7 @@ export class SqliteStore implements Store {
       this.db.exec(DROPPED_INDEXES);
     }).immediate();
     this.stmts = this.prepare();
+    this.admin = new SqliteAdmin(this.db);
   }
 
   private prepare() {
@@ -489,5 +492,32 @@ export class SqliteStore implements Store {
       this.stmts.pruneFailed.run(cutoff);
       return removed;
     }).immediate();
+  }
+
+  // --- Admin role (admin-store.ts): the queries live in sqlite-admin.ts.
+  private admin!: SqliteAdmin;
+
+  async storeOverview(): Promise<StoreOverview> {
+    return this.admin.storeOverview();
+  }
+
+  async listSessions(query: SessionQuery): Promise<Page<SessionSummary>> {
+    return this.admin.listSessions(query);
+  }
+
+  async summarizeSessions(urns: readonly string[]): Promise<SessionSummary[]> {
+    return this.admin.summarizeSessions(urns);
+  }
+
+  async listFailedOutbox(query: { cursor?: string; limit: number }): Promise<Page<OutboxItem>> {
+    return this.admin.listFailedOutbox(query);
+  }
+
+  async sessionOutbox(urn: string, limit: number): Promise<OutboxItem[]> {
+    return this.admin.sessionOutbox(urn, limit);
+  }
+
+  async requeueOutbox(id: string, now: number): Promise<RequeueResult> {
+    return this.admin.requeueOutbox(id, now);
   }
 }

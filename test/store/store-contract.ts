@@ -2,6 +2,7 @@
 // Times are passed explicitly (T0 + offsets); nothing sleeps.
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it, type TestContext } from 'node:test';
+import { runAdminContract } from './admin-contract.js';
 import { UnknownSessionError, type OutboxEntry, type SessionRecord, type Store, type StoredMessage } from '../../src/store/store.js';
 
 export interface StoreFixture {
@@ -727,5 +728,7 @@ export function runStoreContract(name: string, makeStore: () => Promise<StoreFix
         assert.deepEqual(await other.takeExpiredUndelivered(T0 + 100, 100), []);
       });
     });
+
+    runAdminContract(() => store);
   });
 }

@@ -1,0 +1,31 @@
+// Times every platform call for wg_platform_call_seconds{call, outcome}. Wraps any dialect.
+import type { Metrics } from '../metrics.js';
+import type { OutboxEntry, SessionRecord, StoredMessage } from '../store/store.js';
+import type { ForwardResult, PlatformConnector, StatusKind } from './connector.js';
+
+export class TimedConnector implements PlatformConnector {
+  constructor(
+    private readonly inner: PlatformConnector,
+    private readonly metrics: Metrics,
+  ) {}
+
+  async forward(entry: OutboxEntry, session: SessionRecord): Promise<ForwardResult> {
+    return this.time('forward', () => this.inner.forward(entry, session));
+  }
+
+  async reportStatus(kind: StatusKind, message: StoredMessage, session: SessionRecord): Promise<ForwardResult> {
+    return this.time(kind, () => this.inner.reportStatus(kind, message, session));
+  }
+
+  private async time(call: string, fn: () => Promise<ForwardResult>): Promise<ForwardResult> {
+    const end = this.metrics.platformCall.startTimer({ call });
+    let outcome = 'error';
+    try {
+      const r = await fn();
+      outcome = r.outcome;
+      return r;
+    } finally {
+      end({ outcome });
+    }
+  }
+}
