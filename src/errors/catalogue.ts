@@ -33,6 +33,9 @@ export const ERRORS = {
   WG_ERR_ORIGIN_NOT_ALLOWED: { status: 403, message: 'Pages of this origin may not open chat sockets; the operator must add it to ALLOWED_ORIGINS.' },
   WG_ERR_TOO_MANY_CONNECTIONS: { status: 429, message: 'Too many sockets are open from this address (MAX_CONNECTIONS_PER_IP); close some or ask the operator to raise it.' },
   WG_ERR_RATE_LIMITED: { status: 429, message: 'Too many events; slow down.' },
+  WG_ERR_INVALID_CLIENT_MESSAGE_ID: { status: 400, message: 'A client message id is 1-64 characters of [A-Za-z0-9_.:-]; leave it out to send without one.' },
+  WG_ERR_CLIENT_MESSAGE_ID_REUSED: { status: 409, message: 'This session already sent a different text with that client message id; give every message its own id.' },
+  WG_ERR_WIDGET_NOT_BUILT: { status: 503, message: 'The widget bundle is missing from dist/widget/; run `npm run build`.' },
   WG_ERR_INTERNAL: { status: 500, message: 'Unexpected internal error; it has been logged.' },
 } as const satisfies Record<string, ErrorSpec>;
 
