@@ -18,6 +18,7 @@ import { DemoBotConnector } from './platform/demo-bot.js';
 import type { PlatformMessage } from './platform/normalize.js';
 import { OutboxWorker } from './platform/outbox-worker.js';
 import { PlatformTargets } from './platform/targets.js';
+import { typingFrame } from './protocol/frames.js';
 import { SocketServer } from './protocol/socket-server.js';
 import { WidgetEvents } from './sessions/widget-events.js';
 import { openStore } from './store/open-store.js';
@@ -92,7 +93,7 @@ export class Gateway {
     this.fanout.onResync(() => this.deliverer.resync());
 
     this.courier = new CourierExConnector((s) => this.platformBase(s), { timeout: c.platformTimeout, log: this.log });
-    this.demoBot = new DemoBotConnector((m) => this.ingestPlatformMessage(m), c.demoBotDelay);
+    this.demoBot = new DemoBotConnector((m) => this.ingestPlatformMessage(m), c.demoBotDelay, (urn) => this.signalTyping(urn));
     this.outbox = new OutboxWorker(this.store, (s) => this.connectorFor(s), {
       retryBase: c.retryBase,
       retryMax: c.retryMax,
@@ -130,6 +131,7 @@ export class Gateway {
         webhookToken: c.webhookToken,
         maxBody: c.maxWebhookBody,
         ingest: (m) => this.ingestPlatformMessage(m),
+        typing: (urn) => this.signalTyping(urn),
         isShuttingDown: () => this.shuttingDown,
         ready: () => this.readiness(),
       }),
@@ -188,6 +190,11 @@ export class Gateway {
    * A platform message for a widget (webhook or demo bot): store it once (duplicates by id are
    * answered with the stored copy), then wake delivery.
    */
+  /** The platform (or the demo bot) is typing to a session: tell its sockets on this process. */
+  signalTyping(urn: string): void {
+    this.deliverer.signal(urn, typingFrame(urn));
+  }
+
   async ingestPlatformMessage(m: PlatformMessage): Promise<{ message: StoredMessage; duplicate: boolean }> {
     let result: { message: StoredMessage; duplicate: boolean };
     try {
