@@ -1,14 +1,14 @@
-// The HTTP side: health, the platform webhook and the demo page. WebSocket upgrades on
+// The HTTP side: health, the platform webhook, the widget and its sample host page. WebSocket upgrades on
 // /socketcluster/ are taken by socketcluster-server before these routes see them.
 import { readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { createRequire } from 'node:module';
 import { asGatewayError, GatewayError } from '../errors/catalogue.js';
 import type { Logger } from '../log/logger.js';
 import { sendError, sendJson } from './respond.js';
 import { handleAdmin, isAdminPath, type AdminDeps } from './admin.js';
 import { handleWebhook, type WebhookDeps } from './webhook.js';
 import type { Metrics } from '../metrics.js';
+import { loadWidget, serveWidget, WIDGET_PATH } from './widget-asset.js';
 
 export interface RouteDeps extends WebhookDeps, AdminDeps {
   log: Logger;
@@ -17,22 +17,20 @@ export interface RouteDeps extends WebhookDeps, AdminDeps {
   ready(): Promise<{ ok: boolean; checks: Record<string, string> }>;
 }
 
-const require = createRequire(import.meta.url);
-
-/** Static files, read once: the demo page and the socketcluster-client 9.x browser build it uses. */
+/** Static files, read once: the sample host page that embeds the widget. */
 function loadStatic(): Map<string, { type: string; body: Buffer }> {
   // The page is not compiled: from dist/src/http/ it is read from the source tree.
   const page = readFileSync(new URL('../../../src/http/public/index.html', import.meta.url));
-  const client = readFileSync(require.resolve('sc-v9/socketcluster.min.js'));
   return new Map([
     ['/', { type: 'text/html; charset=utf-8', body: page }],
     ['/index.html', { type: 'text/html; charset=utf-8', body: page }],
-    ['/vendor/socketcluster.min.js', { type: 'application/javascript; charset=utf-8', body: client }],
   ]);
 }
 
 export function createRequestHandler(deps: RouteDeps) {
   const statics = loadStatic();
+  const widget = loadWidget();
+  if (!widget) deps.log.error('dist/widget/widget.js is missing: /widget.js answers 503; run `npm run build`');
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const path = (req.url ?? '/').split('?')[0]!;
     const isWebhook = req.method === 'POST' && (path === '/send' || path === '/');
@@ -50,7 +48,7 @@ export function createRequestHandler(deps: RouteDeps) {
         return;
       }
       if (req.method !== 'GET' && req.method !== 'HEAD') {
-        throw new GatewayError(statics.has(path) || path === '/healthz' || path === '/readyz' ? 'WG_ERR_METHOD_NOT_ALLOWED' : 'WG_ERR_NOT_FOUND');
+        throw new GatewayError(statics.has(path) || path === WIDGET_PATH || path === '/healthz' || path === '/readyz' ? 'WG_ERR_METHOD_NOT_ALLOWED' : 'WG_ERR_NOT_FOUND');
       }
       if (path === '/healthz') {
         if (deps.isShuttingDown()) throw new GatewayError('WG_ERR_SHUTTING_DOWN');
@@ -66,6 +64,11 @@ export function createRequestHandler(deps: RouteDeps) {
       if (path === '/readyz') {
         const r = deps.isShuttingDown() ? { ok: false, checks: { shutdown: 'in progress' } } : await deps.ready();
         sendJson(res, r.ok ? 200 : 503, { status: r.ok ? 'ready' : 'not ready', checks: r.checks });
+        return;
+      }
+      if (path === WIDGET_PATH) {
+        if (!widget) throw new GatewayError('WG_ERR_WIDGET_NOT_BUILT');
+        serveWidget(req, res, widget);
         return;
       }
       const file = statics.get(path);
