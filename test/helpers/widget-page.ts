@@ -26,11 +26,16 @@ export class HostSite {
   async start(): Promise<this> {
     this.server = createServer((req, res) => {
       const hostile = req.url?.startsWith('/hostile') ?? false;
+      // /manual?config=<json>: the script tag only loads; the page calls WebchatGateway.init itself.
+      const manual = req.url?.startsWith('/manual') ? new URL(req.url, 'http://x').searchParams.get('config') ?? '{}' : undefined;
+      const tag = manual === undefined
+        ? `<script src="${this.gatewayUrl()}/widget.js" ${this.attrs} async></script>`
+        : `<script src="${this.gatewayUrl()}/widget.js" data-manual></script><script>window.events=[];WebchatGateway.on('message',(m)=>events.push('message: '+m.text));WebchatGateway.on('open',()=>events.push('open'));WebchatGateway.init(${manual.replace(/</g, '\\u003c')});</script>`;
       const body = `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Example Bakery</title><link rel="icon" href="data:,">${hostile ? `<style>${HOSTILE_CSS}</style>` : ''}
 <style>body{font-family:Georgia,serif;margin:0;padding:24px;background:#faf7f2;color:#2b2620} @media (prefers-color-scheme: dark){body{background:#1d1b18;color:#ece6dc}}</style></head>
 <body><h1>Example Bakery</h1><p>Fresh bread since 1987. Our chat is in the corner.</p>
-<script src="${this.gatewayUrl()}/widget.js" ${this.attrs} async></script></body></html>`;
+${tag}</body></html>`;
       res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
       res.end(body);
     });

@@ -4,7 +4,7 @@
 export interface BackoffOptions {
   /** First delay, ms (default 500). */
   base?: number;
-  /** Largest delay, ms (default 30 000). */
+  /** Largest delay, ms (default 15 000). */
   max?: number;
   /** Source of randomness in [0, 1) (tests pass their own). */
   random?: () => number;
@@ -18,7 +18,7 @@ export class Backoff {
 
   constructor(options: BackoffOptions = {}) {
     this.base = options.base ?? 500;
-    this.max = options.max ?? 30_000;
+    this.max = options.max ?? 15_000;
     this.random = options.random ?? Math.random;
     if (!(this.base > 0) || !(this.max >= this.base)) throw new RangeError(`backoff needs 0 < base <= max, got base ${this.base}, max ${this.max}`);
   }
