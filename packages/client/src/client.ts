@@ -9,7 +9,12 @@ import { Backoff, type BackoffOptions } from './backoff.js';
 import { Conversation, type ChatMessage, type WireMessage } from './conversation.js';
 import { newClientMessageId, Outbox } from './outbox.js';
 import { CallError, ScSocket, type WebSocketFactory } from './sc-socket.js';
+import { HistoryReader } from './history.js';
+import { OutboxSender, SESSION_LOST } from './sender.js';
 import { defaultStorage, readJson, writeJson, type KeyValueStorage } from './storage.js';
+import { hostOf, socketUrl } from './url.js';
+
+export { socketUrl };
 
 export type ConnectionStatus = 'connecting' | 'online' | 'offline';
 
@@ -41,11 +46,6 @@ export interface ClientEvents {
   typing: (typing: boolean) => void;
 }
 
-/** Refusals that sending again cannot fix: the message is marked failed (the visitor may retry). */
-const PERMANENT = new Set(['WG_ERR_TEXT_TOO_LONG', 'WG_ERR_INVALID_PAYLOAD', 'WG_ERR_INVALID_CLIENT_MESSAGE_ID', 'WG_ERR_CLIENT_MESSAGE_ID_REUSED']);
-/** Refusals that mean the session is gone: register a new one. */
-const SESSION_LOST = new Set(['WG_ERR_NOT_REGISTERED', 'WG_ERR_NOT_SESSION_OWNER', 'WG_ERR_UNKNOWN_SESSION', 'WG_ERR_SESSION_TAKEN']);
-const HISTORY_PAGE = 100;
 const TYPING_TIMEOUT = 30_000;
 
 interface Session {
@@ -66,10 +66,9 @@ export class WebchatClient {
   private socket: ScSocket | undefined;
   private running = false;
   private reconnectTimer: ReturnType<typeof setTimeout> | undefined;
-  private flushTimer: ReturnType<typeof setTimeout> | undefined;
   private typingTimer: ReturnType<typeof setTimeout> | undefined;
-  private flushing = false;
-  private flushAgain = false;
+  private readonly sender: OutboxSender;
+  private readonly historyReader: HistoryReader;
   private _status: ConnectionStatus = 'offline';
   private readonly onStorage = (ev: { key: string | null }) => this.storageChanged(ev.key);
 
@@ -82,6 +81,29 @@ export class WebchatClient {
     this.session = readJson<Session>(this.storage, this.keys.session, {});
     this.conv = new Conversation(readJson<ChatMessage[]>(this.storage, this.keys.conversation, []), options.keep ?? 200);
     for (const e of this.outbox.entries()) this.conv.addLocal(e);
+    this.historyReader = new HistoryReader(this.conv, this.outbox, () => this.changed());
+    this.sender = new OutboxSender(this.outbox, {
+      target: () => {
+        const socket = this.socket;
+        const urn = this.session.urn;
+        return socket?.isOpen && this._status === 'online' && urn !== undefined ? { socket, urn } : undefined;
+      },
+      confirmed: (entry, ack) => {
+        this.outbox.confirm(entry.clientMessageId);
+        this.conv.confirm(entry.clientMessageId, ack);
+        this.changed();
+      },
+      failed: (entry, code) => {
+        this.outbox.fail(entry.clientMessageId, code);
+        this.conv.setStatus(entry.clientMessageId, 'failed', code);
+        this.changed();
+      },
+      sessionLost: (socket) => {
+        this.saveSession({});
+        socket.close(4000); // the reconnect registers a new session, then sends again
+      },
+      retryDelay: () => this.backoff.next(),
+    });
   }
 
   get status(): ConnectionStatus {
@@ -114,7 +136,7 @@ export class WebchatClient {
     this.running = false;
     (globalThis as { removeEventListener?: (t: string, f: (e: any) => void) => void }).removeEventListener?.('storage', this.onStorage);
     clearTimeout(this.reconnectTimer);
-    clearTimeout(this.flushTimer);
+    this.sender.stop();
     clearTimeout(this.typingTimer);
     this.socket?.close(1000);
     this.socket = undefined;
@@ -130,7 +152,7 @@ export class WebchatClient {
     const entry = this.outbox.add({ clientMessageId: newClientMessageId(), text, createdAt: Date.now() });
     const m = this.conv.addLocal(entry);
     this.changed();
-    void this.flush();
+    void this.sender.flush();
     return m;
   }
 
@@ -139,14 +161,14 @@ export class WebchatClient {
     if (!this.outbox.retry(clientMessageId)) return;
     this.conv.setStatus(clientMessageId, 'sending');
     this.changed();
-    void this.flush();
+    void this.sender.flush();
   }
 
   /** Loads the page of history before the oldest message held; resolves with how many were new. */
   async loadOlder(limit = 50): Promise<number> {
     const oldest = this.conv.list().find((m) => m.seq !== undefined)?.seq;
     if (!this.socket?.isOpen || oldest === undefined || oldest <= 1) return 0;
-    return this.mergeHistory(await this.history({ before: oldest, limit }));
+    return this.historyReader.before(this.historyCall(), oldest, limit);
   }
 
   // --- connection ---------------------------------------------------------------------------
@@ -174,8 +196,8 @@ export class WebchatClient {
       if (socket !== this.socket) return;
       this.backoff.reset();
       this.setStatus('online');
-      await this.catchUp();
-      void this.flush();
+      await this.historyReader.catchUp(this.historyCall());
+      void this.sender.flush();
     } catch {
       socket.close(4000); // onClose schedules the next attempt
     }
@@ -235,88 +257,13 @@ export class WebchatClient {
     this.setTyping(false);
     if (merged.added) for (const fn of this.listeners.message) fn(merged.message);
     this.changed();
-    if (typeof w.seq === 'number' && w.seq > before + 1 && before > 0) void this.fetchSince(before).catch(() => {});
+    if (typeof w.seq === 'number' && w.seq > before + 1 && before > 0) void this.historyReader.since(this.historyCall(), before).catch(() => {});
   }
 
-  /** After (re)connecting: everything stored after the last seq held, or the latest page. */
-  private async catchUp(): Promise<void> {
-    if (this.conv.lastSeq === 0) this.mergeHistory(await this.history({ limit: HISTORY_PAGE }));
-    else await this.fetchSince(this.conv.lastSeq);
-  }
-
-  private async fetchSince(since: number): Promise<void> {
-    for (let from = since; ; ) {
-      const page = await this.history({ since: from, limit: HISTORY_PAGE });
-      this.mergeHistory(page);
-      if (page.length < HISTORY_PAGE) return;
-      from = Math.max(from, ...page.map((m) => (typeof m.seq === 'number' ? m.seq : 0)));
-    }
-  }
-
-  private async history(params: { since?: number; before?: number; limit: number }): Promise<WireMessage[]> {
+  /** getHistory on the current socket. */
+  private historyCall() {
     const socket = this.socket;
-    if (!socket) return [];
-    const r = (await socket.call('getHistory', params)) as { messages?: WireMessage[] } | undefined;
-    return Array.isArray(r?.messages) ? r.messages : [];
-  }
-
-  /** Merges history items; a visitor message found stored leaves the outbox. */
-  private mergeHistory(items: WireMessage[]): number {
-    let added = 0;
-    for (const w of items) {
-      const merged = this.conv.mergeWire(w);
-      if (!merged) continue;
-      if (merged.added) added++;
-      if (merged.message.clientMessageId !== undefined) this.outbox.confirm(merged.message.clientMessageId);
-    }
-    if (items.length > 0) this.changed();
-    return added;
-  }
-
-  // --- outbox -------------------------------------------------------------------------------
-
-  /** Sends pending entries one at a time, in order, until the outbox is empty or a send fails. */
-  private async flush(): Promise<void> {
-    if (this.flushing) {
-      this.flushAgain = true;
-      return;
-    }
-    this.flushing = true;
-    clearTimeout(this.flushTimer);
-    try {
-      do {
-        this.flushAgain = false;
-        for (const entry of this.outbox.pending()) {
-          const socket = this.socket;
-          const urn = this.session.urn;
-          if (!socket?.isOpen || this._status !== 'online' || urn === undefined) return;
-          try {
-            const ack = (await socket.call('sendMessageToChannel', { text: entry.text, userUrn: urn, clientMessageId: entry.clientMessageId })) as { id: string; seq: number };
-            this.outbox.confirm(entry.clientMessageId);
-            this.conv.confirm(entry.clientMessageId, ack);
-            this.changed();
-          } catch (err) {
-            const code = err instanceof CallError ? err.code : 'WG_CLIENT_ERROR';
-            if (PERMANENT.has(code)) {
-              this.outbox.fail(entry.clientMessageId, code);
-              this.conv.setStatus(entry.clientMessageId, 'failed', code);
-              this.changed();
-              continue;
-            }
-            if (SESSION_LOST.has(code)) {
-              this.saveSession({});
-              socket.close(4000); // reconnect registers a new session, then sends again
-              return;
-            }
-            // Transient (timeout, rate limit, store unavailable): try again after a pause.
-            if (socket.isOpen) this.flushTimer = setTimeout(() => void this.flush(), this.backoff.next());
-            return;
-          }
-        }
-      } while (this.flushAgain);
-    } finally {
-      this.flushing = false;
-    }
+    return (params: { since?: number; before?: number; limit: number }) => (socket ? socket.call('getHistory', params) : Promise.resolve({ messages: [] }));
   }
 
   // --- state --------------------------------------------------------------------------------
@@ -326,7 +273,7 @@ export class WebchatClient {
     if (key === this.keys.outbox) {
       for (const e of this.outbox.entries()) this.conv.addLocal(e);
       this.changed(false);
-      void this.flush();
+      void this.sender.flush();
     } else if (key === this.keys.conversation) {
       for (const m of readJson<ChatMessage[]>(this.storage, this.keys.conversation, [])) {
         if (m && typeof m === 'object' && (m.seq !== undefined || m.status === 'sending')) {
@@ -362,24 +309,4 @@ export class WebchatClient {
     this.typing = on;
     for (const fn of this.listeners.typing) fn(on);
   }
-}
-
-function hostOf(url: string): string {
-  try {
-    return new URL(url).host;
-  } catch {
-    return url;
-  }
-}
-
-/** ws(s)://host/socketcluster/?channelUUID=..&hostApi=.. from the gateway's base URL. */
-export function socketUrl(o: Pick<ClientOptions, 'url' | 'channelUuid' | 'hostApi'>): string {
-  const u = new URL(o.url);
-  u.protocol = u.protocol === 'https:' || u.protocol === 'wss:' ? 'wss:' : 'ws:';
-  u.pathname = u.pathname.replace(/\/+$/, '') + '/socketcluster/';
-  u.search = '';
-  if (o.channelUuid) u.searchParams.set('channelUUID', o.channelUuid);
-  if (o.hostApi) u.searchParams.set('hostApi', o.hostApi);
-  u.hash = '';
-  return u.toString();
 }

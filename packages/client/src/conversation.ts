@@ -37,6 +37,9 @@ export interface WireMessage {
 
 export class Conversation {
   private readonly byKey = new Map<string, ChatMessage>();
+  /** Order of first arrival: unconfirmed messages typed within one millisecond keep their order. */
+  private readonly arrival = new Map<string, number>();
+  private arrivals = 0;
   /** Highest seq held: what a resume asks to continue after. */
   lastSeq = 0;
 
@@ -50,7 +53,8 @@ export class Conversation {
 
   /** Ordered: by seq, then unconfirmed ones by time. */
   list(): ChatMessage[] {
-    return [...this.byKey.values()].sort(compare);
+    const n = (m: ChatMessage) => this.arrival.get(m.key) ?? 0;
+    return [...this.byKey.values()].sort((a, b) => compare(a, b) || n(a) - n(b));
   }
 
   get size(): number {
@@ -130,11 +134,13 @@ export class Conversation {
 
   remove(key: string): void {
     this.byKey.delete(key);
+    this.arrival.delete(key);
   }
 
   /** Forgets everything (the session was replaced by a new one). */
   clear(): void {
     this.byKey.clear();
+    this.arrival.clear();
     this.lastSeq = 0;
   }
 
@@ -147,12 +153,13 @@ export class Conversation {
 
   private put(m: ChatMessage): void {
     this.byKey.set(m.key, m);
+    if (!this.arrival.has(m.key)) this.arrival.set(m.key, ++this.arrivals);
     if (m.seq !== undefined && m.seq > this.lastSeq) this.lastSeq = m.seq;
     if (this.byKey.size > this.limit * 2) {
       // Trim in memory too, oldest confirmed first.
       for (const old of this.list()) {
         if (this.byKey.size <= this.limit) break;
-        if (old.seq !== undefined) this.byKey.delete(old.key);
+        if (old.seq !== undefined) this.remove(old.key);
       }
     }
   }
@@ -162,7 +169,7 @@ function compare(a: ChatMessage, b: ChatMessage): number {
   if (a.seq !== undefined && b.seq !== undefined) return a.seq - b.seq;
   if (a.seq !== undefined) return -1;
   if (b.seq !== undefined) return 1;
-  return a.time - b.time || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
+  return a.time - b.time;
 }
 
 function isChatMessage(m: unknown): m is ChatMessage {

@@ -53,6 +53,14 @@ describe('Conversation: merge by id and seq', () => {
     assert.equal(c.size, 2);
   });
 
+  it('messages typed within one millisecond stay in the order they were typed, also after a restore', () => {
+    const c = new Conversation();
+    for (const id of ['zz', 'aa', 'mm']) c.addLocal({ clientMessageId: id, text: id, createdAt: 7 });
+    assert.deepEqual(c.list().map((m) => m.text), ['zz', 'aa', 'mm']);
+    const restored = new Conversation(JSON.parse(JSON.stringify(c.snapshot())));
+    assert.deepEqual(restored.list().map((m) => m.text), ['zz', 'aa', 'mm']);
+  });
+
   it('ignores items without id or seq; failed status sticks until sent', () => {
     const c = new Conversation();
     assert.equal(c.mergeWire({ text: 'nothing to key on' }), null);
