@@ -12,7 +12,7 @@ import type { Browser, BrowserContext } from 'playwright-core';
 import { launchBrowser, watchPage } from '../helpers/browser.js';
 import { spawnGateway, startGateway, tempDir, TEST_TOKEN, type GatewayProcess, type RunningGateway } from '../helpers/gateway.js';
 import { PlatformStandIn, postToGateway } from '../helpers/platform.js';
-import { bubbles, HostSite, marks, openChat, type, W, waitOnline, waitUntil } from '../helpers/widget-page.js';
+import { bubbles, HostSite, marks, openChat, testOutputDir, type, W, waitOnline, waitUntil } from '../helpers/widget-page.js';
 
 /** Console noise a dead gateway causes in Chromium; anything else is a page error. */
 const connectionNoise = (e: string) => /WebSocket connection to .* failed|ERR_CONNECTION_REFUSED|net::ERR_/.test(e);
@@ -62,6 +62,7 @@ describe('widget: nothing lost between the keyboard and the platform (Chromium)'
       assert.deepEqual(await bubbles(page, 'in'), typed);
       assert.deepEqual(await marks(page), ['sending', 'sending', 'sending']);
       assert.equal(await page.locator(`${W} .msg.in .mark`).first().textContent(), 'Sending…');
+      await page.screenshot({ path: join(testOutputDir('widget'), 'widget-offline-sending.png') });
 
       // Reloaded while they wait: the widget comes from the browser's cache (the gateway is
       // down), the messages from the outbox in localStorage.
@@ -123,6 +124,33 @@ describe('widget: nothing lost between the keyboard and the platform (Chromium)'
       assert.deepEqual(shown, texts, 'each exactly once, in order');
       console.log(`# kill -9: platform sent ${texts.length} (${failedPosts} posts refused while the gateway was down and retried), widget shows ${shown.length}, distinct ${new Set(shown).size}`);
       assert.deepEqual(errors.errors.filter((e) => !connectionNoise(e)), [], errors.describe());
+    } finally {
+      await gw.stop();
+    }
+  });
+
+  it('a message the gateway refuses for good is marked failed with a retry, and does not hold up the next ones', { timeout: 45_000 }, async () => {
+    const gw = await startGateway({ PLATFORM_URL: platform.url, WEBHOOK_TOKEN: TEST_TOKEN, ALLOWED_ORIGINS: site.origin, MAX_TEXT_LENGTH: '20' });
+    gatewayUrl = gw.url;
+    try {
+      const { page, errors } = await newPage();
+      await page.goto(site.origin + '/');
+      await waitOnline(page);
+      await openChat(page);
+      const urn: string = await page.evaluate(() => (window as any).WebchatGateway.client.urn);
+      await type(page, 'this message is longer than the limit');
+      await page.locator(`${W} .msg.in.failed .retry`).waitFor({ state: 'visible' });
+      assert.equal(await page.locator(`${W} .msg.in .mark`).textContent(), 'Not sent.');
+      await type(page, 'short one');
+      await waitUntil(() => platform.textsFrom(urn).length === 1, 'the short one at the platform');
+      // Confirmed messages are ordered by the gateway's seq; what it has not stored stays last.
+      assert.deepEqual(await bubbles(page, 'in'), ['short one', 'this message is longer than the limit']);
+      assert.deepEqual(await marks(page), ['sent', 'failed']);
+      await page.screenshot({ path: join(testOutputDir('widget'), 'widget-failed-retry.png') });
+      await page.locator(`${W} .retry`).click(); // still too long: failed again, sent nowhere
+      await waitUntil(async () => (await marks(page))[1] === 'failed' && (await page.locator(`${W} .retry`).count()) === 1, 'failed again');
+      assert.deepEqual(platform.textsFrom(urn), ['short one']);
+      assert.deepEqual(errors.errors, [], errors.describe());
     } finally {
       await gw.stop();
     }

@@ -232,7 +232,7 @@ export class View {
     const meta = el(this.doc, 'div', 'meta');
     const time = this.doc.createElement('time');
     time.dateTime = new Date(m.time).toISOString();
-    time.textContent = new Date(m.time).toLocaleTimeString(this.o.language, { hour: '2-digit', minute: '2-digit' });
+    time.textContent = new Date(m.time).toLocaleTimeString(this.o.language, { hour: 'numeric', minute: '2-digit' });
     meta.append(time);
     if (m.direction === 'in') {
       const mark = el(this.doc, 'span', `mark ${m.status ?? 'sent'}`);
