@@ -97,6 +97,28 @@ describe('client library against a real gateway', { timeout: 60_000 }, () => {
     assert.deepEqual(b.messages()[24]!.quickReplies, ['Yes', 'No']);
   });
 
+  it('a client that holds no conversation reads the newest page, and loadOlder() the ones before it', async () => {
+    const gw = await startGateway({});
+    gateways.push(gw);
+    const storage = new MemoryStorage();
+    const a = client(gw.port, storage);
+    a.start();
+    await waitFor(() => a.status === 'online', 5_000, 'online');
+    const urn = a.urn!;
+    a.stop();
+    for (let i = 1; i <= 130; i++) await gw.gateway.ingestPlatformMessage({ id: `h${i}`, to: urn, text: `history ${i}`, quick_replies: [] });
+    await gw.gateway.store.advanceDeliveredSeq(urn, 130); // received before, so the subscription replays none
+    storage.removeItem(`wg:127.0.0.1:${gw.port}:default:conversation`);
+    const b = client(gw.port, storage);
+    assert.equal(b.messages().length, 0, 'nothing held locally');
+    b.start();
+    await waitFor(() => b.messages().length === 100, 5_000, 'the newest page');
+    assert.deepEqual([b.messages()[0]!.seq, b.messages()[99]!.seq], [31, 130]);
+    assert.equal(await b.loadOlder(50), 30);
+    assert.deepEqual(b.messages().map((m) => m.seq), Array.from({ length: 130 }, (_, i) => i + 1));
+    assert.equal(await b.loadOlder(50), 0, 'nothing before the first');
+  });
+
   it('shows the demo bot typing before its answer', async () => {
     const gw = await startGateway({ DEMO_BOT_DELAY: '300ms' });
     gateways.push(gw);
