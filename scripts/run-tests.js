@@ -3,7 +3,7 @@
 // Node 20 does not expand globs itself. Two files at a time on these 2-core machines; the
 // runner's closing summary ("# pass N", "# fail N") is what CI counts.
 import { spawnSync } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
 function find(dir) {
@@ -17,7 +17,9 @@ function find(dir) {
 }
 
 const filter = process.argv.slice(2);
-const files = find('dist/test')
+// The gateway's tests, and the unit tests of the packages (dist/packages/*/test).
+const packageTests = existsSync('dist/packages') ? find('dist/packages').filter((f) => /[\\/]test[\\/]/.test(f)) : [];
+const files = [...find('dist/test'), ...packageTests]
   .filter((f) => filter.length === 0 || filter.some((x) => f.includes(x)))
   .sort();
 if (files.length === 0) {

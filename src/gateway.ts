@@ -24,6 +24,7 @@ import type { PlatformMessage } from './platform/normalize.js';
 import { OutboxWorker } from './platform/outbox-worker.js';
 import { StatusReports } from './platform/status-reports.js';
 import { PlatformTargets } from './platform/targets.js';
+import { typingFrame } from './protocol/frames.js';
 import { SocketServer } from './protocol/socket-server.js';
 import { WidgetEvents } from './sessions/widget-events.js';
 import { openStore } from './store/open-store.js';
@@ -147,7 +148,7 @@ export class Gateway {
       this.courier = new CourierExConnector((s) => this.platformBase(s), { timeout: c.platformTimeout, log: this.log });
       this.timedCourier = new TimedConnector(this.courier, this.metrics);
     }
-    this.demoBot = new DemoBotConnector((m) => this.ingestPlatformMessage(m), c.demoBotDelay);
+    this.demoBot = new DemoBotConnector((m) => this.ingestPlatformMessage(m), c.demoBotDelay, (urn) => this.signalTyping(urn));
     this.outbox = new OutboxWorker(this.store, (s) => this.connectorFor(s), {
       retryBase: c.retryBase,
       retryMax: c.retryMax,
@@ -203,6 +204,7 @@ export class Gateway {
       webhookToken: c.webhookToken,
       maxBody: c.maxWebhookBody,
       ingest: (m: PlatformMessage) => this.ingestPlatformMessage(m),
+      typing: (urn: string) => this.signalTyping(urn),
       ...(this.statusReports ? { onAnswered: (m: StoredMessage) => this.statusReports!.answered(m) } : {}),
       onDropped: (m: PlatformMessage, reason: string) => {
         this.metrics.webhookDropped.inc({ reason });
@@ -284,6 +286,11 @@ export class Gateway {
    * A platform message for a widget (webhook or demo bot): store it once (duplicates by id are
    * answered with the stored copy), then wake delivery.
    */
+  /** The platform (or the demo bot) is typing to a session: tell its sockets on this process. */
+  signalTyping(urn: string): void {
+    this.deliverer.signal(urn, typingFrame(urn));
+  }
+
   async ingestPlatformMessage(m: PlatformMessage): Promise<{ message: StoredMessage; duplicate: boolean }> {
     let result: { message: StoredMessage; duplicate: boolean };
     try {

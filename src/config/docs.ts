@@ -48,7 +48,7 @@ export function renderTopHelp(version: string): string {
     '',
     'Examples:',
     '  webchat-gateway serve',
-    '      demo bot, SQLite in ./data, demo page on http://localhost:8080/',
+    '      demo bot, SQLite in ./data, chat widget on http://localhost:8080/',
     '  PLATFORM_URL=https://rapidpro.example.org CHANNEL_UUID=<uuid> WEBHOOK_TOKEN=<secret> webchat-gateway serve',
     '      relay widgets to a courier External channel',
     '  webchat-gateway serve --port 9000 --store-url redis://127.0.0.1:6379/0 --internal-port 9100 --admin-token <t>',

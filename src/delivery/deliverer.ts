@@ -162,6 +162,21 @@ export class Deliverer {
     }
   }
 
+  /**
+   * A transient frame (typing) for the session's sockets on this process: not stored, not
+   * replayed, not proven. Returns how many sockets it went to.
+   */
+  signal(urn: string, frame: string): number {
+    let n = 0;
+    for (const sub of this.byUrn.get(urn) ?? []) {
+      if (sub.target.open && sub.cursor >= 0) {
+        sub.target.send(frame);
+        n++;
+      }
+    }
+    return n;
+  }
+
   /** A ping we sent was answered: everything sent before it was received. */
   onPong(target: DeliveryTarget, pingNumber: number): void {
     const mine = this.byTarget.get(target.id);

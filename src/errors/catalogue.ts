@@ -37,6 +37,9 @@ export const ERRORS = {
   WG_ERR_INVALID_QUERY: { status: 400, message: 'A query parameter is not valid here; see the message.' },
   WG_ERR_UNKNOWN_OUTBOX_ENTRY: { status: 404, message: 'No outbox entry has that id; it may have been delivered, retried or pruned.' },
   WG_ERR_OUTBOX_NOT_FAILED: { status: 409, message: 'Only failed outbox entries can be retried; this one is still pending.' },
+  WG_ERR_INVALID_CLIENT_MESSAGE_ID: { status: 400, message: 'A client message id is 1-64 characters of [A-Za-z0-9_.:-]; leave it out to send without one.' },
+  WG_ERR_CLIENT_MESSAGE_ID_REUSED: { status: 409, message: 'This session already sent a different text with that client message id; give every message its own id.' },
+  WG_ERR_WIDGET_NOT_BUILT: { status: 503, message: 'The widget bundle is missing from dist/widget/; run `npm run build`.' },
   WG_ERR_INTERNAL: { status: 500, message: 'Unexpected internal error; it has been logged.' },
 } as const satisfies Record<string, ErrorSpec>;
 

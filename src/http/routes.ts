@@ -1,7 +1,8 @@
-// The HTTP side: health, metrics, the platform webhook, the admin API and pages, the demo page.
-// WebSocket upgrades on /socketcluster/ are taken by socketcluster-server before these routes see
-// them. With INTERNAL_PORT the routes split in two: the public port serves the webhook and the
-// demo page, the internal one /metrics, /healthz, /readyz and /admin/.
+// The HTTP side: health, metrics, the platform webhook, the admin API and pages, the widget and
+// its sample host page. WebSocket upgrades on /socketcluster/ are taken by socketcluster-server
+// before these routes see them. With INTERNAL_PORT the routes split in two: the public port
+// serves the webhook, the widget and the sample page, the internal one /metrics, /healthz,
+// /readyz and /admin/.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { asGatewayError, GatewayError } from '../errors/catalogue.js';
 import type { Logger } from '../log/logger.js';
@@ -10,6 +11,7 @@ import { handleAdmin, isAdminPath, type AdminDeps } from './admin.js';
 import { loadAdminFiles, loadPublicFiles, type StaticFile } from './static.js';
 import { handleWebhook, type WebhookDeps } from './webhook.js';
 import type { Metrics } from '../metrics.js';
+import { loadWidget, serveWidget, WIDGET_PATH } from './widget-asset.js';
 
 export interface RouteDeps extends WebhookDeps, AdminDeps {
   log: Logger;
@@ -30,6 +32,8 @@ export function createRequestHandler(deps: RouteDeps, role: PortRole = 'all') {
     ...(publicSide ? loadPublicFiles() : []),
     ...(opsSide && deps.adminToken !== undefined ? loadAdminFiles() : []),
   ]);
+  const widget = publicSide ? loadWidget() : null;
+  if (publicSide && !widget) deps.log.error('dist/widget/widget.js is missing: /widget.js answers 503; run `npm run build`');
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = req.url ?? '/';
     const q = url.indexOf('?');
@@ -58,7 +62,7 @@ export function createRequestHandler(deps: RouteDeps, role: PortRole = 'all') {
         return;
       }
       if (req.method !== 'GET' && req.method !== 'HEAD') {
-        throw new GatewayError(file || (opsSide && OPS_PATHS.has(path)) ? 'WG_ERR_METHOD_NOT_ALLOWED' : 'WG_ERR_NOT_FOUND');
+        throw new GatewayError(file || (publicSide && path === WIDGET_PATH) || (opsSide && OPS_PATHS.has(path)) ? 'WG_ERR_METHOD_NOT_ALLOWED' : 'WG_ERR_NOT_FOUND');
       }
       if (opsSide && path === '/healthz') {
         if (deps.isShuttingDown()) throw new GatewayError('WG_ERR_SHUTTING_DOWN');
@@ -74,6 +78,11 @@ export function createRequestHandler(deps: RouteDeps, role: PortRole = 'all') {
       if (opsSide && path === '/readyz') {
         const r = deps.isShuttingDown() ? { ok: false, checks: { shutdown: 'in progress' } } : await deps.ready();
         sendJson(res, r.ok ? 200 : 503, { status: r.ok ? 'ready' : 'not ready', checks: r.checks });
+        return;
+      }
+      if (publicSide && path === WIDGET_PATH) {
+        if (!widget) throw new GatewayError('WG_ERR_WIDGET_NOT_BUILT');
+        serveWidget(req, res, widget);
         return;
       }
       if (file) {

@@ -1,6 +1,5 @@
 // Static files, read once at start-up from dist/src/http/public/ (copied there by the build, so a
-// built tree needs no src/): the demo page with the vendored socketcluster-client 9.x browser
-// build it uses, and the admin page.
+// built tree needs no src/): the sample host page that embeds the widget, and the admin page.
 import { readFileSync } from 'node:fs';
 
 export interface StaticFile {
@@ -25,13 +24,12 @@ function read(rel: string): Buffer {
   return readFileSync(new URL(`./public/${rel}`, import.meta.url));
 }
 
-/** The demo page and what it loads, served on the public port. */
+/** The sample host page (it loads /widget.js, served by widget-asset.ts), on the public port. */
 export function loadPublicFiles(): Map<string, StaticFile> {
   const page = { type: HTML, body: read('index.html') };
   return new Map([
     ['/', page],
     ['/index.html', page],
-    ['/vendor/socketcluster.min.js', { type: JS, body: read('vendor/socketcluster.min.js') }],
   ]);
 }
 

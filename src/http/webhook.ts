@@ -15,13 +15,30 @@ export interface WebhookDeps {
   onAnswered?(message: StoredMessage): void;
   /** A message for a urn that has no session was accepted and dropped (log it, count it). */
   onDropped?(message: PlatformMessage, reason: 'unknown_session'): void;
+  /** The platform is typing to a session (transient; see Deliverer.signal). */
+  typing?(urn: string): void;
+}
+
+/** `{"type":"typing_start","to":urn}` (the WWC channel's action) or `"typing"`: no text, nothing stored. */
+function typingTarget(body: unknown): string | undefined {
+  const b = body as { type?: unknown; to?: unknown } | null;
+  if (typeof b !== 'object' || b === null || (b.type !== 'typing_start' && b.type !== 'typing')) return undefined;
+  if (typeof b.to !== 'string' || b.to === '' || b.to.length > 160) throw new GatewayError('WG_ERR_MISSING_FIELD', 'A typing signal needs "to", the session urn.');
+  return b.to.startsWith('ext:') ? b.to.slice(4) : b.to;
 }
 
 export async function handleWebhook(req: IncomingMessage, res: ServerResponse, deps: WebhookDeps): Promise<void> {
   if (deps.webhookToken === undefined) throw new GatewayError('WG_ERR_WEBHOOK_DISABLED');
   if (!authorizationMatches(req.headers.authorization, deps.webhookToken)) throw new GatewayError('WG_ERR_UNAUTHORIZED');
   const raw = await readBody(req, deps.maxBody);
-  const message = normalizePlatformMessage(parseBody(req.headers['content-type'], raw));
+  const body = parseBody(req.headers['content-type'], raw);
+  const typingTo = typingTarget(body);
+  if (typingTo !== undefined) {
+    deps.typing?.(typingTo);
+    sendJson(res, 200, { status: 'success', typing: true });
+    return;
+  }
+  const message = normalizePlatformMessage(body);
   let result: { message: StoredMessage; duplicate: boolean };
   try {
     result = await deps.ingest(message);

@@ -30,10 +30,13 @@ export class DemoBotConnector implements PlatformConnector {
   constructor(
     private readonly deliver: (message: PlatformMessage) => Promise<unknown>,
     private readonly delayMs: number,
+    /** Shows the bot typing while it "thinks" (DEMO_BOT_DELAY). */
+    private readonly typing: (urn: string) => void = () => {},
   ) {}
 
   async forward(entry: OutboxEntry, session: SessionRecord): Promise<ForwardResult> {
     const reply = demoReply(entry.text);
+    this.typing(entry.urn);
     const timer = setTimeout(() => {
       this.timers.delete(timer);
       this.deliver({

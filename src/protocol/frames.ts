@@ -40,3 +40,8 @@ export function bothSlotsReply(rid: number, json: string): string {
   const s = JSON.stringify(json);
   return `{"rid":${rid},"error":${s},"data":${s}}`;
 }
+
+/** The platform is typing to this session (raw event `typing`; widgets that do not know it ignore it). */
+export function typingFrame(urn: string): string {
+  return `{"event":"typing","data":{"to":${JSON.stringify(urn)},"typing":true}}`;
+}

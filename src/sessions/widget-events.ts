@@ -6,6 +6,7 @@ import type { Logger } from '../log/logger.js';
 import type { PlatformTargets } from '../platform/targets.js';
 import { GetHistoryData, RegisterUserData, SendMessageData, validator } from '../protocol/schemas.js';
 import type { SessionRecord, Store, StoredMessage } from '../store/store.js';
+import { parseClientMessageId } from './client-message-id.js';
 import { isValidSessionId, newMessageId, newUrn } from './urn.js';
 
 export const WIDGET_EVENTS = ['registerUser', 'sendMessageToChannel', 'getHistory', 'getSuggestions'] as const;
@@ -64,7 +65,10 @@ export class WidgetEvents {
     return urn;
   }
 
-  /** sendMessageToChannel: store the user's message durably; the outbox forwards it. */
+  /**
+   * sendMessageToChannel: store the user's message durably; the outbox forwards it. A repeated
+   * `clientMessageId` is the same message: stored and forwarded once, answered the same.
+   */
   async sendMessage(ctx: WidgetContext, raw: unknown): Promise<StoredMessage> {
     const urn = ctx.tokenUrn();
     if (urn === undefined) throw new GatewayError('WG_ERR_NOT_REGISTERED');
@@ -72,20 +76,38 @@ export class WidgetEvents {
     if (data.userUrn !== urn) {
       throw new GatewayError('WG_ERR_NOT_SESSION_OWNER', 'userUrn is not the session of this socket.');
     }
-    if (data.text.length > this.deps.maxTextLength) {
-      throw new GatewayError('WG_ERR_TEXT_TOO_LONG', `text has ${data.text.length} characters; the limit is ${this.deps.maxTextLength}.`);
+    const clientMessageId = parseClientMessageId((raw as { clientMessageId?: unknown }).clientMessageId);
+    return (await this.acceptUserMessage(urn, data.text, clientMessageId)).message;
+  }
+
+  /**
+   * The protocol-independent part of a user message, for every front-end: length check, store
+   * (once per client message id), then wake delivery and the outbox. A duplicate wakes nothing.
+   */
+  async acceptUserMessage(urn: string, text: string, clientMessageId?: string): Promise<{ message: StoredMessage; duplicate: boolean }> {
+    if (text.length > this.deps.maxTextLength) {
+      throw new GatewayError('WG_ERR_TEXT_TOO_LONG', `text has ${text.length} characters; the limit is ${this.deps.maxTextLength}.`);
     }
-    let message: StoredMessage;
+    let result: { message: StoredMessage; duplicate: boolean };
     try {
-      message = await this.deps.store.appendInbound(urn, { id: newMessageId(), text: data.text, createdAt: Date.now() });
+      const msg = { id: newMessageId(), text, createdAt: Date.now() };
+      result = clientMessageId === undefined
+        ? { message: await this.deps.store.appendInbound(urn, msg), duplicate: false }
+        : await this.deps.store.appendInboundOnce(urn, { ...msg, clientId: clientMessageId });
     } catch (err) {
       if ((err as Error).name === 'UnknownSessionError') throw new GatewayError('WG_ERR_UNKNOWN_SESSION');
       this.deps.log.error({ err, urn }, 'could not store user message');
       throw new GatewayError('WG_ERR_STORE_UNAVAILABLE');
     }
+    const { message, duplicate } = result;
+    if (duplicate) {
+      if (message.text !== text) throw new GatewayError('WG_ERR_CLIENT_MESSAGE_ID_REUSED');
+      this.deps.log.debug({ urn, seq: message.seq, clientMessageId }, 'user message repeated; answered from the store');
+      return result;
+    }
     this.deps.log.debug({ urn, seq: message.seq, text: message.text }, 'user message accepted');
     this.deps.onUserMessage(message);
-    return message;
+    return result;
   }
 
   /** getHistory: the session's stored messages, both directions, oldest first. */

@@ -34,6 +34,8 @@ export interface SessionState {
   deliveredSeq: number;
   /** Platform id -> its stored parts, in order. */
   outIds: Map<string, StoredMessage[]>;
+  /** clientMessageId -> its "in" message (appendInboundOnce). */
+  clientIds: Map<string, StoredMessage>;
   outbox: OutboxRow[]; // pending rows of this session, ordered by id
 }
 
@@ -66,6 +68,7 @@ export class MemoryStore implements Store, AdminStore {
       lastSeq: 0,
       deliveredSeq: 0,
       outIds: new Map(),
+      clientIds: new Map(),
       outbox: [],
     });
     return { created: true, session: { ...session } };
@@ -90,12 +93,27 @@ export class MemoryStore implements Store, AdminStore {
   }
 
   async appendInbound(urn: string, msg: { id: string; text: string; createdAt: number }): Promise<StoredMessage> {
+    return { ...this.addInbound(this.state(urn), urn, msg, {}) };
+  }
+
+  async appendInboundOnce(
+    urn: string,
+    msg: { id: string; clientId: string; text: string; createdAt: number },
+  ): Promise<{ message: StoredMessage; duplicate: boolean }> {
     const s = this.state(urn);
-    const message: StoredMessage = { urn, seq: ++s.lastSeq, direction: 'in', id: msg.id, text: msg.text, payload: {}, createdAt: msg.createdAt };
+    const existing = s.clientIds.get(msg.clientId);
+    if (existing) return { message: { ...existing, payload: structuredClone(existing.payload) }, duplicate: true };
+    const message = this.addInbound(s, urn, msg, { clientMessageId: msg.clientId });
+    s.clientIds.set(msg.clientId, message);
+    return { message: { ...message, payload: structuredClone(message.payload) }, duplicate: false };
+  }
+
+  private addInbound(s: SessionState, urn: string, msg: { id: string; text: string; createdAt: number }, payload: Record<string, unknown>): StoredMessage {
+    const message: StoredMessage = { urn, seq: ++s.lastSeq, direction: 'in', id: msg.id, text: msg.text, payload, createdAt: msg.createdAt };
     s.messages.push(message);
     this.queued.add(s);
     s.outbox.push({ id: this.nextOutboxId++, urn, seq: message.seq, messageId: msg.id, text: msg.text, createdAt: msg.createdAt, state: 'pending', attempts: 0, nextAt: msg.createdAt, leaseUntil: 0, lastError: null });
-    return { ...message };
+    return message;
   }
 
   async appendOutbound(
@@ -232,6 +250,7 @@ export class MemoryStore implements Store, AdminStore {
           if (left.length === 0) s.outIds.delete(id);
           else if (left.length !== parts.length) s.outIds.set(id, left);
         }
+        for (const [id, m] of s.clientIds) if (!keptSet.has(m)) s.clientIds.delete(id);
       }
     }
     // Failed outbox entries are kept for inspection as long as messages are.

@@ -17,6 +17,8 @@
 //   P msgtime:<urn>     zset    member = seq, score = createdAt; for prune by age
 //   P outids:<urn>      hash    platform message id -> seqs of its stored parts, "5 9" (dedupe); an entry
 //                               goes when prune removes its message
+//   P cids:<urn>        hash    clientMessageId -> seq of the "in" message it stored (dedupe of
+//                               appendInboundOnce); an entry goes when prune removes its message
 //   P queue:<urn>       list    ids of the session's pending outbox entries, oldest first; the
 //                               head is the only one that may be claimed
 //   P failedof:<urn>    set     ids of the session's failed outbox entries (for deleteSession)
@@ -71,6 +73,21 @@ local function reindex(prefix, queueKey, dueKey, urn)
   end
 end`;
 
+// A user message and its outbox entry (KEYS/ARGV of wgAppendInbound); returns its seq.
+const APPEND_IN = `
+local function appendIn(body)
+  local seq = redis.call('HINCRBY', KEYS[1], 'lastSeq', 1)
+  redis.call('ZADD', KEYS[2], seq, member(seq, body))
+  redis.call('ZADD', KEYS[3], ARGV[4], seq)
+  local id = redis.call('INCR', KEYS[6])
+  redis.call('HSET', ARGV[1] .. 'entry:' .. id, 'urn', ARGV[2], 'seq', seq, 'messageId', ARGV[5], 'text', ARGV[6],
+    'createdAt', ARGV[4], 'attempts', 0, 'nextAt', ARGV[4], 'leaseUntil', 0, 'state', 'pending')
+  -- A new entry is claimable at once only when it is the session's head.
+  if redis.call('RPUSH', KEYS[4], id) == 1 then redis.call('ZADD', KEYS[5], ARGV[4], ARGV[2]) end
+  redis.call('INCR', KEYS[7])
+  return seq
+end`;
+
 const SCRIPTS = {
   // KEYS: session, sessions. ARGV: urn, channelUuid, hasHostApi ('1'|'0'), hostApi, createdAt.
   // Returns {created (1|0), channelUuid, hostApi|false, createdAt}.
@@ -93,18 +110,25 @@ return {1}`,
   // ARGV: prefix, urn, body, createdAt, messageId, text. Returns seq, or false for no session.
   wgAppendInbound: {
     numberOfKeys: 7,
-    lua: `${MESSAGE_BODY}
+    lua: `${MESSAGE_BODY}${APPEND_IN}
 if redis.call('EXISTS', KEYS[1]) == 0 then return false end
-local seq = redis.call('HINCRBY', KEYS[1], 'lastSeq', 1)
-redis.call('ZADD', KEYS[2], seq, member(seq, ARGV[3]))
-redis.call('ZADD', KEYS[3], ARGV[4], seq)
-local id = redis.call('INCR', KEYS[6])
-redis.call('HSET', ARGV[1] .. 'entry:' .. id, 'urn', ARGV[2], 'seq', seq, 'messageId', ARGV[5], 'text', ARGV[6],
-  'createdAt', ARGV[4], 'attempts', 0, 'nextAt', ARGV[4], 'leaseUntil', 0, 'state', 'pending')
--- A new entry is claimable at once only when it is the session's head.
-if redis.call('RPUSH', KEYS[4], id) == 1 then redis.call('ZADD', KEYS[5], ARGV[4], ARGV[2]) end
-redis.call('INCR', KEYS[7])
-return seq`,
+return appendIn(ARGV[3])`,
+  },
+
+  // KEYS: as wgAppendInbound, then cids. ARGV: as wgAppendInbound, then clientId, body with the
+  // client id in its payload. Returns {duplicate (1|0), seq or the stored member}, or false.
+  wgAppendInboundOnce: {
+    numberOfKeys: 8,
+    lua: `${MESSAGE_BODY}${APPEND_IN}
+if redis.call('EXISTS', KEYS[1]) == 0 then return false end
+local known = redis.call('HGET', KEYS[8], ARGV[7])
+if known then
+  local found = redis.call('ZRANGEBYSCORE', KEYS[2], known, known)
+  if found[1] then return {1, found[1]} end
+end
+local seq = appendIn(ARGV[8])
+redis.call('HSET', KEYS[8], ARGV[7], seq)
+return {0, seq}`,
   },
 
   // KEYS: session, msgs, msgtime, outids, expiry. ARGV: body, createdAt, platform id, urn, text.
@@ -221,9 +245,9 @@ return 1`,
   },
 
   // KEYS: session, msgs, msgtime, outids, queue, failedof, sessions, outbox:due, outbox:pending,
-  // outbox:failed, expiry. ARGV: prefix, urn. Returns 1 when the session existed.
+  // outbox:failed, expiry, cids. ARGV: prefix, urn. Returns 1 when the session existed.
   wgDeleteSession: {
-    numberOfKeys: 11,
+    numberOfKeys: 12,
     lua: `
 local prefix = ARGV[1]
 local existed = redis.call('DEL', KEYS[1])
@@ -235,7 +259,7 @@ for _, id in ipairs(redis.call('SMEMBERS', KEYS[6])) do
   redis.call('DEL', prefix .. 'entry:' .. id)
   redis.call('ZREM', KEYS[10], id)
 end
-redis.call('DEL', KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6])
+redis.call('DEL', KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[12])
 redis.call('SREM', KEYS[7], ARGV[2])
 redis.call('ZREM', KEYS[7] .. ':bytime', ARGV[2]) -- admin indexes (redis-admin.ts)
 redis.call('ZREM', KEYS[7] .. ':lex', ARGV[2])
@@ -243,10 +267,10 @@ redis.call('ZREM', KEYS[8], ARGV[2])
 return existed`,
   },
 
-  // KEYS: msgs, msgtime, outids, expiry. ARGV: cutoff, maxMessages, urn. Prunes one session;
+  // KEYS: msgs, msgtime, outids, expiry, cids. ARGV: cutoff, maxMessages, urn. Prunes one session;
   // returns count. A message goes when createdAt < cutoff or it is not among the newest maxMessages.
   wgPruneSession: {
-    numberOfKeys: 4,
+    numberOfKeys: 5,
     lua: `
 local doomed = {}
 for _, seq in ipairs(redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', '(' .. ARGV[1])) do doomed[tonumber(seq)] = true end
@@ -271,6 +295,10 @@ for seq in pairs(doomed) do
       end
     end
     if m.direction == 'out' then redis.call('ZREM', KEYS[4], ARGV[3] .. '\\n' .. seq) end
+    local cid = type(m.payload) == 'table' and m.payload.clientMessageId
+    if m.direction == 'in' and type(cid) == 'string' and redis.call('HGET', KEYS[5], cid) == tostring(seq) then
+      redis.call('HDEL', KEYS[5], cid)
+    end
     redis.call('ZREMRANGEBYSCORE', KEYS[1], seq, seq)
     removed = removed + 1
   end
@@ -367,6 +395,7 @@ export class RedisStore implements Store, AdminStore {
       outids: this.k(`outids:${urn}`),
       queue: this.k(`queue:${urn}`),
       failedof: this.k(`failedof:${urn}`),
+      cids: this.k(`cids:${urn}`),
     };
   }
 
@@ -433,6 +462,7 @@ export class RedisStore implements Store, AdminStore {
       this.k('outbox:pending'),
       this.k('outbox:failed'),
       this.k('expiry'),
+      k.cids,
       this.p,
       urn,
     );
@@ -459,6 +489,35 @@ export class RedisStore implements Store, AdminStore {
     );
     if (seq === null) throw new UnknownSessionError(urn);
     return { urn, seq: Number(seq), direction: 'in', id: msg.id, text: msg.text, payload: {}, createdAt: msg.createdAt };
+  }
+
+  async appendInboundOnce(
+    urn: string,
+    msg: { id: string; clientId: string; text: string; createdAt: number },
+  ): Promise<{ message: StoredMessage; duplicate: boolean }> {
+    const k = this.sessionKeys(urn);
+    const payload = { clientMessageId: msg.clientId };
+    const r = (await this.redis.wgAppendInboundOnce(
+      k.session,
+      k.msgs,
+      k.msgtime,
+      k.queue,
+      this.k('outbox:due'),
+      this.k('outbox:id'),
+      this.k('outbox:pending'),
+      k.cids,
+      this.p,
+      urn,
+      '',
+      msg.createdAt,
+      msg.id,
+      msg.text,
+      msg.clientId,
+      messageBody('in', msg.id, msg.text, payload, msg.createdAt),
+    )) as [number, number | string] | null;
+    if (r === null) throw new UnknownSessionError(urn);
+    if (r[0] === 1) return { message: parseMessage(urn, String(r[1])), duplicate: true };
+    return { message: { urn, seq: Number(r[1]), direction: 'in', id: msg.id, text: msg.text, payload, createdAt: msg.createdAt }, duplicate: false };
   }
 
   async appendOutbound(
@@ -599,6 +658,7 @@ export class RedisStore implements Store, AdminStore {
           k.msgtime,
           k.outids,
           this.k('expiry'),
+          k.cids,
           cutoff,
           o.maxMessagesPerSession,
           urn,

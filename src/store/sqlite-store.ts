@@ -67,6 +67,14 @@ CREATE TABLE IF NOT EXISTS outbox (
   head INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS outbox_pending ON outbox (urn, id) WHERE state = 'pending';
+-- clientMessageId -> seq of the "in" message it stored (appendInboundOnce); a row goes with its
+-- message (prune, deleteSession). Only messages sent with a client id write here.
+CREATE TABLE IF NOT EXISTS client_ids (
+  urn TEXT NOT NULL,
+  client_id TEXT NOT NULL,
+  seq INTEGER NOT NULL,
+  PRIMARY KEY (urn, client_id)
+) WITHOUT ROWID;
 `;
 
 // After the column check in init(). Claims and the next wake-up read the due front of this
@@ -206,6 +214,15 @@ export class SqliteStore implements Store, AdminStore {
       deleteSession: db.prepare('DELETE FROM sessions WHERE urn = ?'),
       deleteSessionMessages: db.prepare('DELETE FROM messages WHERE urn = ?'),
       deleteSessionOutbox: db.prepare('DELETE FROM outbox WHERE urn = ?'),
+      deleteSessionClientIds: db.prepare('DELETE FROM client_ids WHERE urn = ?'),
+      findClientId: db.prepare<[string, string], MessageRow>(
+        'SELECT m.* FROM client_ids c JOIN messages m ON m.urn = c.urn AND m.seq = c.seq WHERE c.urn = ? AND c.client_id = ?',
+      ),
+      // REPLACE: a row whose message was pruned in between is stale and gets the new seq.
+      insertClientId: db.prepare('INSERT OR REPLACE INTO client_ids (urn, client_id, seq) VALUES (?, ?, ?)'),
+      pruneClientIds: db.prepare(
+        'DELETE FROM client_ids WHERE NOT EXISTS (SELECT 1 FROM messages m WHERE m.urn = client_ids.urn AND m.seq = client_ids.seq)',
+      ),
       // The newest seq of a session: its newest stored message, or, once pruning removed those,
       // the floor prune() left in sessions.last_seq. Reading it costs no write per message.
       topSeq: db.prepare<[string], { last_seq: number; top: number | null }>(
@@ -315,6 +332,7 @@ export class SqliteStore implements Store, AdminStore {
     return this.db.transaction(() => {
       this.stmts.deleteSessionMessages.run(urn);
       this.stmts.deleteSessionOutbox.run(urn);
+      this.stmts.deleteSessionClientIds.run(urn);
       return this.stmts.deleteSession.run(urn).changes === 1;
     }).immediate();
   };
@@ -381,6 +399,23 @@ export class SqliteStore implements Store, AdminStore {
       this.stmts.insertMessage.run(urn, seq, 'in', msg.id, msg.text, '{}', msg.createdAt);
       this.stmts.insertOutbox.run(urn, seq, msg.id, msg.text, msg.createdAt, msg.createdAt, urn);
       return { urn, seq, direction: 'in' as const, id: msg.id, text: msg.text, payload: {}, createdAt: msg.createdAt };
+    });
+  }
+
+  async appendInboundOnce(
+    urn: string,
+    msg: { id: string; clientId: string; text: string; createdAt: number },
+  ): Promise<{ message: StoredMessage; duplicate: boolean }> {
+    return this.grouped(() => {
+      const existing = this.stmts.findClientId.get(urn, msg.clientId);
+      if (existing) return { message: toMessage(existing), duplicate: true };
+      const seq = this.nextSeq(urn);
+      const payload = { clientMessageId: msg.clientId };
+      this.stmts.insertMessage.run(urn, seq, 'in', msg.id, msg.text, JSON.stringify(payload), msg.createdAt);
+      this.stmts.insertOutbox.run(urn, seq, msg.id, msg.text, msg.createdAt, msg.createdAt, urn);
+      this.stmts.insertClientId.run(urn, msg.clientId, seq);
+      const message: StoredMessage = { urn, seq, direction: 'in', id: msg.id, text: msg.text, payload, createdAt: msg.createdAt };
+      return { message, duplicate: false };
     });
   }
 
@@ -489,6 +524,7 @@ export class SqliteStore implements Store, AdminStore {
       this.stmts.keepSeqFloor.run({ cutoff, keep: o.maxMessagesPerSession });
       let removed = this.stmts.pruneAge.run(cutoff).changes;
       removed += this.stmts.pruneCount.run(o.maxMessagesPerSession).changes;
+      if (removed > 0) this.stmts.pruneClientIds.run();
       this.stmts.pruneFailed.run(cutoff);
       return removed;
     }).immediate();

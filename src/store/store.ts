@@ -30,7 +30,10 @@ export interface StoredMessage {
   /** Only on further parts: 2 for the second part, 3 for the third... (the first part has none). */
   part?: number;
   text: string;
-  /** "out": the normalised platform fields (id, to, from, channel, text, quick_replies, ...). */
+  /**
+   * "out": the normalised platform fields (id, to, from, channel, text, quick_replies, ...).
+   * "in": {} or, for a message sent with a client message id, {clientMessageId}.
+   */
   payload: Record<string, unknown>;
   createdAt: number;
 }
@@ -93,6 +96,17 @@ export interface Store {
   appendOutbound(
     urn: string,
     msg: { id: string; text: string; payload: Record<string, unknown>; createdAt: number },
+  ): Promise<{ message: StoredMessage; duplicate: boolean }>;
+  /**
+   * Stores a user message keyed by an id its client chose (clientMessageId, see
+   * src/sessions/client-message-id.ts): the first call for a (urn, clientId) stores the message
+   * and its outbox entry as appendInbound does, with `clientMessageId` in its payload; later calls
+   * store nothing and return the stored message with duplicate=true. Atomic across processes. The
+   * key goes with its message (prune, deleteSession), like platform ids. Session must exist.
+   */
+  appendInboundOnce(
+    urn: string,
+    msg: { id: string; clientId: string; text: string; createdAt: number },
   ): Promise<{ message: StoredMessage; duplicate: boolean }>;
   readMessages(urn: string, options: ReadOptions): Promise<StoredMessage[]>;
 

@@ -1,6 +1,6 @@
 // A production install: the built dist/ with the package files, `npm ci --omit=dev` (no
 // TypeScript, no test clients, no sc-v9), then the real binary starts on its embedded defaults and
-// serves the demo page with its vendored socketcluster-client 9 browser build.
+// serves the sample page with the widget bundle built into dist/.
 //
 // npm runs with --ignore-scripts so the suite does not compile better-sqlite3 a second time (a
 // minute of CPU); its compiled addon is copied from this checkout's node_modules (same version,
@@ -23,6 +23,7 @@ describe('production install (npm ci --omit=dev on a built tree)', () => {
   before(() => {
     dir = tempDir('wg-prod-');
     cpSync(join(ROOT, 'dist', 'src'), join(dir, 'dist', 'src'), { recursive: true });
+    cpSync(join(ROOT, 'dist', 'widget'), join(dir, 'dist', 'widget'), { recursive: true });
     for (const f of ['package.json', 'package-lock.json']) cpSync(join(ROOT, f), join(dir, f));
     const r = spawnSync(NPM, ['ci', '--omit=dev', '--ignore-scripts', '--prefer-offline', '--no-audit', '--no-fund'], { cwd: dir, encoding: 'utf8', timeout: 240_000 });
     assert.equal(r.status, 0, `npm ci --omit=dev failed:\n${r.stdout}\n${r.stderr}`);
@@ -67,14 +68,14 @@ describe('production install (npm ci --omit=dev on a built tree)', () => {
       await exited;
     });
 
-    it('starts on its defaults and serves the demo page with the vendored client', async () => {
+    it('starts on its defaults and serves the sample page with the built widget', async () => {
       const page = await fetch(base + '/');
       assert.equal(page.status, 200);
       const html = await page.text();
       assert.equal(html, readFileSync(join(ROOT, 'src', 'http', 'public', 'index.html'), 'utf8'));
-      const client = await fetch(base + '/vendor/socketcluster.min.js');
-      assert.equal(client.status, 200);
-      assert.match(await client.text(), /SocketCluster JavaScript client v9\./);
+      const widget = await fetch(base + '/widget.js');
+      assert.equal(widget.status, 200);
+      assert.equal(await widget.text(), readFileSync(join(ROOT, 'dist', 'widget', 'widget.js'), 'utf8'));
       assert.equal((await fetch(base + '/healthz')).status, 200);
       assert.equal(existsSync(join(dir, 'data', 'gateway.db')), true, 'SQLite in ./data');
     });

@@ -14,7 +14,9 @@ describe('receipt pings', () => {
   before(async () => {
     platform = await new PlatformStandIn().start();
     // Long enough that no timer ping can fire while a test runs.
-    gw = await startGateway({ PLATFORM_URL: platform.url, WEBHOOK_TOKEN: TEST_TOKEN, RECEIPT_PING_DELAY: '20s' });
+    // Keep-alive pings prove receipt too: none may fall inside a test either (under load the
+    // default test interval of 400 ms could land between a delivery and the close).
+    gw = await startGateway({ PLATFORM_URL: platform.url, WEBHOOK_TOKEN: TEST_TOKEN, RECEIPT_PING_DELAY: '20s', PING_INTERVAL: '20s', PING_TIMEOUT: '40s' });
   });
   after(async () => {
     for (const w of open) w.close();

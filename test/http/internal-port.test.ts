@@ -1,5 +1,5 @@
 // INTERNAL_PORT: metrics, health and the admin API and page move to the internal port; the public
-// port keeps the widgets, the webhook and the demo page, and answers 404 for the rest.
+// port keeps the widgets, the webhook, /widget.js and the sample page, and answers 404 for the rest.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { V9Widget } from '../helpers/clients.js';
@@ -32,9 +32,11 @@ describe('INTERNAL_PORT', () => {
     assert.equal(await status(gw.url + '/admin/sessions/x', { method: 'DELETE', ...bearer }), 404);
   });
 
-  it('keeps widgets, the webhook and the demo page on the public port only', async () => {
+  it('keeps widgets, the webhook, the widget bundle and the sample page on the public port only', async () => {
     assert.equal(await status(gw.url + '/'), 200);
     assert.equal(await status(internal + '/'), 404);
+    assert.equal(await status(gw.url + '/widget.js'), 200);
+    assert.equal(await status(internal + '/widget.js'), 404);
     const w = new V9Widget(gw.port);
     try {
       const { urn } = await w.register();

@@ -7,6 +7,7 @@ import { Redis } from 'ioredis';
 import { RedisStore } from '../../src/store/redis-store.js';
 import { openStore } from '../../src/store/open-store.js';
 import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
+import { runClientIdContract } from './client-ids-contract.js';
 import { runStoreContract } from './store-contract.js';
 
 // One private redis-server for this file; every test gets its own key prefix.
@@ -19,7 +20,7 @@ after(async () => {
 });
 let n = 0;
 
-runStoreContract('redis', async () => {
+const openRedis = async () => {
   const prefix = `t${++n}:`;
   const open = async () => {
     const s = new RedisStore(server.url, { prefix });
@@ -28,7 +29,10 @@ runStoreContract('redis', async () => {
   };
   const store = await open();
   return { store, cleanup: () => store.close(), reopen: open };
-});
+};
+runStoreContract('redis', openRedis);
+runClientIdContract('redis', openRedis);
+
 
 const T0 = 1_700_000_000_000;
 
@@ -69,12 +73,14 @@ describe('redis store specifics', () => {
       await store.appendInbound('ext:a', { id: 'm1', text: 'hi', createdAt: T0 });
       await store.appendInbound('ext:a', { id: 'm2', text: 'again', createdAt: T0 });
       await store.appendOutbound('ext:a', { id: 'p1', text: 'yo', payload: {}, createdAt: T0 });
+      await store.appendInboundOnce('ext:a', { id: 'm3', clientId: 'c-1', text: 'once', createdAt: T0 });
       const [e1] = await store.claimOutbox(T0, 10, 1000);
       await store.completeOutbox(e1!);
       const [e2] = await store.claimOutbox(T0, 10, 1000);
       await store.failOutbox(e2!, 'x');
       const all = await keysOf(db3, '*');
       assert.ok(all.length > 0 && all.every((k) => k.startsWith('wg:')), all.join(' '));
+      assert.ok(all.includes('wg:cids:ext:a'), all.join(' '));
 
       await store.deleteSession('ext:a');
       // Only the settings and the global counters remain.
@@ -93,6 +99,14 @@ describe('redis store specifics', () => {
     assert.equal(await store.prune({ now: T0 + 100, maxAge: 1_000, maxMessagesPerSession: 2 }), 4);
     assert.deepEqual((await admin.hkeys('prune-idx:outids:ext:x')).sort(), ['p4', 'p5']);
     assert.deepEqual(await admin.zrange('prune-idx:msgtime:ext:x', 0, -1), ['5', '6']);
+  });
+
+  it('prune also drops the pruned messages\' client message ids', async () => {
+    const store = await redisStore(server.url, 'prune-cid:');
+    await store.createSession({ urn: 'ext:x', channelUuid: 'c', hostApi: null, createdAt: T0 });
+    for (let i = 0; i < 4; i++) await store.appendInboundOnce('ext:x', { id: `m${i}`, clientId: `c${i}`, text: 't', createdAt: T0 + i });
+    assert.equal(await store.prune({ now: T0 + 100, maxAge: 1_000, maxMessagesPerSession: 1 }), 3);
+    assert.deepEqual(await admin.hgetall('prune-cid:cids:ext:x'), { c3: '4' });
   });
 
   it('stores with different prefixes on one db do not see each other', async () => {

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import { SqliteStore } from '../../src/store/sqlite-store.js';
+import { runClientIdContract } from './client-ids-contract.js';
 import { runStoreContract } from './store-contract.js';
 
 // One temp dir per test file, one database file per test.
@@ -12,7 +13,7 @@ const dir = mkdtempSync(join(tmpdir(), 'wg-sqlite-store-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 let n = 0;
 
-runStoreContract('sqlite', async () => {
+const openSqlite = async () => {
   const path = join(dir, `store-${++n}.db`);
   const open = async () => {
     const s = new SqliteStore(path);
@@ -21,7 +22,9 @@ runStoreContract('sqlite', async () => {
   };
   const store = await open();
   return { store, cleanup: () => store.close(), reopen: open };
-});
+};
+runStoreContract('sqlite', openSqlite);
+runClientIdContract('sqlite', openSqlite);
 
 describe('sqlite store: WAL checkpoints off the event loop', () => {
   it('copies committed pages into the database file from the checkpointer worker, not the writer', async () => {
