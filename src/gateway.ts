@@ -18,8 +18,12 @@ import { DemoBotConnector } from './platform/demo-bot.js';
 import type { PlatformMessage } from './platform/normalize.js';
 import { OutboxWorker } from './platform/outbox-worker.js';
 import { PlatformTargets } from './platform/targets.js';
-import { SocketServer } from './protocol/socket-server.js';
-import { WidgetEvents } from './sessions/widget-events.js';
+import { Admission } from './core/admission.js';
+import { ConnectionRegistry } from './core/connections.js';
+import { Conversation } from './core/conversation.js';
+import { SocketServer } from './protocol/socketcluster/server.js';
+import { WidgetEvents } from './protocol/socketcluster/events.js';
+import { UpgradeRouter } from './protocol/upgrade-router.js';
 import { openStore } from './store/open-store.js';
 import { UnknownSessionError, type SessionRecord, type Store, type StoredMessage } from './store/store.js';
 
@@ -48,6 +52,8 @@ export class Gateway {
   store!: Store;
   private httpServer!: HttpServer;
   private sockets!: SocketServer;
+  private admission!: Admission;
+  private readonly registry = new ConnectionRegistry();
   private deliverer!: Deliverer;
   private fanout!: Fanout;
   private outbox!: OutboxWorker;
@@ -106,10 +112,8 @@ export class Gateway {
       onFailed: () => this.metrics.outbox.inc({ outcome: 'failed' }),
     });
 
-    const events = new WidgetEvents({
+    const conversation = new Conversation({
       store: this.store,
-      targets: this.targets,
-      defaultChannelUuid: c.channelUuid,
       maxTextLength: c.maxTextLength,
       log: this.log,
       onUserMessage: (m) => {
@@ -118,9 +122,14 @@ export class Gateway {
         this.outbox.wake();
       },
     });
+    const events = new WidgetEvents({ conversation, targets: this.targets, defaultChannelUuid: c.channelUuid });
 
     const origins = new OriginPolicy(c.allowedOrigins);
     if (origins.allowsAll) this.log.warn('ALLOWED_ORIGINS is not set: pages of any origin may open chat sockets');
+    this.admission = new Admission(
+      { origins, trustedProxies: c.trustedProxies, maxConnectionsPerIp: c.maxConnectionsPerIp, maxRegistrationsPerMinute: c.maxRegistrationsPerMinute },
+      this.metrics,
+    );
     this.httpServer = createServer(
       createRequestHandler({
         log: this.log,
@@ -135,15 +144,12 @@ export class Gateway {
       }),
     );
     this.httpServer.keepAliveTimeout = 65_000;
+    const upgrades = new UpgradeRouter(this.httpServer);
     this.sockets = new SocketServer(
-      this.httpServer,
+      upgrades.socketcluster,
       {
-        origins,
         clientRate: c.clientRate,
         clientBurst: c.clientBurst,
-        maxConnectionsPerIp: c.maxConnectionsPerIp,
-        maxRegistrationsPerMinute: c.maxRegistrationsPerMinute,
-        trustedProxies: c.trustedProxies,
         registerTimeout: c.registerTimeout,
         authSecret,
         authSecretsPrevious: c.authSecretPrevious,
@@ -153,7 +159,7 @@ export class Gateway {
         maxPayload: c.maxPayload,
         handshakeTimeout: c.handshakeTimeout,
       },
-      { events, deliverer: this.deliverer, store: this.store, metrics: this.metrics, log: this.log },
+      { events, deliverer: this.deliverer, conversation, admission: this.admission, registry: this.registry, metrics: this.metrics, log: this.log },
     );
 
     await new Promise<void>((resolve, reject) => {
@@ -229,7 +235,7 @@ export class Gateway {
   /** Admin API: end a session everywhere it is stored, and its sockets on this process. */
   async endSession(urn: string): Promise<{ existed: boolean; socketsClosed: number }> {
     const existed = await this.store.deleteSession(urn);
-    const socketsClosed = this.sockets.kick(urn);
+    const socketsClosed = this.registry.kick(urn);
     this.log.info({ urn, existed, socketsClosed }, 'session ended by the admin API');
     return { existed, socketsClosed };
   }
@@ -324,6 +330,7 @@ export class Gateway {
     this.httpServer.closeIdleConnections();
     const graceful = (async () => {
       await this.sockets.close().catch((err: unknown) => this.log.warn({ err }, 'closing sockets failed'));
+      this.admission.close();
       this.demoBot?.close();
       await this.outbox.stop();
       await httpClosed;

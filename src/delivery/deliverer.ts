@@ -18,14 +18,14 @@
 // Frames within the delay after a ping are proven by one ping at its end.
 import type { Logger } from '../log/logger.js';
 import type { Store, StoredMessage } from '../store/store.js';
-import { deliveryFrame } from '../protocol/frames.js';
 
 export const REPLAY_PAGE = 200;
 
 /** What the deliverer needs of a connection. */
 export interface DeliveryTarget {
   readonly id: string;
-  send(frame: string): void;
+  /** Sends one message, framed in the connection's own protocol. */
+  deliver(message: StoredMessage): void;
   /** Sends a ping; returns its number. */
   ping(): number;
   readonly open: boolean;
@@ -186,7 +186,7 @@ export class Deliverer {
     sub.cursor = message.seq; // before the ping: onPing records the cursor as what it proves
     const target = sub.target;
     if (message.direction !== 'out' || !target.open) return;
-    target.send(deliveryFrame(message));
+    target.deliver(message);
     this.scheduleReceiptPing(target);
   }
 

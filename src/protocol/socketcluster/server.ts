@@ -1,21 +1,24 @@
-// The SocketCluster side of the gateway: attaches socketcluster-server to the HTTP server,
-// enforces who may subscribe and publish, runs keep-alive for both client generations, and
-// routes widget events to the session logic.
+// The SocketCluster front-end: attaches socketcluster-server, translates its handshake,
+// middleware and events into the core's admission, session and delivery calls, and frames the
+// replies. Admission, limits, sessions and delivery live in src/core and src/delivery.
+import type { EventEmitter } from 'node:events';
 import type { Server as HttpServer } from 'node:http';
-import { attach, type AGAction, type AGRequest, type AGServer, type AGServerSocket } from 'socketcluster-server';
-import { asGatewayError, GatewayError, type ErrorCode } from '../errors/catalogue.js';
-import type { Logger } from '../log/logger.js';
-import type { Deliverer, DeliveryTarget } from '../delivery/deliverer.js';
-import { clientIp } from '../limits/client-ip.js';
-import type { OriginPolicy } from '../limits/origins.js';
-import { TokenBucket, WindowCounter } from '../limits/token-bucket.js';
-import type { Metrics } from '../metrics.js';
-import type { SessionRecord, Store } from '../store/store.js';
-import { isSessionClaims, RotatingAuthEngine } from '../sessions/tokens.js';
-import { WIDGET_EVENTS, type WidgetContext, type WidgetEvent, type WidgetEvents } from '../sessions/widget-events.js';
-import { parseConnectionQuery } from './connection-query.js';
-import { bothSlotsReply } from './frames.js';
-import { KeepAlive } from './keepalive.js';
+import { attach, type AGAction, type AGServer, type AGServerSocket } from 'socketcluster-server';
+import type { Admission } from '../../core/admission.js';
+import { CLOSE_RATE_ABUSE, type ConnectionRegistry } from '../../core/connections.js';
+import { asGatewayError, GatewayError } from '../../errors/catalogue.js';
+import type { Logger } from '../../log/logger.js';
+import type { Deliverer } from '../../delivery/deliverer.js';
+import type { Metrics } from '../../metrics.js';
+import type { Conversation } from '../../core/conversation.js';
+import type { SessionRecord } from '../../store/store.js';
+import { isSessionClaims, RotatingAuthEngine } from '../../sessions/tokens.js';
+import { Connection } from './connection.js';
+import { SC_EVENTS, WIDGET_EVENTS, type WidgetContext, type WidgetEvent, type WidgetEvents } from './events.js';
+import { serveProcedure, serveReceiver } from './dispatch.js';
+
+export { CLOSE_RATE_ABUSE, CLOSE_SESSION_ENDED, ABUSE_WINDOW } from '../../core/connections.js';
+export { Connection } from './connection.js';
 
 export const SOCKET_PATH = '/socketcluster/';
 /**
@@ -23,25 +26,14 @@ export const SOCKET_PATH = '/socketcluster/';
  * reconnect on any code other than 1000 below 4500.
  */
 export const CLOSE_SERVICE_RESTART = 1012;
-
-/** Close code for a socket that kept emitting past its rate limit (< 4500: it may come back). */
-export const CLOSE_RATE_ABUSE = 4400;
 /** Close code for a socket that never registered (>= 4500: clients do not reconnect). */
 export const CLOSE_REGISTER_TIMEOUT = 4501;
-/** Close code for a session ended by the admin API (>= 4500: clients do not reconnect). */
-export const CLOSE_SESSION_ENDED = 4510;
-/** Refused events within ABUSE_WINDOW beyond which a socket is closed, as a multiple of the burst. */
-export const ABUSE_WINDOW = 10_000;
 /** How long a shutdown waits for clients to answer the close before cutting them. */
 export const CLOSE_GRACE = 1_000;
 
 export interface SocketServerOptions {
-  origins: OriginPolicy;
   clientRate: number;
   clientBurst: number;
-  maxConnectionsPerIp: number;
-  maxRegistrationsPerMinute: number;
-  trustedProxies: readonly string[];
   registerTimeout: number;
   authSecret: string;
   authSecretsPrevious: readonly string[];
@@ -52,80 +44,14 @@ export interface SocketServerOptions {
   handshakeTimeout: number;
 }
 
-/**
- * Outbound bytes a socket may leave unread before it is closed. A client that stops reading
- * would otherwise grow the server's memory; its unproven messages are replayed when it returns.
- */
-export const DEFAULT_MAX_SOCKET_BUFFER = 1024 * 1024;
-/** Above this much unsent output, delivery waits for the socket to drain before sending more. */
-export const SEND_HIGH_WATER = 256 * 1024;
-export const DRAIN_POLL = 10;
-/** Close code for a socket closed over backpressure (< 4500: clients reconnect). */
-export const CLOSE_BACKPRESSURE = 4100;
-
 const KNOWN_EVENTS = new Set<string>(WIDGET_EVENTS);
-/** Events whose reply must be a JSON string in both slots (real widgets JSON.parse the first). */
-const BOTH_SLOT_EVENTS = new Set<string>(['registerUser', 'getSuggestions']);
-
-/** One WebSocket client. */
-export class Connection implements DeliveryTarget {
-  readonly id: string;
-  readonly keepalive: KeepAlive;
-  readonly query: Record<string, string>;
-  readonly ip: string;
-  readonly bucket: TokenBucket;
-  /** The session this socket may act for: its token's urn, once checked against the store. */
-  sessionUrn: string | undefined;
-  /** Settles once the token the socket connected with has been checked. */
-  verified: Promise<void> = Promise.resolve();
-  refusedAt: number[] = [];
-  onBackpressure: (() => void) | undefined;
-  registerTimer: NodeJS.Timeout | undefined;
-
-  constructor(readonly socket: AGServerSocket, options: SocketServerOptions, ip: string) {
-    this.id = socket.id;
-    this.ip = ip;
-    this.query = parseConnectionQuery(socket.request.url);
-    this.keepalive = new KeepAlive(socket, { pingInterval: options.pingInterval, pingTimeout: options.pingTimeout });
-    this.bucket = new TokenBucket(options.clientRate, options.clientBurst);
-  }
-
-  get open(): boolean {
-    return this.socket.state === 'open';
-  }
-
-  send(frame: string): void {
-    if (!this.open) return;
-    if (this.socket.socket.bufferedAmount > DEFAULT_MAX_SOCKET_BUFFER) {
-      this.onBackpressure?.();
-      this.socket.disconnect(CLOSE_BACKPRESSURE, 'client is not reading');
-      return;
-    }
-    this.socket.send(frame);
-  }
-
-  ping(): number {
-    return this.keepalive.ping();
-  }
-
-  congested(): boolean {
-    return this.socket.socket.bufferedAmount > SEND_HIGH_WATER;
-  }
-
-  async drained(): Promise<void> {
-    // Polled: ws exposes no event for its own buffer; a stuck peer is closed by the keep-alive.
-    while (this.open && this.congested()) await new Promise((r) => setTimeout(r, DRAIN_POLL));
-  }
-
-  tokenUrn(): string | undefined {
-    return this.sessionUrn;
-  }
-}
 
 export interface SocketServerDeps {
   events: WidgetEvents;
   deliverer: Deliverer;
-  store: Store;
+  conversation: Conversation;
+  admission: Admission;
+  registry: ConnectionRegistry;
   metrics: Metrics;
   log: Logger;
 }
@@ -135,17 +61,14 @@ const IP = Symbol('clientIp');
 export class SocketServer {
   readonly server: AGServer;
   private readonly connections = new Map<string, Connection>();
-  private readonly perIp = new Map<string, number>();
-  private readonly registrations: WindowCounter;
-  private readonly trusted: ReadonlySet<string>;
-  private readonly sweepTimer: NodeJS.Timeout;
 
+  /** `upgrades`: the HTTP server, or an emitter of its upgrade events (see upgrade-router.ts). */
   constructor(
-    httpServer: HttpServer,
+    upgrades: HttpServer | EventEmitter,
     private readonly options: SocketServerOptions,
     private readonly deps: SocketServerDeps,
   ) {
-    this.server = attach(httpServer, {
+    this.server = attach(upgrades as HttpServer, {
       path: SOCKET_PATH,
       authKey: options.authSecret,
       authDefaultExpiry: Math.round(options.tokenTtlMs / 1000),
@@ -161,10 +84,6 @@ export class SocketServer {
       batchOnHandshake: false,
       socketChannelLimit: 8,
     });
-    this.trusted = new Set(options.trustedProxies);
-    this.registrations = new WindowCounter(options.maxRegistrationsPerMinute);
-    this.sweepTimer = setInterval(() => this.registrations.sweep(), 60_000);
-    this.sweepTimer.unref();
     this.server.setAuthEngine(new RotatingAuthEngine(options.authSecretsPrevious));
     this.server.setMiddleware(this.server.MIDDLEWARE_HANDSHAKE, (stream) => this.handshakeMiddleware(stream));
     this.server.setMiddleware(this.server.MIDDLEWARE_INBOUND, (stream) => this.inboundMiddleware(stream));
@@ -195,7 +114,7 @@ export class SocketServer {
     }
   }
 
-  /** Before the WebSocket upgrade: origin and connections per address. */
+  /** Before the WebSocket upgrade: the core's admission (origin, connections per address). */
   private async handshakeMiddleware(stream: AsyncIterable<AGAction>): Promise<void> {
     for await (const action of stream) {
       if (action.type !== action.HANDSHAKE_WS || !action.request) {
@@ -203,23 +122,15 @@ export class SocketServer {
         continue;
       }
       const req = action.request;
-      const origin = req.headers.origin;
-      if (!this.options.origins.allows(origin)) {
-        this.deps.metrics.refuse('origin');
-        action.block(handshakeError('WG_ERR_ORIGIN_NOT_ALLOWED', `the origin ${JSON.stringify(String(origin ?? '(none)').slice(0, 200))} may not open chat sockets; the operator must add it to ALLOWED_ORIGINS.`));
-        continue;
+      try {
+        // Counted from here; released when the socket closes (see onClosure).
+        (req as unknown as Record<symbol, string>)[IP] = await this.deps.admission.admit(req);
+        action.allow();
+      } catch (err) {
+        // ws answers the HTTP upgrade with 401 and this text as the reason.
+        const e = asGatewayError(err);
+        action.block(new Error(`${e.code}: ${e.message}`));
       }
-      const ip = clientIp(req, this.trusted);
-      const open = this.perIp.get(ip) ?? 0;
-      if (open >= this.options.maxConnectionsPerIp) {
-        this.deps.metrics.refuse('connections_per_ip');
-        action.block(handshakeError('WG_ERR_TOO_MANY_CONNECTIONS', `${open} sockets are open from your address (MAX_CONNECTIONS_PER_IP).`));
-        continue;
-      }
-      // Counted from here; released when the socket closes (see onClosure).
-      this.perIp.set(ip, open + 1);
-      (req as unknown as Record<symbol, string>)[IP] = ip;
-      action.allow();
     }
   }
 
@@ -233,7 +144,7 @@ export class SocketServer {
         continue;
       }
       const conn = this.connectionFor(action.socket);
-      if (!conn.bucket.take()) {
+      if (!conn.guard.take()) {
         this.deps.metrics.refuse('event_rate');
         action.block(socketError(new GatewayError('WG_ERR_RATE_LIMITED', `Too many events; the limit is ${this.options.clientRate}/s with bursts of ${this.options.clientBurst}.`)));
         this.noteAbuse(conn);
@@ -259,10 +170,7 @@ export class SocketServer {
 
   /** Refusals keep coming: more than twice the burst within ABUSE_WINDOW closes the socket. */
   private noteAbuse(conn: Connection): void {
-    const now = Date.now();
-    conn.refusedAt = conn.refusedAt.filter((t) => now - t < ABUSE_WINDOW);
-    conn.refusedAt.push(now);
-    if (conn.refusedAt.length > 2 * this.options.clientBurst) {
+    if (conn.guard.refused()) {
       this.deps.metrics.refuse('rate_abuse_close');
       this.deps.log.warn({ socket: conn.id, ip: conn.ip }, 'socket closed for sustained event flood');
       conn.socket.disconnect(CLOSE_RATE_ABUSE, 'rate limit exceeded');
@@ -273,9 +181,10 @@ export class SocketServer {
   private connectionFor(socket: AGServerSocket): Connection {
     let conn = this.connections.get(socket.id);
     if (!conn) {
-      const ip = (socket.request as unknown as Record<symbol, string>)[IP] ?? clientIp(socket.request, this.trusted);
+      const ip = (socket.request as unknown as Record<symbol, string>)[IP] ?? this.deps.admission.clientIp(socket.request);
       conn = new Connection(socket, this.options, ip);
       this.connections.set(socket.id, conn);
+      this.deps.registry.add(conn);
       conn.verified = this.verifySession(conn);
       conn.onBackpressure = () => this.deps.metrics.refuse('backpressure');
       this.deps.metrics.connections.inc();
@@ -290,12 +199,7 @@ export class SocketServer {
   private async verifySession(conn: Connection): Promise<void> {
     const token = conn.socket.authToken;
     if (!isSessionClaims(token)) return;
-    try {
-      const session = await this.deps.store.getSession(token.urn);
-      if (session && (token.sc === undefined || token.sc === session.createdAt)) conn.sessionUrn = token.urn;
-    } catch (err) {
-      this.deps.log.warn({ err }, 'could not check the session of a token');
-    }
+    if (await this.deps.conversation.isCurrent(token.urn, token.sc)) conn.sessionUrn = token.urn;
   }
 
   /** Binds a socket to a session: signs the token the client keeps. */
@@ -303,19 +207,6 @@ export class SocketServer {
     conn.sessionUrn = session.urn;
     clearTimeout(conn.registerTimer);
     await conn.socket.setAuthToken({ urn: session.urn, sc: session.createdAt });
-  }
-
-  /** Ends a session's sockets on this process (admin API). */
-  kick(urn: string): number {
-    let n = 0;
-    for (const conn of this.connections.values()) {
-      if (conn.sessionUrn === urn) {
-        conn.sessionUrn = undefined;
-        conn.socket.disconnect(CLOSE_SESSION_ENDED, 'session ended');
-        n++;
-      }
-    }
-    return n;
   }
 
   private async onConnection(socket: AGServerSocket): Promise<void> {
@@ -356,13 +247,13 @@ export class SocketServer {
   private onClosure(socket: AGServerSocket): void {
     const ip = (socket.request as unknown as Record<symbol, string>)[IP];
     if (ip !== undefined) {
-      const n = (this.perIp.get(ip) ?? 1) - 1;
-      if (n <= 0) this.perIp.delete(ip);
-      else this.perIp.set(ip, n);
+      delete (socket.request as unknown as Record<symbol, string>)[IP];
+      this.deps.admission.release(ip);
     }
     const conn = this.connections.get(socket.id);
     if (!conn) return;
     this.connections.delete(socket.id);
+    this.deps.registry.remove(conn);
     this.deps.metrics.connections.dec();
     clearTimeout(conn.registerTimer);
     conn.keepalive.stop();
@@ -379,65 +270,19 @@ export class SocketServer {
 
   private async handle(conn: Connection, name: WidgetEvent, data: unknown): Promise<unknown> {
     await conn.verified;
-    const ctx = this.context(conn);
-    switch (name) {
-      case 'registerUser':
-        if (!this.registrations.hit(conn.ip)) {
-          this.deps.metrics.refuse('registrations_per_ip');
-          throw new GatewayError('WG_ERR_RATE_LIMITED', `Too many registrations from your address; the limit is ${this.options.maxRegistrationsPerMinute} a minute.`);
-        }
-        return { urn: await this.deps.events.registerUser(ctx, data) };
-      case 'sendMessageToChannel': {
-        const m = await this.deps.events.sendMessage(ctx, data);
-        return { id: m.id, seq: m.seq };
-      }
-      case 'getHistory':
-        return this.deps.events.getHistory(ctx, data);
-      case 'getSuggestions':
-        // The gateway has no NLP; answer in the shape widgets parse so they carry on.
-        return { result: [] };
-    }
+    const event = SC_EVENTS[name];
+    if (event.registers) await this.deps.admission.register(conn.ip);
+    return event.handler(this.deps.events, this.context(conn), data);
   }
 
   /** Events emitted with a callback. One loop per event keeps each socket's events in order. */
-  private async serveProcedure(conn: Connection, name: WidgetEvent): Promise<void> {
-    for await (const request of conn.socket.procedure(name)) {
-      let result: unknown;
-      try {
-        result = await this.handle(conn, name, request.data);
-      } catch (err) {
-        const gwErr = asGatewayError(err);
-        if (gwErr.code === 'WG_ERR_INTERNAL') this.deps.log.error({ err, event: name }, 'widget event failed');
-        this.reply(request, name, { error: gwErr.code, message: gwErr.message }, gwErr);
-        continue;
-      }
-      this.reply(request, name, result);
-    }
+  private serveProcedure(conn: Connection, name: WidgetEvent): Promise<void> {
+    return serveProcedure(conn, name, (data) => this.handle(conn, name, data), this.deps.log);
   }
 
   /** Events emitted without a callback (the v9 widget's sendMessageToChannel). */
-  private async serveReceiver(conn: Connection, name: WidgetEvent): Promise<void> {
-    for await (const data of conn.socket.receiver(name)) {
-      try {
-        await this.handle(conn, name, data);
-      } catch (err) {
-        const gwErr = asGatewayError(err);
-        // Nobody to answer: log it where an operator can see why a message went missing.
-        this.deps.log.info({ socket: conn.id, event: name, code: gwErr.code, reason: gwErr.message }, 'widget event refused');
-      }
-    }
-  }
-
-  private reply(request: AGRequest, name: string, body: unknown, error?: GatewayError): void {
-    if (request.sent || request.socket.state !== 'open') return;
-    if (BOTH_SLOT_EVENTS.has(name)) {
-      request.sent = true;
-      request.socket.send(bothSlotsReply(request.id, JSON.stringify(body)));
-    } else if (error) {
-      request.error(error.toSocketError());
-    } else {
-      request.end(body);
-    }
+  private serveReceiver(conn: Connection, name: WidgetEvent): Promise<void> {
+    return serveReceiver(conn, name, (data) => this.handle(conn, name, data), this.deps.log);
   }
 
   /**
@@ -446,7 +291,6 @@ export class SocketServer {
    * CLOSE_GRACE instead of holding the shutdown for ws's 30 s close timeout.
    */
   async close(): Promise<void> {
-    clearInterval(this.sweepTimer);
     // keepSocketsOpen: socketcluster-server would terminate them (1006); we close them with 1012.
     // socketcluster-server forgets a socket as soon as it is asked to close it, so the ws
     // sockets are collected first to see which ones really closed.
@@ -463,11 +307,6 @@ export class SocketServer {
     await closing;
   }
 
-}
-
-/** A refused upgrade: ws answers the HTTP upgrade with 401 and this text as the reason. */
-function handshakeError(code: ErrorCode, detail: string): Error {
-  return new Error(`${code}: ${detail}`);
 }
 
 /** SocketCluster hydrates `name` and `message` into the client's Error (subscribeFail etc.). */
