@@ -1,7 +1,9 @@
 // The composition root: builds every part from the configuration, wires them together, and owns
 // start-up and graceful shutdown. Nothing else knows which store or platform dialect is in use.
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { createServer, type Server as HttpServer } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Config } from './config/options.js';
 import { Deliverer } from './delivery/deliverer.js';
@@ -24,6 +26,8 @@ import { Conversation } from './core/conversation.js';
 import { SocketServer } from './protocol/socketcluster/server.js';
 import { WidgetEvents } from './protocol/socketcluster/events.js';
 import { UpgradeRouter } from './protocol/upgrade-router.js';
+import { WwcHandlers } from './protocol/wwc/handlers.js';
+import { WwcServer } from './protocol/wwc/server.js';
 import { openStore } from './store/open-store.js';
 import { UnknownSessionError, type SessionRecord, type Store, type StoredMessage } from './store/store.js';
 
@@ -52,6 +56,7 @@ export class Gateway {
   store!: Store;
   private httpServer!: HttpServer;
   private sockets!: SocketServer;
+  private wwc!: WwcServer;
   private admission!: Admission;
   private readonly registry = new ConnectionRegistry();
   private deliverer!: Deliverer;
@@ -77,7 +82,7 @@ export class Gateway {
   }
 
   get url(): string {
-    return `http://127.0.0.1:${this.port}`;
+    return `${this.config.tlsCert !== undefined ? 'https' : 'http'}://127.0.0.1:${this.port}`;
   }
 
   async start(): Promise<void> {
@@ -130,8 +135,7 @@ export class Gateway {
       { origins, trustedProxies: c.trustedProxies, maxConnectionsPerIp: c.maxConnectionsPerIp, maxRegistrationsPerMinute: c.maxRegistrationsPerMinute },
       this.metrics,
     );
-    this.httpServer = createServer(
-      createRequestHandler({
+    const handler = createRequestHandler({
         log: this.log,
         metrics: this.metrics,
         adminToken: c.adminToken,
@@ -141,8 +145,9 @@ export class Gateway {
         ingest: (m) => this.ingestPlatformMessage(m),
         isShuttingDown: () => this.shuttingDown,
         ready: () => this.readiness(),
-      }),
-    );
+      });
+    // TLS_CERT/TLS_KEY: HTTPS and wss:// on the same port (the WWC clients force wss).
+    this.httpServer = c.tlsCert !== undefined && c.tlsKey !== undefined ? createTlsServer({ cert: readFileSync(c.tlsCert), key: readFileSync(c.tlsKey) }, handler) : createServer(handler);
     this.httpServer.keepAliveTimeout = 65_000;
     const upgrades = new UpgradeRouter(this.httpServer);
     this.sockets = new SocketServer(
@@ -161,6 +166,18 @@ export class Gateway {
       },
       { events, deliverer: this.deliverer, conversation, admission: this.admission, registry: this.registry, metrics: this.metrics, log: this.log },
     );
+    this.wwc = new WwcServer(
+      { clientRate: c.clientRate, clientBurst: c.clientBurst, pingInterval: c.pingInterval, pingTimeout: c.pingTimeout, maxPayload: c.maxPayload, registerTimeout: c.registerTimeout },
+      {
+        handlers: new WwcHandlers({ conversation, admission: this.admission, deliverer: this.deliverer, registry: this.registry, targets: this.targets, log: this.log, defaultLanguage: c.defaultLanguage }),
+        admission: this.admission,
+        registry: this.registry,
+        deliverer: this.deliverer,
+        metrics: this.metrics,
+        log: this.log,
+      },
+    );
+    upgrades.wwc = this.wwc.upgrade;
 
     await new Promise<void>((resolve, reject) => {
       this.httpServer.once('error', reject);
@@ -329,7 +346,7 @@ export class Gateway {
     const idleSweep = setInterval(() => this.httpServer.closeIdleConnections(), 50);
     this.httpServer.closeIdleConnections();
     const graceful = (async () => {
-      await this.sockets.close().catch((err: unknown) => this.log.warn({ err }, 'closing sockets failed'));
+      await Promise.all([this.sockets.close(), this.wwc.close()]).catch((err: unknown) => this.log.warn({ err }, 'closing sockets failed'));
       this.admission.close();
       this.demoBot?.close();
       await this.outbox.stop();
