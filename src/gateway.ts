@@ -16,6 +16,7 @@ import { createLogger, type Logger } from './log/logger.js';
 import { Metrics } from './metrics.js';
 import type { PlatformConnector } from './platform/connector.js';
 import { CourierExConnector } from './platform/courier-ex.js';
+import { CourierWwcConnector } from './platform/courier-wwc.js';
 import { DemoBotConnector } from './platform/demo-bot.js';
 import type { PlatformMessage } from './platform/normalize.js';
 import { OutboxWorker } from './platform/outbox-worker.js';
@@ -62,7 +63,7 @@ export class Gateway {
   private deliverer!: Deliverer;
   private fanout!: Fanout;
   private outbox!: OutboxWorker;
-  private courier: CourierExConnector | undefined;
+  private courier: CourierExConnector | CourierWwcConnector | undefined;
   private demoBot: DemoBotConnector | undefined;
   private targets: PlatformTargets;
   private retentionTimer: NodeJS.Timeout | undefined;
@@ -102,7 +103,10 @@ export class Gateway {
     this.fanout.onMessage((m) => this.deliverer.onMessage(m));
     this.fanout.onResync(() => this.deliverer.resync());
 
-    this.courier = new CourierExConnector((s) => this.platformBase(s), { timeout: c.platformTimeout, log: this.log });
+    this.courier =
+      c.platformChannelType === 'wwc'
+        ? new CourierWwcConnector((s) => this.platformBase(s), { timeout: c.platformTimeout })
+        : new CourierExConnector((s) => this.platformBase(s), { timeout: c.platformTimeout, log: this.log });
     this.demoBot = new DemoBotConnector((m) => this.ingestPlatformMessage(m), c.demoBotDelay);
     this.outbox = new OutboxWorker(this.store, (s) => this.connectorFor(s), {
       retryBase: c.retryBase,
@@ -143,6 +147,7 @@ export class Gateway {
         webhookToken: c.webhookToken,
         maxBody: c.maxWebhookBody,
         ingest: (m) => this.ingestPlatformMessage(m),
+        typing: (urn, from) => this.registry.typing(urn, from),
         isShuttingDown: () => this.shuttingDown,
         ready: () => this.readiness(),
       });

@@ -20,6 +20,8 @@ export interface CoreConnection extends DeliveryTarget {
   sessionUrn: string | undefined;
   /** Closes the connection with a WebSocket close code. */
   close(code: number, reason: string): void;
+  /** Relays the platform's typing indicator, where the protocol has one. */
+  typing?(from: string): void;
 }
 
 /** Per-connection event rate: a token bucket, and closing a socket that keeps flooding. */
@@ -64,6 +66,18 @@ export class ConnectionRegistry {
   /** The live connections bound to a session. */
   *forSession(urn: string): Iterable<CoreConnection> {
     for (const conn of this.all.values()) if (conn.sessionUrn === urn) yield conn;
+  }
+
+  /** Relays a typing indicator to the session's connections here; returns how many took it. */
+  typing(urn: string, from: string): number {
+    let n = 0;
+    for (const conn of this.forSession(urn)) {
+      if (conn.typing) {
+        conn.typing(from);
+        n++;
+      }
+    }
+    return n;
   }
 
   /** Ends a session's connections on this process (admin API); returns how many. */

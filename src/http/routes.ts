@@ -35,13 +35,17 @@ export function createRequestHandler(deps: RouteDeps) {
   const statics = loadStatic();
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const path = (req.url ?? '/').split('?')[0]!;
-    const isWebhook = req.method === 'POST' && (path === '/send' || path === '/');
+    // POST /hooks/<WEBHOOK_TOKEN>/send: courier's WWC channel authenticates by its base URL.
+    const hook = req.method === 'POST' ? /^\/hooks\/([^/]+)\/send$/.exec(path) : null;
+    const isWebhook = req.method === 'POST' && (path === '/send' || path === '/' || hook !== null);
+    // The secret in a hook path is never logged.
+    const logPath = hook ? '/hooks/***/send' : path;
     // While shutting down, answer and then close the connection rather than keep it alive.
     if (deps.isShuttingDown()) res.shouldKeepAlive = false;
     try {
       if (isWebhook) {
         if (deps.isShuttingDown()) throw new GatewayError('WG_ERR_SHUTTING_DOWN');
-        await handleWebhook(req, res, deps);
+        await handleWebhook(req, res, deps, hook ? safeDecode(hook[1]!) : undefined);
         deps.metrics.webhook.inc({ status: 200 });
         return;
       }
@@ -81,9 +85,17 @@ export function createRequestHandler(deps: RouteDeps) {
         deps.metrics.webhook.inc({ status: gwErr.status });
         if (gwErr.code === 'WG_ERR_BODY_TOO_LARGE') deps.metrics.refuse('webhook_body');
       }
-      if (gwErr.code === 'WG_ERR_INTERNAL') deps.log.error({ err, path }, 'request failed');
-      else deps.log.debug({ path, code: gwErr.code }, 'request refused');
+      if (gwErr.code === 'WG_ERR_INTERNAL') deps.log.error({ err, path: logPath }, 'request failed');
+      else deps.log.debug({ path: logPath, code: gwErr.code }, 'request refused');
       sendError(res, gwErr);
     }
   };
+}
+
+function safeDecode(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
 }

@@ -1,7 +1,10 @@
-// POST /send: the platform's messages for widgets (courier's External channel "send URL").
+// POST /send: the platform's messages for widgets (courier's External channel "send URL", and
+// the WWC channel's `{base_url}/send`, also as POST /hooks/<WEBHOOK_TOKEN>/send since courier's
+// WWC channel sends no credentials).
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { GatewayError } from '../errors/catalogue.js';
-import { normalizePlatformMessage, type PlatformMessage } from '../platform/normalize.js';
+import { newPlatformMessageId, normalizePlatformMessage, type PlatformMessage } from '../platform/normalize.js';
+import { isWwcBody, normalizeWwcBody } from '../platform/normalize-wwc.js';
 import type { StoredMessage } from '../store/store.js';
 import { authorizationMatches } from './auth.js';
 import { parseBody, readBody } from './body.js';
@@ -11,13 +14,31 @@ export interface WebhookDeps {
   webhookToken: string | undefined;
   maxBody: number;
   ingest(message: PlatformMessage): Promise<{ message: StoredMessage; duplicate: boolean }>;
+  /** typing_start from the WWC channel: relayed to the session's live connections. */
+  typing?(urn: string, from: string): number;
 }
 
-export async function handleWebhook(req: IncomingMessage, res: ServerResponse, deps: WebhookDeps): Promise<void> {
+/** `pathToken`: the secret from /hooks/<token>/send, which authenticates instead of Authorization. */
+export async function handleWebhook(req: IncomingMessage, res: ServerResponse, deps: WebhookDeps, pathToken?: string): Promise<void> {
   if (deps.webhookToken === undefined) throw new GatewayError('WG_ERR_WEBHOOK_DISABLED');
-  if (!authorizationMatches(req.headers.authorization, deps.webhookToken)) throw new GatewayError('WG_ERR_UNAUTHORIZED');
+  const credential = pathToken ?? req.headers.authorization;
+  if (!authorizationMatches(credential, deps.webhookToken)) throw new GatewayError('WG_ERR_UNAUTHORIZED');
   const raw = await readBody(req, deps.maxBody);
-  const message = normalizePlatformMessage(parseBody(req.headers['content-type'], raw));
+  const body = parseBody(req.headers['content-type'], raw);
+  const key = req.headers['idempotency-key'];
+  const idempotencyKey = Array.isArray(key) ? key[0] : key;
+  let message: PlatformMessage;
+  if (isWwcBody(body)) {
+    const wwc = normalizeWwcBody(body, idempotencyKey, newPlatformMessageId);
+    if (wwc.kind === 'typing') {
+      sendJson(res, 200, { status: 'success', relayed: deps.typing?.(wwc.to, wwc.from) ?? 0 });
+      return;
+    }
+    message = wwc.message;
+  } else {
+    const withKey = idempotencyKey && body !== null && typeof body === 'object' && !('id' in body) ? { ...body, id: idempotencyKey } : body;
+    message = normalizePlatformMessage(withKey);
+  }
   const { message: stored, duplicate } = await deps.ingest(message);
   // "success" is what courier's mt_response_check usually looks for.
   sendJson(res, 200, { status: 'success', id: stored.id, seq: stored.seq, duplicate });
