@@ -118,3 +118,22 @@ export function createService(options: ServiceOptions): { service: any; storage:
   service.on('error', (e: unknown) => errors.push(e));
   return { service, storage, received: () => service.getMessages() };
 }
+
+/**
+ * Ends a webchat-service instance as closing the page would: destroy() closes the socket but
+ * leaves the library's own timers (session auto-clear after 30 min, contact timeout, typing)
+ * running, which would keep the test process alive.
+ */
+export function dispose(service: any): void {
+  service.destroy();
+  for (const part of [service, service.session, service.messageProcessor, service.websocket, service.audioRecorder, service.cameraRecorder]) {
+    if (!part) continue;
+    for (const key of Object.keys(part)) {
+      if (/timer$|Timer$|timerInterval$/.test(key) && part[key]) {
+        clearTimeout(part[key]);
+        clearInterval(part[key]);
+        part[key] = null;
+      }
+    }
+  }
+}
