@@ -8,6 +8,10 @@
 //     connection error.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { Agent, fetch as undiciFetch } from 'undici';
+
+/** Trusts the tests' self-signed gateway certificate (TLS_CERT), as courier trusts a real one. */
+const trustingAgent = new Agent({ connect: { rejectUnauthorized: false } });
 
 export interface WwcReceived {
   channel: string;
@@ -79,7 +83,8 @@ export async function courierSend(
   let last = { status: 0, body: undefined as any };
   for (let attempt = 1; attempt <= 3; attempt++) {
     try {
-      const res = await fetch(`${baseUrl}/send`, { method: 'POST', headers: { 'content-type': 'application/json', 'idempotency-key': key, ...options.headers }, body: payload });
+      const init = { method: 'POST', headers: { 'content-type': 'application/json', 'idempotency-key': key, ...options.headers }, body: payload };
+      const res = baseUrl.startsWith('https:') ? await undiciFetch(`${baseUrl}/send`, { ...init, dispatcher: trustingAgent }) : await fetch(`${baseUrl}/send`, init);
       const text = await res.text();
       let parsed: unknown = text;
       try {
