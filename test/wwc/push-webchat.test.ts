@@ -124,4 +124,64 @@ describe('push-webchat 2.11.0 in Chromium over wss (TLS_CERT/TLS_KEY)', { timeou
     await page.screenshot({ path: join(shots, 'push-webchat-chat.png') });
     assert.deepEqual(errors.errors.filter((e) => !/favicon/.test(e)), [], 'no page errors');
   });
+
+  async function waitSession(page: Page): Promise<string> {
+    const until = Date.now() + STEP;
+    for (;;) {
+      const id = await sessionId(page).catch(() => undefined);
+      if (id) return id;
+      if (Date.now() > until) throw new Error('no session id in localStorage');
+      await page.waitForTimeout(50);
+    }
+  }
+
+  /** Sockets the page opened (push-webchat reconnects at once after any close). */
+  function countSockets(page: Page): { opened: number } {
+    const c = { opened: 0 };
+    page.on('websocket', () => void c.opened++);
+    return c;
+  }
+
+  it('a reload shows every message once: what was delivered from history, what came during the reload as it arrives', async () => {
+    const context = await newProfile();
+    const page = await open(context);
+    const from = await waitSession(page);
+    await bot(from, 'one');
+    await bot(from, 'two');
+    await waitBot(page, 2);
+    await page.locator('.push-new-message').fill('my question');
+    await page.locator('.push-new-message').press('Enter');
+    await page.waitForTimeout(300); // the receipt ping's pong
+    await page.close();
+    await bot(from, 'sent while the page was away');
+    const again = await open(context);
+    assert.equal(await waitSession(again), from, 'same visitor');
+    const texts = await waitBot(again, 3);
+    await again.waitForTimeout(1000);
+    assert.deepEqual(await botTexts(again), ['one', 'two', 'sent while the page was away'], `shown: ${JSON.stringify(texts)}`);
+    // The initPayload is a visitor message like any other, so history shows it (as the Go server's does).
+    assert.deepEqual(await visitorTexts(again), ['start', 'my question']);
+    await again.screenshot({ path: join(shots, 'push-webchat-after-reload.png') });
+  });
+
+  it('a second tab of the same visitor: both get every new message, neither is evicted or reconnects', async () => {
+    const context = await newProfile();
+    const tab1 = await open(context);
+    const from = await waitSession(tab1);
+    const sockets1 = countSockets(tab1);
+    await bot(from, 'before the second tab');
+    await waitBot(tab1, 1);
+    await tab1.waitForTimeout(300);
+    const tab2 = await open(context);
+    assert.equal(await waitSession(tab2), from);
+    await tab2.waitForTimeout(500);
+    await bot(from, 'to both tabs');
+    assert.deepEqual(await waitBot(tab1, 2), ['before the second tab', 'to both tabs']);
+    assert.deepEqual(await waitBot(tab2, 2), ['before the second tab', 'to both tabs']);
+    await tab2.waitForTimeout(3000);
+    assert.deepEqual(await botTexts(tab1), ['before the second tab', 'to both tabs']);
+    assert.deepEqual(await botTexts(tab2), ['before the second tab', 'to both tabs']);
+    assert.equal(sockets1.opened, 0, 'the first tab never reconnected');
+    await tab2.screenshot({ path: join(shots, 'push-webchat-second-tab.png') });
+  });
 });
