@@ -10,7 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { launchBrowser, watchPage } from '../helpers/browser.js';
 import { CourierWwcStandIn, courierSend } from '../helpers/courier-wwc.js';
-import { startGateway, tempDir, TEST_CHANNEL, TEST_TOKEN, type RunningGateway } from '../helpers/gateway.js';
+import { spawnGateway, startGateway, tempDir, TEST_CHANNEL, TEST_TOKEN, type RunningGateway } from '../helpers/gateway.js';
 import { selfSignedCert } from '../helpers/tls.js';
 
 const require = createRequire(import.meta.url);
@@ -40,14 +40,19 @@ describe('push-webchat 2.11.0 in Chromium over wss (TLS_CERT/TLS_KEY)', { timeou
   let site: Server;
   let SITE = '';
 
+  /** The gateway port the shop's page points at (changed by the crash test). */
+  let pagePort = 0;
+  let tls: { cert: string; key: string };
+
   before(async () => {
     site = createServer((req, res) => {
       if (req.url === '/push-webchat.js') return void res.writeHead(200, { 'content-type': 'application/javascript' }).end(BUNDLE);
-      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(pageHtml(gw.port, courier.url));
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(pageHtml(pagePort || gw.port, courier.url));
     });
     await new Promise<void>((r) => site.listen(0, '127.0.0.1', r));
     SITE = `http://127.0.0.1:${(site.address() as AddressInfo).port}`;
-    const { cert, key } = selfSignedCert();
+    tls = selfSignedCert();
+    const { cert, key } = tls;
     courier = await new CourierWwcStandIn().start();
     gw = await startGateway({ PLATFORM_URL: courier.url, PLATFORM_CHANNEL_TYPE: 'wwc', WEBHOOK_TOKEN: TEST_TOKEN, TLS_CERT: cert, TLS_KEY: key, ALLOWED_ORIGINS: SITE, STORE_URL: `sqlite:${join(tempDir(), 'g.db')}` });
     browser = await launchBrowser();
@@ -125,11 +130,12 @@ describe('push-webchat 2.11.0 in Chromium over wss (TLS_CERT/TLS_KEY)', { timeou
     assert.deepEqual(errors.errors.filter((e) => !/favicon/.test(e)), [], 'no page errors');
   });
 
+  /** The visitor's id once the widget registered and its initPayload reached courier. */
   async function waitSession(page: Page): Promise<string> {
     const until = Date.now() + STEP;
     for (;;) {
       const id = await sessionId(page).catch(() => undefined);
-      if (id) return id;
+      if (id && courier.textsFrom(id).includes('start')) return id;
       if (Date.now() > until) throw new Error('no session id in localStorage');
       await page.waitForTimeout(50);
     }
@@ -183,5 +189,55 @@ describe('push-webchat 2.11.0 in Chromium over wss (TLS_CERT/TLS_KEY)', { timeou
     assert.deepEqual(await botTexts(tab2), ['before the second tab', 'to both tabs']);
     assert.equal(sockets1.opened, 0, 'the first tab never reconnected');
     await tab2.screenshot({ path: join(shots, 'push-webchat-second-tab.png') });
+  });
+
+  it('a gateway killed with -9 and restarted: the page reconnects by itself, and a reload shows every message once', async () => {
+    const env = { PLATFORM_URL: courier.url, PLATFORM_CHANNEL_TYPE: 'wwc', WEBHOOK_TOKEN: TEST_TOKEN, TLS_CERT: tls.cert, TLS_KEY: tls.key, STORE_URL: `sqlite:${join(tempDir(), 'crash.db')}` };
+    let gp = await spawnGateway(env);
+    pagePort = gp.port;
+    const send = async (from: string, text: string): Promise<void> => {
+      const r = await courierSend(`https://127.0.0.1:${gp.port}/hooks/${TEST_TOKEN}`, { to: from, channel_uuid: TEST_CHANNEL, message: { type: 'text', timestamp: String(Math.floor(Date.now() / 1000)), text } });
+      assert.equal(r.status, 200);
+    };
+    try {
+      const context = await newProfile();
+      const page = await open(context);
+      const from = await waitSession(page);
+      const sockets = countSockets(page);
+      await send(from, 'before the crash 1');
+      await send(from, 'before the crash 2');
+      await waitBot(page, 2);
+      await send(from, 'right at the crash');
+      await gp.kill9();
+      gp = await spawnGateway(env, pagePort);
+      const until = Date.now() + 20_000;
+      while (sockets.opened === 0) {
+        if (Date.now() > until) throw new Error('push-webchat did not reconnect');
+        await page.waitForTimeout(100);
+      }
+      await page.waitForTimeout(1000);
+      await send(from, 'after the restart');
+      const expected = ['before the crash 1', 'before the crash 2', 'right at the crash', 'after the restart'];
+      const end = Date.now() + STEP;
+      while (!(await botTexts(page)).includes('after the restart')) {
+        if (Date.now() > end) throw new Error(`not shown: ${JSON.stringify(await botTexts(page))}`);
+        await page.waitForTimeout(100);
+      }
+      // Within the same page push-webchat prepends history page 1 again on every reconnect
+      // (a widget quirk no server can prevent): repeats, but nothing unknown and nothing missing.
+      const shown = await botTexts(page);
+      for (const t of expected) assert.ok(shown.includes(t), `${t} shown: ${JSON.stringify(shown)}`);
+      assert.ok(shown.every((t) => expected.includes(t)), JSON.stringify(shown));
+      await page.screenshot({ path: join(shots, 'push-webchat-after-crash-same-page.png') });
+      await page.waitForTimeout(300);
+      await page.reload({ waitUntil: 'load' });
+      await waitBot(page, 4);
+      await page.waitForTimeout(1000);
+      assert.deepEqual(await botTexts(page), expected);
+      await page.screenshot({ path: join(shots, 'push-webchat-after-crash-reload.png') });
+    } finally {
+      pagePort = 0;
+      await gp.stop();
+    }
   });
 });
