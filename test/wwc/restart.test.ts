@@ -12,13 +12,15 @@ import { createService, dispose } from '../helpers/wwc-clients.js';
 const incoming = (service: any): string[] => service.getMessages().filter((m: any) => m.direction === 'incoming').map((m: any) => m.text);
 
 describe('@weni/webchat-service across kill -9 of the gateway', () => {
-  it('shows every bot message once, in order, after the gateway is killed and restarted', async () => {
+  it('shows every bot message once, in order, after the gateway is killed and restarted', { timeout: 60_000 }, async () => {
     const courier = await new CourierWwcStandIn().start();
     const db = join(scratchDir('wg-wwc-crash-'), 'g.db');
     const env = { STORE_URL: `sqlite:${db}`, PLATFORM_URL: courier.url, PLATFORM_CHANNEL_TYPE: 'wwc', WEBHOOK_TOKEN: TEST_TOKEN };
     let gp: GatewayProcess = await spawnGateway(env);
     const port = gp.port;
-    const { service } = createService({ socketUrl: `127.0.0.1:${port}`, channelUuid: TEST_CHANNEL, host: courier.url });
+    // webchat-service retries once after reconnectInterval (+ up to 1 s jitter) and gives up if
+    // that attempt fails (wwc-protocol.md W12): 8 s leaves a loaded machine time to restart.
+    const { service } = createService({ socketUrl: `127.0.0.1:${port}`, channelUuid: TEST_CHANNEL, host: courier.url, reconnectInterval: 8_000 });
     try {
       await service.init();
       const from = service.getSessionId();
@@ -29,12 +31,8 @@ describe('@weni/webchat-service across kill -9 of the gateway', () => {
       // Accepted (200) right before the kill: maybe sent, surely not yet proven.
       for (let i = 0; i < 5; i++) assert.equal((await send(`at the crash ${i}`)).status, 200);
       await gp.kill9();
-      // webchat-service retries once after its reconnectInterval (3 s by default) and gives up
-      // if that attempt fails (a client weakness, wwc-protocol.md W12): the restart must be quicker.
-      const restarted = Date.now();
       gp = await spawnGateway(env, port);
-      assert.ok(Date.now() - restarted < 3000, 'restarted within the client\'s first retry');
-      await waitFor(() => service.getConnectionStatus() === 'connected', 15_000, 'webchat-service reconnected by itself');
+      await waitFor(() => service.getConnectionStatus() === 'connected', 20_000, 'webchat-service reconnected by itself');
       for (let i = 0; i < 5; i++) assert.equal((await send(`after ${i}`)).status, 200);
       const expected = [...[0, 1, 2, 3, 4].map((i) => `before ${i}`), ...[0, 1, 2, 3, 4].map((i) => `at the crash ${i}`), ...[0, 1, 2, 3, 4].map((i) => `after ${i}`)];
       await waitFor(() => incoming(service).length >= 15, 10_000, `15 messages; got ${JSON.stringify(incoming(service))}`);
