@@ -27,8 +27,8 @@ import { Conversation } from './core/conversation.js';
 import { SocketServer } from './protocol/socketcluster/server.js';
 import { WidgetEvents } from './protocol/socketcluster/events.js';
 import { UpgradeRouter } from './protocol/upgrade-router.js';
-import { WwcHandlers } from './protocol/wwc/handlers.js';
-import { WwcServer } from './protocol/wwc/server.js';
+import { createWwcServer } from './protocol/wwc/index.js';
+import type { WwcServer } from './protocol/wwc/server.js';
 import { openStore } from './store/open-store.js';
 import { UnknownSessionError, type SessionRecord, type Store, type StoredMessage } from './store/store.js';
 
@@ -171,17 +171,7 @@ export class Gateway {
       },
       { events, deliverer: this.deliverer, conversation, admission: this.admission, registry: this.registry, metrics: this.metrics, log: this.log },
     );
-    this.wwc = new WwcServer(
-      { clientRate: c.clientRate, clientBurst: c.clientBurst, pingInterval: c.pingInterval, pingTimeout: c.pingTimeout, maxPayload: c.maxPayload, registerTimeout: c.registerTimeout },
-      {
-        handlers: new WwcHandlers({ conversation, admission: this.admission, deliverer: this.deliverer, registry: this.registry, targets: this.targets, log: this.log, defaultLanguage: c.defaultLanguage }),
-        admission: this.admission,
-        registry: this.registry,
-        deliverer: this.deliverer,
-        metrics: this.metrics,
-        log: this.log,
-      },
-    );
+    this.wwc = createWwcServer(c, { conversation, admission: this.admission, deliverer: this.deliverer, registry: this.registry, targets: this.targets, metrics: this.metrics, log: this.log });
     upgrades.wwc = this.wwc.upgrade;
 
     await new Promise<void>((resolve, reject) => {

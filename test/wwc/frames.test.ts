@@ -40,6 +40,15 @@ describe('WWC frames on /ws (raw WebSocket client)', () => {
     c.close();
   });
 
+  it('sends a register\'s trigger to the platform as the visitor\'s first text', async () => {
+    const c = new RawWwc(ws);
+    const from = visitor();
+    assert.equal((await c.register(from, callback, { trigger: 'start flow' })).type, 'ready_for_message');
+    await waitFor(() => platform.textsFrom(from).length === 1, 5000, 'trigger at the platform');
+    assert.deepEqual(platform.textsFrom(from), ['start flow']);
+    c.close();
+  });
+
   it('accepts any path ending in /ws: //ws and /prefix/ws', async () => {
     for (const path of ['//ws', '/chat/prefix/ws']) {
       const c = new RawWwc(`ws://127.0.0.1:${gw.port}${path}`);
