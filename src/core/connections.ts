@@ -3,6 +3,15 @@
 import type { DeliveryTarget } from '../delivery/deliverer.js';
 import { TokenBucket } from '../limits/token-bucket.js';
 
+/**
+ * Close code sent on graceful shutdown: 1012 "service restart". Both SocketCluster client
+ * generations reconnect on any code other than 1000 below 4500; push-webchat on any close.
+ */
+export const CLOSE_SERVICE_RESTART = 1012;
+/** Close code for a socket that never registered (>= 4500: clients do not reconnect). */
+export const CLOSE_REGISTER_TIMEOUT = 4501;
+/** How long a shutdown waits for clients to answer the close before cutting them. */
+export const CLOSE_GRACE = 1_000;
 /** Close code for a socket that kept emitting past its rate limit (< 4500: it may come back). */
 export const CLOSE_RATE_ABUSE = 4400;
 /** Close code for a session ended by the admin API (>= 4500: clients do not reconnect). */

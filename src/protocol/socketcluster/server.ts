@@ -5,7 +5,7 @@ import type { EventEmitter } from 'node:events';
 import type { Server as HttpServer } from 'node:http';
 import { attach, type AGAction, type AGServer, type AGServerSocket } from 'socketcluster-server';
 import type { Admission } from '../../core/admission.js';
-import { CLOSE_RATE_ABUSE, type ConnectionRegistry } from '../../core/connections.js';
+import { CLOSE_RATE_ABUSE, CLOSE_REGISTER_TIMEOUT, type ConnectionRegistry } from '../../core/connections.js';
 import { asGatewayError, GatewayError } from '../../errors/catalogue.js';
 import type { Logger } from '../../log/logger.js';
 import type { Deliverer } from '../../delivery/deliverer.js';
@@ -16,20 +16,9 @@ import { isSessionClaims, RotatingAuthEngine } from '../../sessions/tokens.js';
 import { Connection } from './connection.js';
 import { SC_EVENTS, WIDGET_EVENTS, type WidgetContext, type WidgetEvent, type WidgetEvents } from './events.js';
 import { serveProcedure, serveReceiver } from './dispatch.js';
-
-export { CLOSE_RATE_ABUSE, CLOSE_SESSION_ENDED, ABUSE_WINDOW } from '../../core/connections.js';
-export { Connection } from './connection.js';
+import { closeAll } from './shutdown.js';
 
 export const SOCKET_PATH = '/socketcluster/';
-/**
- * Close code sent on graceful shutdown: 1012 "service restart". Both client generations
- * reconnect on any code other than 1000 below 4500.
- */
-export const CLOSE_SERVICE_RESTART = 1012;
-/** Close code for a socket that never registered (>= 4500: clients do not reconnect). */
-export const CLOSE_REGISTER_TIMEOUT = 4501;
-/** How long a shutdown waits for clients to answer the close before cutting them. */
-export const CLOSE_GRACE = 1_000;
 
 export interface SocketServerOptions {
   clientRate: number;
@@ -285,26 +274,9 @@ export class SocketServer {
     return serveReceiver(conn, name, (data) => this.handle(conn, name, data), this.deps.log);
   }
 
-  /**
-   * Stops accepting; closes every socket with a code that makes clients reconnect elsewhere.
-   * A peer that does not answer the close (frozen tab, vanished network) is cut after
-   * CLOSE_GRACE instead of holding the shutdown for ws's 30 s close timeout.
-   */
-  async close(): Promise<void> {
-    // keepSocketsOpen: socketcluster-server would terminate them (1006); we close them with 1012.
-    // socketcluster-server forgets a socket as soon as it is asked to close it, so the ws
-    // sockets are collected first to see which ones really closed.
-    const wsSockets = [...Object.values(this.server.clients), ...Object.values(this.server.pendingClients)].map((c) => c.socket);
-    const closing = this.server.close(true);
-    for (const conn of this.connections.values()) {
-      conn.keepalive.stop();
-      conn.socket.disconnect(CLOSE_SERVICE_RESTART, 'server restarting');
-    }
-    for (const client of Object.values(this.server.pendingClients)) client.disconnect(CLOSE_SERVICE_RESTART, 'server restarting');
-    const deadline = Date.now() + CLOSE_GRACE;
-    while (wsSockets.some((ws) => ws.readyState !== ws.CLOSED) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
-    for (const ws of wsSockets) if (ws.readyState !== ws.CLOSED) ws.terminate();
-    await closing;
+  /** Stops accepting; closes every socket with 1012 (see shutdown.ts). */
+  close(): Promise<void> {
+    return closeAll(this.server, this.connections.values());
   }
 
 }

@@ -12,7 +12,6 @@ export const SEND_HIGH_WATER = 256 * 1024;
 const DRAIN_POLL = 10;
 /** Close codes (< 4500: clients reconnect). */
 export const CLOSE_BACKPRESSURE = 4100;
-export const CLOSE_PONG_TIMEOUT = 4001;
 
 export interface WwcConnectionOptions {
   clientRate: number;
@@ -47,6 +46,7 @@ export class WwcConnection implements CoreConnection {
   private pongsReceived = 0;
   private interval: NodeJS.Timeout | undefined;
   private timeout: NodeJS.Timeout | undefined;
+  private stopped = false;
 
   constructor(
     readonly ws: WebSocket,
@@ -72,6 +72,7 @@ export class WwcConnection implements CoreConnection {
   }
 
   stop(): void {
+    this.stopped = true;
     clearInterval(this.interval);
     clearTimeout(this.timeout);
     clearTimeout(this.registerTimer);
@@ -116,6 +117,7 @@ export class WwcConnection implements CoreConnection {
   }
 
   private armTimeout(): void {
+    if (this.stopped) return;
     if (this.timeout) {
       this.timeout.refresh();
       return;

@@ -5,7 +5,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Admission } from '../../core/admission.js';
-import { CLOSE_RATE_ABUSE, type ConnectionRegistry } from '../../core/connections.js';
+import { CLOSE_GRACE, CLOSE_RATE_ABUSE, CLOSE_REGISTER_TIMEOUT, CLOSE_SERVICE_RESTART, type ConnectionRegistry } from '../../core/connections.js';
 import type { Deliverer } from '../../delivery/deliverer.js';
 import { asGatewayError } from '../../errors/catalogue.js';
 import type { Logger } from '../../log/logger.js';
@@ -15,10 +15,6 @@ import { errorFrame } from './frames.js';
 import type { WwcHandlers } from './handlers.js';
 import { FrameError, parseFrame } from './validate.js';
 
-/** Close codes shared with the SocketCluster side. */
-const CLOSE_SERVICE_RESTART = 1012;
-const CLOSE_REGISTER_TIMEOUT = 4501;
-const CLOSE_GRACE = 1_000;
 
 export interface WwcServerOptions extends WwcConnectionOptions {
   /** Frames above this get an `error` frame; the connection stays. */
