@@ -1,7 +1,9 @@
 // The composition root: builds every part from the configuration, wires them together, and owns
 // start-up and graceful shutdown. Nothing else knows which store or platform dialect is in use.
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { createServer, type Server as HttpServer } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Config } from './config/options.js';
 import { AdminService } from './admin/service.js';
@@ -19,14 +21,20 @@ import { createLogger, type Logger } from './log/logger.js';
 import { Metrics } from './metrics.js';
 import type { PlatformConnector } from './platform/connector.js';
 import type { CourierExConnector } from './platform/courier-ex.js';
+import type { CourierWwcConnector } from './platform/courier-wwc.js';
 import { DemoBotConnector } from './platform/demo-bot.js';
 import type { PlatformMessage } from './platform/normalize.js';
 import { OutboxWorker } from './platform/outbox-worker.js';
 import { StatusReports } from './platform/status-reports.js';
 import { PlatformTargets } from './platform/targets.js';
-import { typingFrame } from './protocol/frames.js';
-import { SocketServer } from './protocol/socket-server.js';
-import { WidgetEvents } from './sessions/widget-events.js';
+import { Admission } from './core/admission.js';
+import { ConnectionRegistry } from './core/connections.js';
+import { Conversation } from './core/conversation.js';
+import { SocketServer } from './protocol/socketcluster/server.js';
+import { WidgetEvents } from './protocol/socketcluster/events.js';
+import { UpgradeRouter } from './protocol/upgrade-router.js';
+import { createWwcServer } from './protocol/wwc/index.js';
+import type { WwcServer } from './protocol/wwc/server.js';
 import { openStore } from './store/open-store.js';
 import { UnknownSessionError, type SessionRecord, type Store, type StoredMessage } from './store/store.js';
 
@@ -71,10 +79,13 @@ export class Gateway {
   private readonly startedAt = Date.now();
   admin!: AdminService;
   private sockets!: SocketServer;
+  private wwc!: WwcServer;
+  private admission!: Admission;
+  private readonly registry = new ConnectionRegistry();
   private deliverer!: Deliverer;
   private fanout!: Fanout;
   private outbox!: OutboxWorker;
-  private courier: CourierExConnector | undefined;
+  private courier: CourierExConnector | CourierWwcConnector | undefined;
   private demoBot: DemoBotConnector | undefined;
   private statusReports: StatusReports | undefined;
   private targets: PlatformTargets;
@@ -95,7 +106,7 @@ export class Gateway {
   }
 
   get url(): string {
-    return `http://127.0.0.1:${this.port}`;
+    return `${this.config.tlsCert !== undefined ? 'https' : 'http'}://127.0.0.1:${this.port}`;
   }
 
   /** INTERNAL_PORT's bound port, when set. */
@@ -144,8 +155,13 @@ export class Gateway {
     // Only with a platform: its HTTP client (undici) is a good part of the start-up time, and the
     // demo bot does not need it.
     if (c.platformUrl !== undefined || c.platformHosts.length > 0) {
-      const { CourierExConnector } = await import('./platform/courier-ex.js');
-      this.courier = new CourierExConnector((s) => this.platformBase(s), { timeout: c.platformTimeout, log: this.log });
+      if (c.platformChannelType === 'wwc') {
+        const { CourierWwcConnector } = await import('./platform/courier-wwc.js');
+        this.courier = new CourierWwcConnector((s) => this.platformBase(s), { timeout: c.platformTimeout });
+      } else {
+        const { CourierExConnector } = await import('./platform/courier-ex.js');
+        this.courier = new CourierExConnector((s) => this.platformBase(s), { timeout: c.platformTimeout, log: this.log });
+      }
       this.timedCourier = new TimedConnector(this.courier, this.metrics);
     }
     this.demoBot = new DemoBotConnector((m) => this.ingestPlatformMessage(m), c.demoBotDelay, (urn) => this.signalTyping(urn));
@@ -165,10 +181,8 @@ export class Gateway {
       onFailed: () => this.metrics.outbox.inc({ outcome: 'failed' }),
     });
 
-    const events = new WidgetEvents({
+    const conversation = new Conversation({
       store: this.store,
-      targets: this.targets,
-      defaultChannelUuid: c.channelUuid,
       maxTextLength: c.maxTextLength,
       log: this.log,
       onUserMessage: (m) => {
@@ -178,8 +192,13 @@ export class Gateway {
         this.outbox.wake();
       },
     });
+    const events = new WidgetEvents({ conversation, targets: this.targets, defaultChannelUuid: c.channelUuid });
 
     const origins = new OriginPolicy(c.allowedOrigins);
+    this.admission = new Admission(
+      { origins, trustedProxies: c.trustedProxies, maxConnectionsPerIp: c.maxConnectionsPerIp, maxRegistrationsPerMinute: c.maxRegistrationsPerMinute },
+      this.metrics,
+    );
     this.admin = new AdminService({
       store: this.store,
       storeKind: c.storeUrl.split(':')[0]!,
@@ -204,7 +223,7 @@ export class Gateway {
       webhookToken: c.webhookToken,
       maxBody: c.maxWebhookBody,
       ingest: (m: PlatformMessage) => this.ingestPlatformMessage(m),
-      typing: (urn: string) => this.signalTyping(urn),
+      typing: (urn: string, from: string) => this.registry.typing(urn, from),
       ...(this.statusReports ? { onAnswered: (m: StoredMessage) => this.statusReports!.answered(m) } : {}),
       onDropped: (m: PlatformMessage, reason: string) => {
         this.metrics.webhookDropped.inc({ reason });
@@ -214,18 +233,17 @@ export class Gateway {
       isShuttingDown: () => this.shuttingDown,
       ready: () => this.readiness(),
     };
-    this.httpServer = createServer(createRequestHandler(routeDeps, c.internalPort === undefined ? 'all' : 'public'));
+    const handler = createRequestHandler(routeDeps, c.internalPort === undefined ? 'all' : 'public');
+    // TLS_CERT/TLS_KEY: HTTPS and wss:// on the same port (the WWC clients force wss).
+    this.httpServer = c.tlsCert !== undefined && c.tlsKey !== undefined ? createTlsServer({ cert: readFileSync(c.tlsCert), key: readFileSync(c.tlsKey) }, handler) : createServer(handler);
     if (c.internalPort !== undefined) this.internalServer = createServer(createRequestHandler(routeDeps, 'internal'));
     this.httpServer.keepAliveTimeout = 65_000;
+    const upgrades = new UpgradeRouter(this.httpServer);
     this.sockets = new SocketServer(
-      this.httpServer,
+      upgrades.socketcluster,
       {
-        origins,
         clientRate: c.clientRate,
         clientBurst: c.clientBurst,
-        maxConnectionsPerIp: c.maxConnectionsPerIp,
-        maxRegistrationsPerMinute: c.maxRegistrationsPerMinute,
-        trustedProxies: c.trustedProxies,
         registerTimeout: c.registerTimeout,
         authSecret,
         authSecretsPrevious: c.authSecretPrevious,
@@ -235,8 +253,10 @@ export class Gateway {
         maxPayload: c.maxPayload,
         handshakeTimeout: c.handshakeTimeout,
       },
-      { events, deliverer: this.deliverer, store: this.store, metrics: this.metrics, log: this.log },
+      { events, deliverer: this.deliverer, conversation, admission: this.admission, registry: this.registry, metrics: this.metrics, log: this.log },
     );
+    this.wwc = createWwcServer(c, { conversation, admission: this.admission, deliverer: this.deliverer, registry: this.registry, targets: this.targets, metrics: this.metrics, log: this.log });
+    upgrades.wwc = this.wwc.upgrade;
 
     try {
       await listen(this.httpServer, c.port, c.host).catch((err: unknown) => {
@@ -282,14 +302,15 @@ export class Gateway {
     await this.store.close().catch(() => {});
   }
 
+  /** The demo bot is typing to a session: tell its connections on this process. */
+  signalTyping(urn: string): void {
+    this.registry.typing(urn, '');
+  }
+
   /**
    * A platform message for a widget (webhook or demo bot): store it once (duplicates by id are
    * answered with the stored copy), then wake delivery.
    */
-  /** The platform (or the demo bot) is typing to a session: tell its sockets on this process. */
-  signalTyping(urn: string): void {
-    this.deliverer.signal(urn, typingFrame(urn));
-  }
 
   async ingestPlatformMessage(m: PlatformMessage): Promise<{ message: StoredMessage; duplicate: boolean }> {
     let result: { message: StoredMessage; duplicate: boolean };
@@ -312,7 +333,7 @@ export class Gateway {
   /** Admin API: end a session everywhere it is stored, and its sockets on this process. */
   async endSession(urn: string): Promise<{ existed: boolean; socketsClosed: number }> {
     const existed = await this.store.deleteSession(urn);
-    const socketsClosed = this.sockets.kick(urn);
+    const socketsClosed = this.registry.kick(urn);
     this.log.info({ urn, existed, socketsClosed }, 'session ended by the admin API');
     return { existed, socketsClosed };
   }
@@ -394,7 +415,8 @@ export class Gateway {
     const idleSweep = setInterval(() => this.httpServer.closeIdleConnections(), 50);
     this.httpServer.closeIdleConnections();
     const graceful = (async () => {
-      await this.sockets.close().catch((err: unknown) => this.log.warn({ err }, 'closing sockets failed'));
+      await Promise.all([this.sockets.close(), this.wwc.close()]).catch((err: unknown) => this.log.warn({ err }, 'closing sockets failed'));
+      this.admission.close();
       this.demoBot?.close();
       await this.outbox.stop();
       await httpClosed;

@@ -41,6 +41,8 @@ export class Metrics {
   readonly connectionsByProtocol = new Gauge({ name: 'wg_connections', help: 'Open WebSocket connections, by widget protocol', labelNames: ['protocol'] as const, registers: [this.registry] });
   /** The SocketCluster front-end's connections (inc/dec as before). */
   readonly connections = this.connectionsByProtocol.labels({ protocol: 'socketcluster' });
+  /** The WWC front-end's connections. */
+  readonly wwcConnections = this.connectionsByProtocol.labels({ protocol: 'wwc' });
 
   readonly platformToWidget = new Histogram({
     name: 'wg_platform_to_widget_seconds',

@@ -64,5 +64,8 @@ export function loadConfig(sources: ConfigSources = {}): Config {
   if (cfg.retryMax < cfg.retryBase) {
     throw new ConfigError('RETRY_MAX must be at least RETRY_BASE: raise RETRY_MAX.');
   }
+  if ((cfg.tlsCert === undefined) !== (cfg.tlsKey === undefined)) {
+    throw new ConfigError('TLS_CERT and TLS_KEY go together: set both PEM file paths, or neither for plain HTTP.');
+  }
   return cfg;
 }

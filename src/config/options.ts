@@ -86,6 +86,11 @@ export interface Config {
   logFormat: LogFormat;
   internalPort: number | undefined;
   internalHost: string | undefined;
+  // WWC (issue 16): courier's Weni Web Chat channel, TLS, widget language.
+  platformChannelType: 'ex' | 'wwc';
+  tlsCert: string | undefined;
+  tlsKey: string | undefined;
+  defaultLanguage: string;
 }
 
 /** Raised for an invalid option; its message is the one line shown before exiting. */
@@ -236,6 +241,18 @@ function logFormat(raw: string): LogFormat {
   return v as LogFormat;
 }
 
+function channelType(raw: string): 'ex' | 'wwc' {
+  const v = raw.trim().toLowerCase();
+  if (v !== 'ex' && v !== 'wwc') throw new Error('expected ex (courier External channel) or wwc (Weni Web Chat channel)');
+  return v;
+}
+
+function language(raw: string): string {
+  const v = raw.trim();
+  if (!/^[A-Za-z]{2,3}([-_][A-Za-z0-9]{2,8})*$/.test(v)) throw new Error('expected a language tag such as en, pt-BR or es');
+  return v;
+}
+
 function option<K extends keyof Config>(spec: OptionSpec<K>): OptionSpec<K> {
   return spec;
 }
@@ -285,4 +302,8 @@ export const OPTIONS = [
   option({ key: 'maxWebhookBody', group: 'limits', env: 'MAX_WEBHOOK_BODY', flag: '--max-webhook-body', default: DEFAULT_MAX_WEBHOOK_BODY, defaultText: '256KiB', parse: bytes(1024, 64 * 1024 * 1024), description: 'Largest webhook body accepted (413 beyond).' }),
   option({ key: 'shutdownTimeout', group: 'delivery', env: 'SHUTDOWN_TIMEOUT', flag: '--shutdown-timeout', default: DEFAULT_SHUTDOWN_TIMEOUT, defaultText: '10s', parse: duration(100), description: 'Longest graceful shutdown on SIGTERM/SIGINT before exiting anyway.' }),
   option({ key: 'demoBotDelay', group: 'platform', env: 'DEMO_BOT_DELAY', flag: '--demo-bot-delay', default: 300, defaultText: '300ms', parse: duration(0), description: 'How long the built-in demo bot "types" before answering.' }),
+  option({ key: 'platformChannelType', group: 'platform', env: 'PLATFORM_CHANNEL_TYPE', flag: '--platform-channel-type', default: 'ex', parse: channelType, description: 'The platform channel user messages go to: `ex` (courier External channel, `/c/ex/{uuid}/receive`, form) or `wwc` (Weni Web Chat channel, `/c/wwc/{uuid}/receive`, JSON). Independent of the widget protocol.' }),
+  option({ key: 'tlsCert', group: 'essentials', env: 'TLS_CERT', flag: '--tls-cert', default: undefined, defaultText: 'unset: plain HTTP', parse: nonEmpty, description: 'PEM certificate (chain) file: with TLS_KEY the gateway serves HTTPS and wss:// itself (push-webchat and webchat-service force wss).' }),
+  option({ key: 'tlsKey', group: 'essentials', env: 'TLS_KEY', flag: '--tls-key', default: undefined, defaultText: 'unset: plain HTTP', parse: nonEmpty, description: 'PEM private key file for TLS_CERT.' }),
+  option({ key: 'defaultLanguage', group: 'platform', env: 'DEFAULT_LANGUAGE', flag: '--default-language', default: 'en', parse: language, description: 'Language WWC widgets get for `get_project_language`.' }),
 ] as const satisfies readonly OptionSpec<any>[];

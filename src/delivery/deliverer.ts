@@ -18,14 +18,14 @@
 // Frames within the delay after a ping are proven by one ping at its end.
 import type { Logger } from '../log/logger.js';
 import type { Store, StoredMessage } from '../store/store.js';
-import { deliveryFrame } from '../protocol/frames.js';
 
 export const REPLAY_PAGE = 200;
 
 /** What the deliverer needs of a connection. */
 export interface DeliveryTarget {
   readonly id: string;
-  send(frame: string): void;
+  /** Sends one message, framed in the connection's own protocol. */
+  deliver(message: StoredMessage): void;
   /** Sends a ping; returns its number. */
   ping(): number;
   readonly open: boolean;
@@ -162,21 +162,6 @@ export class Deliverer {
     }
   }
 
-  /**
-   * A transient frame (typing) for the session's sockets on this process: not stored, not
-   * replayed, not proven. Returns how many sockets it went to.
-   */
-  signal(urn: string, frame: string): number {
-    let n = 0;
-    for (const sub of this.byUrn.get(urn) ?? []) {
-      if (sub.target.open && sub.cursor >= 0) {
-        sub.target.send(frame);
-        n++;
-      }
-    }
-    return n;
-  }
-
   /** A ping we sent was answered: everything sent before it was received. */
   onPong(target: DeliveryTarget, pingNumber: number): void {
     const mine = this.byTarget.get(target.id);
@@ -211,7 +196,7 @@ export class Deliverer {
     sub.cursor = message.seq; // before the ping: onPing records the cursor as what it proves
     const target = sub.target;
     if (message.direction !== 'out' || !target.open) return;
-    target.send(deliveryFrame(message));
+    target.deliver(message);
     if (this.options.onReceipt) (sub.unproven ??= []).push({ seq: message.seq, createdAt: message.createdAt });
     this.scheduleReceiptPing(target);
   }

@@ -38,7 +38,11 @@ export function createRequestHandler(deps: RouteDeps, role: PortRole = 'all') {
     const url = req.url ?? '/';
     const q = url.indexOf('?');
     const path = q === -1 ? url : url.slice(0, q);
-    const isWebhook = publicSide && req.method === 'POST' && (path === '/send' || path === '/');
+    // POST /hooks/<WEBHOOK_TOKEN>/send: courier's WWC channel authenticates by its base URL.
+    const hook = publicSide && req.method === 'POST' ? /^\/hooks\/([^/]+)\/send$/.exec(path) : null;
+    const isWebhook = publicSide && req.method === 'POST' && (path === '/send' || path === '/' || hook !== null);
+    // The secret in a hook path is never logged.
+    const logPath = hook ? '/hooks/***/send' : path;
     // While shutting down, answer and then close the connection rather than keep it alive.
     if (deps.isShuttingDown()) res.shouldKeepAlive = false;
     const webhookTimer = isWebhook ? deps.metrics.webhookDuration.startTimer() : undefined;
@@ -47,7 +51,7 @@ export function createRequestHandler(deps: RouteDeps, role: PortRole = 'all') {
         // Also while shutting down: every refusal costs a visitor five minutes (courier's External
         // sender does not retry; mailroom does, 5 and 10 minutes later). The store closes only
         // after the listener and its connections did; a message that cannot be stored then gets 503.
-        await handleWebhook(req, res, deps);
+        await handleWebhook(req, res, deps, hook ? safeDecode(hook[1]!) : undefined);
         deps.metrics.webhook.inc({ status: 200 });
         return;
       }
@@ -97,11 +101,19 @@ export function createRequestHandler(deps: RouteDeps, role: PortRole = 'all') {
         deps.metrics.webhook.inc({ status: gwErr.status });
         if (gwErr.code === 'WG_ERR_BODY_TOO_LARGE') deps.metrics.refuse('webhook_body');
       }
-      if (gwErr.code === 'WG_ERR_INTERNAL') deps.log.error({ err, path }, 'request failed');
-      else deps.log.debug({ path, code: gwErr.code }, 'request refused');
+      if (gwErr.code === 'WG_ERR_INTERNAL') deps.log.error({ err, path: logPath }, 'request failed');
+      else deps.log.debug({ path: logPath, code: gwErr.code }, 'request refused');
       sendError(res, gwErr);
     } finally {
       webhookTimer?.();
     }
   };
+}
+
+function safeDecode(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
 }

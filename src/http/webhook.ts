@@ -1,7 +1,10 @@
-// POST /send: the platform's messages for widgets (courier's External channel "send URL").
+// POST /send: the platform's messages for widgets (courier's External channel "send URL", and
+// the WWC channel's `{base_url}/send`, also as POST /hooks/<WEBHOOK_TOKEN>/send since courier's
+// WWC channel sends no credentials).
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { GatewayError } from '../errors/catalogue.js';
-import { normalizePlatformMessage, type PlatformMessage } from '../platform/normalize.js';
+import { newPlatformMessageId, normalizePlatformMessage, type PlatformMessage } from '../platform/normalize.js';
+import { isWwcBody, normalizeWwcBody } from '../platform/normalize-wwc.js';
 import type { StoredMessage } from '../store/store.js';
 import { authorizationMatches } from './auth.js';
 import { parseBody, readBody } from './body.js';
@@ -15,30 +18,31 @@ export interface WebhookDeps {
   onAnswered?(message: StoredMessage): void;
   /** A message for a urn that has no session was accepted and dropped (log it, count it). */
   onDropped?(message: PlatformMessage, reason: 'unknown_session'): void;
-  /** The platform is typing to a session (transient; see Deliverer.signal). */
-  typing?(urn: string): void;
+  /** typing_start (WWC channel, or the demo bot): relayed to the session's live connections on this process; returns how many. */
+  typing?(urn: string, from: string): number;
 }
 
-/** `{"type":"typing_start","to":urn}` (the WWC channel's action) or `"typing"`: no text, nothing stored. */
-function typingTarget(body: unknown): string | undefined {
-  const b = body as { type?: unknown; to?: unknown } | null;
-  if (typeof b !== 'object' || b === null || (b.type !== 'typing_start' && b.type !== 'typing')) return undefined;
-  if (typeof b.to !== 'string' || b.to === '' || b.to.length > 160) throw new GatewayError('WG_ERR_MISSING_FIELD', 'A typing signal needs "to", the session urn.');
-  return b.to.startsWith('ext:') ? b.to.slice(4) : b.to;
-}
-
-export async function handleWebhook(req: IncomingMessage, res: ServerResponse, deps: WebhookDeps): Promise<void> {
+/** `pathToken`: the secret from /hooks/<token>/send, which authenticates instead of Authorization. */
+export async function handleWebhook(req: IncomingMessage, res: ServerResponse, deps: WebhookDeps, pathToken?: string): Promise<void> {
   if (deps.webhookToken === undefined) throw new GatewayError('WG_ERR_WEBHOOK_DISABLED');
-  if (!authorizationMatches(req.headers.authorization, deps.webhookToken)) throw new GatewayError('WG_ERR_UNAUTHORIZED');
+  const credential = pathToken ?? req.headers.authorization;
+  if (!authorizationMatches(credential, deps.webhookToken)) throw new GatewayError('WG_ERR_UNAUTHORIZED');
   const raw = await readBody(req, deps.maxBody);
   const body = parseBody(req.headers['content-type'], raw);
-  const typingTo = typingTarget(body);
-  if (typingTo !== undefined) {
-    deps.typing?.(typingTo);
-    sendJson(res, 200, { status: 'success', typing: true });
-    return;
+  const key = req.headers['idempotency-key'];
+  const idempotencyKey = Array.isArray(key) ? key[0] : key;
+  let message: PlatformMessage;
+  if (isWwcBody(body)) {
+    const wwc = normalizeWwcBody(body, idempotencyKey, newPlatformMessageId);
+    if (wwc.kind === 'typing') {
+      sendJson(res, 200, { status: 'success', typing: true, relayed: deps.typing?.(wwc.to, wwc.from) ?? 0 });
+      return;
+    }
+    message = wwc.message;
+  } else {
+    const withKey = idempotencyKey && body !== null && typeof body === 'object' && !('id' in body) ? { ...body, id: idempotencyKey } : body;
+    message = normalizePlatformMessage(withKey);
   }
-  const message = normalizePlatformMessage(body);
   let result: { message: StoredMessage; duplicate: boolean };
   try {
     result = await deps.ingest(message);

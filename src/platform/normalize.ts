@@ -20,6 +20,11 @@ const validateBody = validator(WebhookBody, 'WG_ERR_MISSING_FIELD', 'body');
 const ID_PREFIX = 'gw-' + randomBytes(9).toString('base64url') + '-';
 let idCounter = 0;
 
+/** A fresh id for a platform message that came without one. */
+export function newPlatformMessageId(): string {
+  return ID_PREFIX + (++idCounter).toString(36);
+}
+
 /** Folds form fields into an object; repeated fields (quick_reply=a&quick_reply=b) become arrays. */
 export function formToObject(params: URLSearchParams): Record<string, string | string[]> {
   const out: Record<string, string | string[]> = {};

@@ -29,7 +29,7 @@ describe('the platform webhook: typing signals', () => {
     for (const to of [urn, `ext:${urn}`]) {
       const r = await post({ type: 'typing_start', to, from: 'bot' });
       assert.equal(r.status, 200);
-      assert.deepEqual(await r.json(), { status: 'success', typing: true });
+      assert.deepEqual(await r.json(), { status: 'success', typing: true, relayed: 1 });
     }
     await waitFor(() => typing.length === 2, 2_000, 'two typing events');
     assert.deepEqual(typing, [{ to: urn, typing: true }, { to: urn, typing: true }]);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { bothSlotsReply, deliveryFrame, payloadJson } from '../../src/protocol/frames.js';
+import { bothSlotsReply, deliveryFrame, payloadJson } from '../../src/protocol/socketcluster/frames.js';
 import type { StoredMessage } from '../../src/store/store.js';
 
 const message = (seq: number, payload: Record<string, unknown>): StoredMessage => ({

@@ -1,7 +1,7 @@
 // SocketCluster frames the gateway writes itself. Delivery bypasses socketcluster-server's
 // transmit(), which queues through an async stream: writing straight to the socket keeps
 // publishes and keep-alive pings in one ordered stream, which the receipt proof relies on.
-import type { StoredMessage } from '../store/store.js';
+import type { StoredMessage } from '../../store/store.js';
 
 // One entry: a message goes to every socket of its session in one loop (Deliverer.onMessage),
 // so the previous call's frame is the one a repeat needs. A WeakMap per message cost more (about

@@ -1,13 +1,14 @@
-// The events a widget emits, and what the gateway does with each. Transport details (frames,
-// keep-alive, middleware) live in src/protocol; this file is the session logic.
-import { isUuid } from '../config/options.js';
-import { GatewayError } from '../errors/catalogue.js';
-import type { Logger } from '../log/logger.js';
-import type { PlatformTargets } from '../platform/targets.js';
-import { GetHistoryData, RegisterUserData, SendMessageData, validator } from '../protocol/schemas.js';
-import type { SessionRecord, Store, StoredMessage } from '../store/store.js';
-import { parseClientMessageId } from './client-message-id.js';
-import { isValidSessionId, newMessageId, newUrn } from './urn.js';
+// The events a SocketCluster widget emits, translated into the core's session operations
+// (src/core/conversation.ts): validation of their SocketCluster shapes lives here, what
+// happens to a session or a message lives in the core.
+import { isUuid } from '../../config/options.js';
+import type { Conversation } from '../../core/conversation.js';
+import { GatewayError } from '../../errors/catalogue.js';
+import type { PlatformTargets } from '../../platform/targets.js';
+import { GetHistoryData, RegisterUserData, SendMessageData, validator } from '../schemas.js';
+import type { SessionRecord, StoredMessage } from '../../store/store.js';
+import { parseClientMessageId } from '../../sessions/client-message-id.js';
+import { isValidSessionId, newUrn } from '../../sessions/urn.js';
 
 export const WIDGET_EVENTS = ['registerUser', 'sendMessageToChannel', 'getHistory', 'getSuggestions'] as const;
 export type WidgetEvent = (typeof WIDGET_EVENTS)[number];
@@ -29,13 +30,9 @@ export interface WidgetContext {
 }
 
 export interface WidgetEventDeps {
-  store: Store;
+  conversation: Conversation;
   targets: PlatformTargets;
   defaultChannelUuid: string;
-  maxTextLength: number;
-  log: Logger;
-  /** A user message is stored: deliver to other tabs and wake the outbox. */
-  onUserMessage(message: StoredMessage): void;
 }
 
 export class WidgetEvents {
@@ -52,16 +49,10 @@ export class WidgetEvents {
     const hostApi = this.deps.targets.resolve(data.hostApi ?? ctx.query['hostApi']);
 
     const urn = data.id ?? newUrn();
-    const owned = ctx.tokenUrn() === urn;
     const record: SessionRecord = { urn, channelUuid, hostApi, createdAt: Date.now() };
-    const { created, session } = await this.deps.store.createSession(record);
-    if (!created && !owned) {
-      // The id exists and this socket cannot prove it owns it: never let a guessed or leaked
-      // id read someone else's conversation.
-      throw new GatewayError('WG_ERR_SESSION_TAKEN');
-    }
+    // Resumed only by the socket whose token names it.
+    const { session } = await this.deps.conversation.claim(record, () => ctx.tokenUrn() === urn);
     await ctx.setSession(session);
-    this.deps.log.info({ urn, created, channelUuid, hostApi }, created ? 'session created' : 'session resumed');
     return urn;
   }
 
@@ -77,37 +68,7 @@ export class WidgetEvents {
       throw new GatewayError('WG_ERR_NOT_SESSION_OWNER', 'userUrn is not the session of this socket.');
     }
     const clientMessageId = parseClientMessageId((raw as { clientMessageId?: unknown }).clientMessageId);
-    return (await this.acceptUserMessage(urn, data.text, clientMessageId)).message;
-  }
-
-  /**
-   * The protocol-independent part of a user message, for every front-end: length check, store
-   * (once per client message id), then wake delivery and the outbox. A duplicate wakes nothing.
-   */
-  async acceptUserMessage(urn: string, text: string, clientMessageId?: string): Promise<{ message: StoredMessage; duplicate: boolean }> {
-    if (text.length > this.deps.maxTextLength) {
-      throw new GatewayError('WG_ERR_TEXT_TOO_LONG', `text has ${text.length} characters; the limit is ${this.deps.maxTextLength}.`);
-    }
-    let result: { message: StoredMessage; duplicate: boolean };
-    try {
-      const msg = { id: newMessageId(), text, createdAt: Date.now() };
-      result = clientMessageId === undefined
-        ? { message: await this.deps.store.appendInbound(urn, msg), duplicate: false }
-        : await this.deps.store.appendInboundOnce(urn, { ...msg, clientId: clientMessageId });
-    } catch (err) {
-      if ((err as Error).name === 'UnknownSessionError') throw new GatewayError('WG_ERR_UNKNOWN_SESSION');
-      this.deps.log.error({ err, urn }, 'could not store user message');
-      throw new GatewayError('WG_ERR_STORE_UNAVAILABLE');
-    }
-    const { message, duplicate } = result;
-    if (duplicate) {
-      if (message.text !== text) throw new GatewayError('WG_ERR_CLIENT_MESSAGE_ID_REUSED');
-      this.deps.log.debug({ urn, seq: message.seq, clientMessageId }, 'user message repeated; answered from the store');
-      return result;
-    }
-    this.deps.log.debug({ urn, seq: message.seq, text: message.text }, 'user message accepted');
-    this.deps.onUserMessage(message);
-    return result;
+    return this.deps.conversation.acceptUserMessage(urn, data.text, clientMessageId);
   }
 
   /** getHistory: the session's stored messages, both directions, oldest first. */
@@ -118,7 +79,7 @@ export class WidgetEvents {
     const limit = data.limit ?? DEFAULT_HISTORY_LIMIT;
     // With only `since`, read forward from it; otherwise the newest page before `before`.
     const forward = data.since !== undefined && data.before === undefined;
-    const rows = await this.deps.store.readMessages(urn, {
+    const rows = await this.deps.conversation.readMessages(urn, {
       ...(data.since !== undefined ? { afterSeq: data.since } : {}),
       ...(data.before !== undefined ? { beforeSeq: data.before } : {}),
       limit,
@@ -141,3 +102,22 @@ export interface HistoryItem {
 function toHistoryItem(m: StoredMessage): HistoryItem {
   return { ...m.payload, seq: m.seq, direction: m.direction, id: m.id, text: m.text, createdAt: new Date(m.createdAt).toISOString() };
 }
+
+/**
+ * The inbound event table: what each event does, how its reply is framed, whether it counts as
+ * a registration (REGISTRATIONS_PER_MINUTE). Real widgets JSON.parse the first reply argument
+ * of registerUser and getSuggestions, so those replies carry a JSON string in both slots.
+ */
+export const SC_EVENTS: Record<WidgetEvent, { handler: (events: WidgetEvents, ctx: WidgetContext, data: unknown) => Promise<unknown>; reply: 'both-slots' | 'standard'; registers?: true }> = {
+  registerUser: { handler: async (e, ctx, data) => ({ urn: await e.registerUser(ctx, data) }), reply: 'both-slots', registers: true },
+  sendMessageToChannel: {
+    handler: async (e, ctx, data) => {
+      const m = await e.sendMessage(ctx, data);
+      return { id: m.id, seq: m.seq };
+    },
+    reply: 'standard',
+  },
+  getHistory: { handler: (e, ctx, data) => e.getHistory(ctx, data), reply: 'standard' },
+  // The gateway has no NLP; answer in the shape widgets parse so they carry on.
+  getSuggestions: { handler: async () => ({ result: [] }), reply: 'both-slots' },
+};

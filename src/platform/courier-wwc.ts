@@ -1,0 +1,39 @@
+// Courier's Weni Web Chat (WWC) channel dialect (../shared/docs/wwc-protocol.md §5.2):
+//   user -> platform:  POST {base}/c/wwc/{channel}/receive   JSON
+//     {type:"message", from, message:{type:"text", timestamp:"<unix seconds>", text}}
+// with a real Content-Type (weni-webchat-socket sends form-urlencoded over a JSON body). 2xx is
+// done, 400 (courier's validation failure) is failed for good, 5xx/429/408/network are retried.
+// Courier's WWC channel has no status endpoints: STATUS_CALLBACKS does not apply.
+import type { Agent } from 'undici';
+import type { OutboxEntry, SessionRecord } from '../store/store.js';
+import type { ForwardResult, PlatformConnector } from './connector.js';
+import { platformAgent, postToPlatform } from './http-post.js';
+
+export class CourierWwcConnector implements PlatformConnector {
+  private readonly agent: Agent;
+
+  constructor(
+    private readonly baseUrlFor: (session: SessionRecord) => string,
+    private readonly options: { timeout: number },
+  ) {
+    this.agent = platformAgent(options.timeout);
+  }
+
+  /** The JSON body courier's WWC receive handler expects for a text message. */
+  static body(entry: OutboxEntry): string {
+    return JSON.stringify({ type: 'message', from: entry.urn, message: { type: 'text', timestamp: String(Math.floor(entry.createdAt / 1000)), text: entry.text } });
+  }
+
+  forward(entry: OutboxEntry, session: SessionRecord): Promise<ForwardResult> {
+    const url = `${this.baseUrlFor(session)}/c/wwc/${encodeURIComponent(session.channelUuid)}/receive`;
+    return postToPlatform(this.agent, url, 'application/json', CourierWwcConnector.body(entry), this.options.timeout);
+  }
+
+  async reportStatus(): Promise<ForwardResult> {
+    return { outcome: 'rejected', reason: 'the WWC channel has no status reports' };
+  }
+
+  async close(): Promise<void> {
+    await this.agent.close();
+  }
+}

@@ -1,0 +1,131 @@
+// One WWC client (push-webchat 2.x, @weni/webchat-service) as the core sees it. Receipt is
+// proven with WebSocket-level pings: browsers and `ws` answer them on their own, in order after
+// the frames before them, so a pong proves the client holds everything sent before its ping.
+// The same pings keep the connection alive (weni-webchat-socket sends none since 1.9.3).
+import type { WebSocket } from 'ws';
+import { EventGuard, type CoreConnection } from '../../core/connections.js';
+import type { StoredMessage } from '../../store/store.js';
+import { messageFrame, typingFrame } from './frames.js';
+
+export const MAX_SOCKET_BUFFER = 1024 * 1024;
+export const SEND_HIGH_WATER = 256 * 1024;
+const DRAIN_POLL = 10;
+/** Close codes (< 4500: clients reconnect). */
+export const CLOSE_BACKPRESSURE = 4100;
+
+export interface WwcConnectionOptions {
+  clientRate: number;
+  clientBurst: number;
+  pingInterval: number;
+  pingTimeout: number;
+}
+
+/** What a registered connection serves: where history stops and replay starts (see handlers.ts). */
+export interface WwcSessionView {
+  channelUuid: string;
+  /** Newest seq when the connection registered: history covers up to here. */
+  ceiling: number;
+  /** Platform messages after this seq are replayed as live frames, so history leaves them out. */
+  replayFrom: number;
+}
+
+let counter = 0;
+
+export class WwcConnection implements CoreConnection {
+  readonly id = `wwc-${(++counter).toString(36)}`;
+  readonly guard: EventGuard;
+  sessionUrn: string | undefined;
+  view: WwcSessionView | undefined;
+  registerTimer: NodeJS.Timeout | undefined;
+  /** Frames of this connection are handled one at a time, in order. */
+  queue: Promise<void> = Promise.resolve();
+  onPing: (n: number) => void = () => {};
+  onPong: (n: number) => void = () => {};
+  onBackpressure: () => void = () => {};
+  private pingsSent = 0;
+  private pongsReceived = 0;
+  private interval: NodeJS.Timeout | undefined;
+  private timeout: NodeJS.Timeout | undefined;
+  private stopped = false;
+
+  constructor(
+    readonly ws: WebSocket,
+    readonly ip: string,
+    private readonly options: WwcConnectionOptions,
+  ) {
+    this.guard = new EventGuard(options.clientRate, options.clientBurst);
+  }
+
+  get open(): boolean {
+    return this.ws.readyState === this.ws.OPEN;
+  }
+
+  startKeepAlive(): void {
+    this.ws.on('pong', () => {
+      this.armTimeout();
+      if (this.pongsReceived < this.pingsSent) this.onPong(++this.pongsReceived);
+    });
+    this.ws.on('message', () => this.armTimeout());
+    this.interval = setInterval(() => this.ping(), this.options.pingInterval);
+    this.interval.unref();
+    this.armTimeout();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    clearInterval(this.interval);
+    clearTimeout(this.timeout);
+    clearTimeout(this.registerTimer);
+  }
+
+  send(frame: string): void {
+    if (!this.open) return;
+    if (this.ws.bufferedAmount > MAX_SOCKET_BUFFER) {
+      this.onBackpressure();
+      this.close(CLOSE_BACKPRESSURE, 'client is not reading');
+      return;
+    }
+    this.ws.send(frame);
+  }
+
+  deliver(message: StoredMessage): void {
+    this.send(messageFrame(message, this.view?.channelUuid ?? ''));
+  }
+
+  typing(from: string): void {
+    if (this.sessionUrn !== undefined) this.send(typingFrame(this.sessionUrn, from, this.view?.channelUuid ?? ''));
+  }
+
+  ping(): number {
+    if (!this.open) return this.pingsSent;
+    this.ws.ping();
+    this.onPing(++this.pingsSent);
+    return this.pingsSent;
+  }
+
+  close(code: number, reason: string): void {
+    this.stop();
+    if (this.ws.readyState === this.ws.OPEN || this.ws.readyState === this.ws.CONNECTING) this.ws.close(code, reason);
+  }
+
+  congested(): boolean {
+    return this.ws.bufferedAmount > SEND_HIGH_WATER;
+  }
+
+  async drained(): Promise<void> {
+    while (this.open && this.congested()) await new Promise((r) => setTimeout(r, DRAIN_POLL));
+  }
+
+  private armTimeout(): void {
+    if (this.stopped) return;
+    if (this.timeout) {
+      this.timeout.refresh();
+      return;
+    }
+    this.timeout = setTimeout(() => {
+      this.stop();
+      this.ws.terminate();
+    }, this.options.pingTimeout);
+    this.timeout.unref();
+  }
+}

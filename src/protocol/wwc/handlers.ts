@@ -1,0 +1,173 @@
+// What each WWC client frame does, in terms of the core: registration (admission, session
+// claim with the token bound at first register), user messages, history, and the small
+// request/answer frames. The connection stays up whatever a frame holds: bad input gets an
+// `error` frame.
+import { createHash } from 'node:crypto';
+import type { Admission } from '../../core/admission.js';
+import type { ConnectionRegistry } from '../../core/connections.js';
+import type { Conversation } from '../../core/conversation.js';
+import type { Deliverer } from '../../delivery/deliverer.js';
+import { isGatewayError } from '../../errors/catalogue.js';
+import type { Logger } from '../../log/logger.js';
+import type { PlatformTargets } from '../../platform/targets.js';
+import type { StoredMessage } from '../../store/store.js';
+import { WwcConnection } from './connection.js';
+import { ERR_ALREADY_EXISTS, ERR_NOT_REGISTERED, errorFrame, historyItem, simpleFrame, WARNING_CLOSED, type HistoryItem } from './frames.js';
+import { FrameError, parseCloseSession, parseHistoryParams, parseMessage, parseRegister, type Frame } from './validate.js';
+
+export const READY_HISTORY = 20;
+/** Platform messages waiting beyond this many are not looked through for history pages. */
+const MAX_HISTORY_SCAN = 5_000;
+const TOKEN_SETTING = 'wwc-token:';
+const NO_TOKEN = 'none';
+/** Bound to sessions this front-end did not create (SocketCluster ones): never resumable here. */
+const FOREIGN = 'foreign';
+
+export interface WwcHandlerDeps {
+  conversation: Conversation;
+  admission: Admission;
+  deliverer: Deliverer;
+  registry: ConnectionRegistry;
+  targets: PlatformTargets;
+  log: Logger;
+  defaultLanguage: string;
+}
+
+function tokenBinding(token: string | undefined): string {
+  return token === undefined || token === '' ? NO_TOKEN : 'sha256:' + createHash('sha256').update(token).digest('hex');
+}
+
+export class WwcHandlers {
+  constructor(private readonly deps: WwcHandlerDeps) {}
+
+  /** Handles one frame; returns nothing, answers on the connection. */
+  async handle(conn: WwcConnection, frame: Frame): Promise<void> {
+    try {
+      if (frame.type === 'register') return await this.register(conn, frame);
+      if (frame.type === 'close_session') return await this.closeSession(conn, frame);
+      const urn = conn.sessionUrn;
+      if (urn === undefined) throw new FrameError(ERR_NOT_REGISTERED);
+      switch (frame.type) {
+        case 'message':
+        case 'message_with_fields':
+          await this.deps.conversation.acceptUserMessage(urn, parseMessage(frame).text);
+          return;
+        case 'ping':
+          conn.send(simpleFrame('pong'));
+          return;
+        case 'get_history': {
+          const { limit, page } = parseHistoryParams(frame);
+          const history = await this.history(conn, limit, page);
+          conn.send(JSON.stringify(history.length > 0 ? { type: 'history', history } : { type: 'history' }));
+          return;
+        }
+        case 'get_project_language':
+          conn.send(simpleFrame('project_language', { data: { language: this.deps.defaultLanguage } }));
+          return;
+        case 'verify_contact_timeout':
+          // The gateway keeps no tickets: a visitor may always start afresh after the timeout.
+          conn.send(simpleFrame('allow_contact_timeout'));
+          return;
+        case 'set_custom_field':
+          throw new FrameError('set custom field: contact fields are not supported by this gateway yet');
+        default:
+          throw new FrameError('invalid payload: invalid payload type');
+      }
+    } catch (err) {
+      conn.send(errorFrame(this.errorText(err, frame.type)));
+    }
+  }
+
+  private errorText(err: unknown, type: string): string {
+    if (err instanceof FrameError) return err.message;
+    if (isGatewayError(err)) return `${type}: ${err.code}: ${err.message}`;
+    this.deps.log.error({ err, frame: type }, 'wwc frame failed');
+    return `${type}: WG_ERR_INTERNAL: unexpected internal error; it has been logged`;
+  }
+
+  private async register(conn: WwcConnection, frame: Frame): Promise<void> {
+    const r = parseRegister(frame);
+    if (conn.sessionUrn !== undefined) {
+      throw new FrameError(conn.sessionUrn === r.from ? 'unable to register: this connection is already registered' : ERR_ALREADY_EXISTS);
+    }
+    // The gateway never posts to the URL a client wrote: the callback only selects one of the
+    // configured platforms by origin; the connector builds the URL from configuration.
+    let hostApi: string | null;
+    try {
+      hostApi = this.deps.targets.resolve(r.callback.origin);
+    } catch {
+      throw new FrameError(`invalid payload: the callback's platform ${r.callback.origin} is not allowed (PLATFORM_URL, PLATFORM_HOSTS)`);
+    }
+    await this.deps.admission.register(conn.ip);
+    const store = this.deps.conversation.store;
+    const binding = tokenBinding(r.token);
+    let session;
+    try {
+      ({ session } = await this.deps.conversation.claim({ urn: r.from, channelUuid: r.channelUuid, hostApi, createdAt: Date.now() }, async () => {
+        const bound = await store.getOrSetSetting(TOKEN_SETTING + r.from, FOREIGN);
+        return bound === NO_TOKEN || bound === binding;
+      }));
+    } catch (err) {
+      if (isGatewayError(err) && err.code === 'WG_ERR_SESSION_TAKEN') throw new FrameError(ERR_ALREADY_EXISTS);
+      throw err;
+    }
+    // First register binds its token (a no-op when the session was resumed).
+    await store.getOrSetSetting(TOKEN_SETTING + r.from, binding);
+    if (!conn.open) return;
+    conn.sessionUrn = session.urn;
+    clearTimeout(conn.registerTimer);
+    // Replay starts at what a widget proved to hold; history stops where replay starts, so a
+    // message never comes both as history and as a replayed live frame.
+    const replayFrom = await store.getDeliveredSeq(session.urn);
+    const [newest] = await store.readMessages(session.urn, { newestFirst: true, limit: 1 });
+    conn.view = { channelUuid: session.channelUuid, ceiling: newest?.seq ?? 0, replayFrom };
+    const history = await this.history(conn, READY_HISTORY, 1);
+    conn.send(JSON.stringify({ type: 'ready_for_message', data: { history } }));
+    // After ready_for_message: webchat-service drops live messages it holds when that comes.
+    await this.deps.deliverer.subscribe(conn, session.urn, replayFrom);
+    if (r.trigger) await this.deps.conversation.acceptUserMessage(session.urn, r.trigger);
+  }
+
+  /** Ends the other connections of the caller's own session, or of a session whose bound token it names. */
+  private async closeSession(conn: WwcConnection, frame: Frame): Promise<void> {
+    const { from, token } = parseCloseSession(frame);
+    let allowed = conn.sessionUrn === from;
+    if (!allowed && token !== undefined && token !== '') {
+      const bound = await this.deps.conversation.store.getOrSetSetting(TOKEN_SETTING + from, FOREIGN);
+      allowed = bound === tokenBinding(token);
+    }
+    if (!allowed) throw new FrameError('token does not match that of the client');
+    let closed = 0;
+    for (const other of [...this.deps.registry.forSession(from)]) {
+      if (other === conn) continue;
+      if (other instanceof WwcConnection) other.send(JSON.stringify({ type: 'warning', warning: WARNING_CLOSED }));
+      other.close(1000, WARNING_CLOSED);
+      closed++;
+    }
+    this.deps.log.info({ urn: from, closed }, 'close_session');
+  }
+
+  /**
+   * History page `page` of `limit` items, newest first: messages up to the connection's ceiling,
+   * leaving out the platform messages it gets as replayed live frames.
+   */
+  private async history(conn: WwcConnection, limit: number, page: number): Promise<HistoryItem[]> {
+    const view = conn.view!;
+    const skip = (page - 1) * limit;
+    if (skip >= MAX_HISTORY_SCAN) return [];
+    const excluded = Math.min(Math.max(0, view.ceiling - view.replayFrom), MAX_HISTORY_SCAN);
+    const rows: StoredMessage[] = await this.deps.conversation.readMessages(conn.sessionUrn!, {
+      beforeSeq: view.ceiling + 1,
+      newestFirst: true,
+      limit: skip + limit + excluded,
+    });
+    const items: HistoryItem[] = [];
+    for (const m of rows) {
+      if (m.direction === 'out' && m.seq > view.replayFrom) continue;
+      const item = historyItem(m, view.channelUuid);
+      if (item) items.push(item);
+    }
+    return items.slice(skip, skip + limit);
+  }
+}
+
