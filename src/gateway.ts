@@ -7,8 +7,9 @@ import type { Config } from './config/options.js';
 import { Deliverer } from './delivery/deliverer.js';
 import { LocalFanout, type Fanout } from './delivery/fanout.js';
 import { RedisFanout } from './delivery/redis-fanout.js';
-import { GatewayError } from './errors/catalogue.js';
+import { GatewayError, isGatewayError } from './errors/catalogue.js';
 import { createRequestHandler } from './http/routes.js';
+import { MemoryAddressLimits, type AddressLimits } from './limits/address-limits.js';
 import { OriginPolicy } from './limits/origins.js';
 import { createLogger, type Logger } from './log/logger.js';
 import { Metrics } from './metrics.js';
@@ -21,6 +22,7 @@ import { PlatformTargets } from './platform/targets.js';
 import { SocketServer } from './protocol/socket-server.js';
 import { WidgetEvents } from './sessions/widget-events.js';
 import { openStore } from './store/open-store.js';
+import { isRedisUrl, redactRedisUrl } from './store/redis-url.js';
 import { UnknownSessionError, type SessionRecord, type Store, type StoredMessage } from './store/store.js';
 
 export const AUTH_SECRET_SETTING = 'auth_secret';
@@ -50,6 +52,7 @@ export class Gateway {
   private sockets!: SocketServer;
   private deliverer!: Deliverer;
   private fanout!: Fanout;
+  private limits!: AddressLimits;
   private outbox!: OutboxWorker;
   private courier: CourierExConnector | undefined;
   private demoBot: DemoBotConnector | undefined;
@@ -76,12 +79,18 @@ export class Gateway {
 
   async start(): Promise<void> {
     const c = this.config;
-    this.store = await openStore(c.storeUrl, { sqliteSynchronous: c.sqliteSynchronous, redisPrefix: c.redisPrefix });
+    this.store = await openStore(c.storeUrl, {
+      sqliteSynchronous: c.sqliteSynchronous,
+      redisPrefix: c.redisPrefix,
+      redisMinReplicasAck: c.redisMinReplicasAck,
+      redisReplicaAckTimeout: c.redisReplicaAckTimeout,
+    });
     // A generated secret is kept in the store so tokens survive restarts (and are shared by
     // every process on the same store).
     const authSecret = c.authSecret ?? (await this.store.getOrSetSetting(AUTH_SECRET_SETTING, randomBytes(32).toString('base64url')));
 
     this.fanout = await this.openFanout();
+    this.limits = await this.openLimits();
     this.deliverer = new Deliverer(this.store, this.log, {
       receiptPingDelay: c.receiptPingDelay,
       watch: (urn) => this.fanout.watch(urn),
@@ -153,7 +162,7 @@ export class Gateway {
         maxPayload: c.maxPayload,
         handshakeTimeout: c.handshakeTimeout,
       },
-      { events, deliverer: this.deliverer, store: this.store, metrics: this.metrics, log: this.log },
+      { events, deliverer: this.deliverer, store: this.store, metrics: this.metrics, log: this.log, limits: this.limits },
     );
 
     await new Promise<void>((resolve, reject) => {
@@ -175,7 +184,7 @@ export class Gateway {
       {
         port: this.port,
         host: c.host,
-        store: c.storeUrl.replace(/\/\/[^@/]*@/, '//***@'),
+        store: redactRedisUrl(c.storeUrl),
         platform: c.platformUrl ?? 'demo bot',
         platformHosts: c.platformHosts,
         webhook: c.webhookToken ? 'enabled' : 'disabled (no WEBHOOK_TOKEN)',
@@ -194,6 +203,7 @@ export class Gateway {
       result = await this.store.appendOutbound(m.to, { id: m.id, text: m.text, payload: m, createdAt: Date.now() });
     } catch (err) {
       if (err instanceof UnknownSessionError) throw new GatewayError('WG_ERR_UNKNOWN_SESSION', `No session has the urn ${JSON.stringify(m.to.slice(0, 160))}.`);
+      if (isGatewayError(err)) throw err; // e.g. WG_ERR_NOT_REPLICATED
       this.log.error({ err, urn: m.to }, 'could not store platform message');
       throw new GatewayError('WG_ERR_STORE_UNAVAILABLE');
     }
@@ -272,10 +282,21 @@ export class Gateway {
 
   /** Processes share a store over Redis; alone, they notify themselves. */
   private async openFanout(): Promise<Fanout> {
-    if (!/^rediss?:\/\//.test(this.config.storeUrl)) return new LocalFanout();
+    if (!isRedisUrl(this.config.storeUrl)) return new LocalFanout();
     const fanout = new RedisFanout(this.config.storeUrl, this.config.redisPrefix, this.log);
     await fanout.start();
     return fanout;
+  }
+
+  /** Per-address limits: shared by all nodes in Redis when the store is Redis, else in this process. */
+  private async openLimits(): Promise<AddressLimits> {
+    const c = this.config;
+    const options = { maxConnectionsPerIp: c.maxConnectionsPerIp, maxRegistrationsPerMinute: c.maxRegistrationsPerMinute, ipv6PrefixLength: c.ipv6PrefixLength };
+    if (!isRedisUrl(c.storeUrl)) return new MemoryAddressLimits(options);
+    const { RedisAddressLimits } = await import('./limits/redis-address-limits.js');
+    const limits = new RedisAddressLimits(c.storeUrl, c.redisPrefix, options, this.log);
+    await limits.start();
+    return limits;
   }
 
   /** Ready = the store answers and a fanout notification makes the round trip. */
@@ -333,6 +354,7 @@ export class Gateway {
     this.httpServer.closeAllConnections();
     await this.courier?.close().catch(() => {});
     await this.fanout.close();
+    await this.limits.close();
     await this.store.close();
     this.log.info('webchat-gateway stopped');
   }

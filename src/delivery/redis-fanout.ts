@@ -12,7 +12,8 @@
 //   and a probe that fails twice in a row forces the subscriber to reconnect, because a
 //   subscriber left wedged after a failover otherwise loses messages behind a green health check.
 import { randomBytes } from 'node:crypto';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
+import { createRedis } from '../store/redis-connection.js';
 import type { Logger } from '../log/logger.js';
 import type { StoredMessage } from '../store/store.js';
 import type { Fanout } from './fanout.js';
@@ -38,9 +39,10 @@ export class RedisFanout implements Fanout {
     private readonly prefix: string,
     private readonly log: Logger,
   ) {
-    const options = { lazyConnect: true, maxRetriesPerRequest: 2, connectTimeout: 2_000, retryStrategy: (n: number) => Math.min(100 * n, 1_000) };
-    this.pub = new Redis(url, options);
-    this.sub = new Redis(url, options);
+    // Both follow Sentinel failovers (redis-connection.ts); the probe below catches a subscriber
+    // that is connected but hears nothing.
+    this.pub = createRedis(url);
+    this.sub = createRedis(url);
     for (const c of [this.pub, this.sub]) c.on('error', (err: Error) => this.log.debug({ err: err.message }, 'redis fanout connection error'));
     this.sub.on('messageBuffer', (channel: Buffer, data: Buffer) => this.onRedisMessage(channel.toString(), data.toString()));
     this.sub.on('ready', () => {

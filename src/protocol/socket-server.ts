@@ -6,9 +6,10 @@ import { attach, type AGAction, type AGRequest, type AGServer, type AGServerSock
 import { asGatewayError, GatewayError, type ErrorCode } from '../errors/catalogue.js';
 import type { Logger } from '../log/logger.js';
 import type { Deliverer, DeliveryTarget } from '../delivery/deliverer.js';
-import { clientIp } from '../limits/client-ip.js';
+import type { AddressLimits } from '../limits/address-limits.js';
+import { clientIp, TrustedProxies } from '../limits/client-ip.js';
 import type { OriginPolicy } from '../limits/origins.js';
-import { TokenBucket, WindowCounter } from '../limits/token-bucket.js';
+import { TokenBucket } from '../limits/token-bucket.js';
 import type { Metrics } from '../metrics.js';
 import type { SessionRecord, Store } from '../store/store.js';
 import { isSessionClaims, RotatingAuthEngine } from '../sessions/tokens.js';
@@ -128,6 +129,8 @@ export interface SocketServerDeps {
   store: Store;
   metrics: Metrics;
   log: Logger;
+  /** Connections and registrations per client address (per process, or shared in Redis). */
+  limits: AddressLimits;
 }
 
 const IP = Symbol('clientIp');
@@ -135,10 +138,7 @@ const IP = Symbol('clientIp');
 export class SocketServer {
   readonly server: AGServer;
   private readonly connections = new Map<string, Connection>();
-  private readonly perIp = new Map<string, number>();
-  private readonly registrations: WindowCounter;
-  private readonly trusted: ReadonlySet<string>;
-  private readonly sweepTimer: NodeJS.Timeout;
+  private readonly trusted: TrustedProxies;
 
   constructor(
     httpServer: HttpServer,
@@ -161,10 +161,7 @@ export class SocketServer {
       batchOnHandshake: false,
       socketChannelLimit: 8,
     });
-    this.trusted = new Set(options.trustedProxies);
-    this.registrations = new WindowCounter(options.maxRegistrationsPerMinute);
-    this.sweepTimer = setInterval(() => this.registrations.sweep(), 60_000);
-    this.sweepTimer.unref();
+    this.trusted = new TrustedProxies(options.trustedProxies);
     this.server.setAuthEngine(new RotatingAuthEngine(options.authSecretsPrevious));
     this.server.setMiddleware(this.server.MIDDLEWARE_HANDSHAKE, (stream) => this.handshakeMiddleware(stream));
     this.server.setMiddleware(this.server.MIDDLEWARE_INBOUND, (stream) => this.inboundMiddleware(stream));
@@ -209,18 +206,27 @@ export class SocketServer {
         action.block(handshakeError('WG_ERR_ORIGIN_NOT_ALLOWED', `the origin ${JSON.stringify(String(origin ?? '(none)').slice(0, 200))} may not open chat sockets; the operator must add it to ALLOWED_ORIGINS.`));
         continue;
       }
-      const ip = clientIp(req, this.trusted);
-      const open = this.perIp.get(ip) ?? 0;
-      if (open >= this.options.maxConnectionsPerIp) {
-        this.deps.metrics.refuse('connections_per_ip');
-        action.block(handshakeError('WG_ERR_TOO_MANY_CONNECTIONS', `${open} sockets are open from your address (MAX_CONNECTIONS_PER_IP).`));
-        continue;
-      }
-      // Counted from here; released when the socket closes (see onClosure).
-      this.perIp.set(ip, open + 1);
-      (req as unknown as Record<symbol, string>)[IP] = ip;
-      action.allow();
+      // Not awaited: a limit kept in Redis must not hold up the handshakes behind this one.
+      void this.admitAddress(action, req);
     }
+  }
+
+  /** Connections per address (AddressLimits): counted from here, released in onClosure. */
+  private async admitAddress(action: AGAction, req: NonNullable<AGAction['request']>): Promise<void> {
+    const ip = clientIp(req, this.trusted);
+    const { allowed, open } = await this.deps.limits.acquire(ip);
+    if (!allowed) {
+      this.deps.metrics.refuse('connections_per_ip');
+      action.block(handshakeError('WG_ERR_TOO_MANY_CONNECTIONS', `${open} sockets are open from your address (MAX_CONNECTIONS_PER_IP).`));
+      return;
+    }
+    if (req.socket.destroyed) {
+      this.deps.limits.release(ip); // the client left while it was counted
+      action.block(new Error('client went away'));
+      return;
+    }
+    (req as unknown as Record<symbol, string>)[IP] = ip;
+    action.allow();
   }
 
   /** Who may do what, and how often: runs for every subscribe, publish, invoke and transmit. */
@@ -356,9 +362,8 @@ export class SocketServer {
   private onClosure(socket: AGServerSocket): void {
     const ip = (socket.request as unknown as Record<symbol, string>)[IP];
     if (ip !== undefined) {
-      const n = (this.perIp.get(ip) ?? 1) - 1;
-      if (n <= 0) this.perIp.delete(ip);
-      else this.perIp.set(ip, n);
+      delete (socket.request as unknown as Record<symbol, string>)[IP]; // released once
+      this.deps.limits.release(ip);
     }
     const conn = this.connections.get(socket.id);
     if (!conn) return;
@@ -382,7 +387,7 @@ export class SocketServer {
     const ctx = this.context(conn);
     switch (name) {
       case 'registerUser':
-        if (!this.registrations.hit(conn.ip)) {
+        if (!(await this.deps.limits.registrationAllowed(conn.ip))) {
           this.deps.metrics.refuse('registrations_per_ip');
           throw new GatewayError('WG_ERR_RATE_LIMITED', `Too many registrations from your address; the limit is ${this.options.maxRegistrationsPerMinute} a minute.`);
         }
@@ -446,7 +451,6 @@ export class SocketServer {
    * CLOSE_GRACE instead of holding the shutdown for ws's 30 s close timeout.
    */
   async close(): Promise<void> {
-    clearInterval(this.sweepTimer);
     // keepSocketsOpen: socketcluster-server would terminate them (1006); we close them with 1012.
     // socketcluster-server forgets a socket as soon as it is asked to close it, so the ws
     // sockets are collected first to see which ones really closed.

@@ -80,6 +80,7 @@ export class WidgetEvents {
       message = await this.deps.store.appendInbound(urn, { id: newMessageId(), text: data.text, createdAt: Date.now() });
     } catch (err) {
       if ((err as Error).name === 'UnknownSessionError') throw new GatewayError('WG_ERR_UNKNOWN_SESSION');
+      if (err instanceof GatewayError) throw err; // e.g. WG_ERR_NOT_REPLICATED
       this.deps.log.error({ err, urn }, 'could not store user message');
       throw new GatewayError('WG_ERR_STORE_UNAVAILABLE');
     }

@@ -1,0 +1,51 @@
+// Redis connections, built in one place from the STORE_URL (see redis-url.ts). Every client the
+// gateway opens (store, fanout publisher and subscriber, per-address limits) behaves the same:
+// - it fails fast while Redis is unreachable (2 retries, 2 s connect timeout), so a webhook gets
+//   503 and a widget an error within seconds instead of requests queueing without bound;
+// - it reconnects by itself, forever, at most a second apart;
+// - behind Sentinel it asks the sentinels for the current primary on every (re)connect, listens
+//   for +switch-master (ioredis' failoverDetector) to leave a demoted primary at once, and
+//   reconnects on READONLY (a command that still reached a primary turned replica).
+import { Redis, type RedisOptions } from 'ioredis';
+import { parseRedisUrl, type ParsedRedisUrl } from './redis-url.js';
+
+export const REDIS_CONNECT_TIMEOUT = 2_000;
+export const REDIS_MAX_RETRIES_PER_REQUEST = 2;
+
+function backoff(attempt: number): number {
+  return Math.min(100 * attempt, 1_000);
+}
+
+/** ioredis options for a parsed URL, with the gateway's connection behaviour. */
+export function redisOptions(parsed: ParsedRedisUrl): RedisOptions {
+  const common: RedisOptions = {
+    lazyConnect: true,
+    maxRetriesPerRequest: REDIS_MAX_RETRIES_PER_REQUEST,
+    connectTimeout: REDIS_CONNECT_TIMEOUT,
+    retryStrategy: backoff,
+    db: parsed.db,
+    ...(parsed.username !== undefined ? { username: parsed.username } : {}),
+    ...(parsed.password !== undefined ? { password: parsed.password } : {}),
+    ...(parsed.tls ? { tls: {} } : {}),
+  };
+  if (parsed.kind === 'standalone') return { ...common, host: parsed.server!.host, port: parsed.server!.port };
+  return {
+    ...common,
+    sentinels: parsed.sentinels.map((s) => ({ host: s.host, port: s.port })),
+    name: parsed.masterName!,
+    role: 'master',
+    sentinelRetryStrategy: backoff,
+    sentinelReconnectStrategy: backoff,
+    failoverDetector: true,
+    reconnectOnError: (err: Error) => (err.message.startsWith('READONLY') ? 2 : false),
+    ...(parsed.sentinelUsername !== undefined ? { sentinelUsername: parsed.sentinelUsername } : {}),
+    ...(parsed.sentinelPassword !== undefined ? { sentinelPassword: parsed.sentinelPassword } : {}),
+    ...(parsed.tls ? { enableTLSForSentinelMode: true, sentinelTLS: {} } : {}),
+  };
+}
+
+/** A new, not yet connected client for the STORE_URL. Errors are for the caller to observe. */
+export function createRedis(url: string): Redis {
+  const client = new Redis(redisOptions(parseRedisUrl(url)));
+  return client;
+}
