@@ -20,6 +20,7 @@ import type { Fanout } from './fanout.js';
 
 export const PROBE_INTERVAL = 2_000;
 export const PROBE_TIMEOUT = 1_500;
+const RESUBSCRIBE_BATCH = 1_000;
 
 export class RedisFanout implements Fanout {
   readonly nodeId = randomBytes(6).toString('hex');
@@ -42,17 +43,33 @@ export class RedisFanout implements Fanout {
     // Both follow Sentinel failovers (redis-connection.ts); the probe below catches a subscriber
     // that is connected but hears nothing.
     this.pub = createRedis(url);
-    this.sub = createRedis(url);
+    // The subscriber resubscribes itself (resubscribe()), so that a subscription refused on a
+    // new primary is tried again on the next reconnect instead of being forgotten.
+    this.sub = createRedis(url, { autoResubscribe: false });
     for (const c of [this.pub, this.sub]) c.on('error', (err: Error) => this.log.debug({ err: err.message }, 'redis fanout connection error'));
     this.sub.on('messageBuffer', (channel: Buffer, data: Buffer) => this.onRedisMessage(channel.toString(), data.toString()));
     this.sub.on('ready', () => {
-      // ioredis resubscribes by itself; what was published while we were away must be read.
-      if (this.everReady) {
-        this.log.warn('redis fanout reconnected; re-reading the store for every subscription');
-        this.resync();
-      }
+      if (this.everReady) void this.resubscribe();
       this.everReady = true;
     });
+  }
+
+  /**
+   * After a reconnect (a failover, a cut): subscribe again, then re-read the store for every
+   * subscription, since what was published while we were away is gone. In that order, so a
+   * message stored between the two is either read or heard.
+   */
+  private async resubscribe(): Promise<void> {
+    const channels = [this.probeChannel, ...[...this.watched.keys()].map((urn) => this.channel(urn))];
+    try {
+      for (let i = 0; i < channels.length; i += RESUBSCRIBE_BATCH) await this.sub.subscribe(...channels.slice(i, i + RESUBSCRIBE_BATCH));
+    } catch (err) {
+      // The probe fails until this works, so readiness is 503; it reconnects and tries again.
+      this.log.warn({ err: (err as Error).message }, 'redis fanout could not resubscribe');
+      return;
+    }
+    this.log.warn({ channels: channels.length }, 'redis fanout reconnected; re-reading the store for every subscription');
+    this.resync();
   }
 
   private channel(urn: string): string {
@@ -146,8 +163,9 @@ export class RedisFanout implements Fanout {
     }
     this.probeFailures++;
     this.log.warn({ detail, failures: this.probeFailures }, 'redis fanout probe failed');
-    if (this.probeFailures === 2 && this.sub.status === 'ready') {
-      // Connected but deaf: reconnect the subscriber (which triggers a resync).
+    if (this.probeFailures % 2 === 0 && this.sub.status === 'ready') {
+      // Connected but deaf: reconnect the subscriber (which resubscribes and resyncs); again
+      // after every second failure, until it hears itself.
       this.sub.disconnect(true);
     }
   }

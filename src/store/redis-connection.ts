@@ -45,7 +45,6 @@ export function redisOptions(parsed: ParsedRedisUrl): RedisOptions {
 }
 
 /** A new, not yet connected client for the STORE_URL. Errors are for the caller to observe. */
-export function createRedis(url: string): Redis {
-  const client = new Redis(redisOptions(parseRedisUrl(url)));
-  return client;
+export function createRedis(url: string, overrides: RedisOptions = {}): Redis {
+  return new Redis({ ...redisOptions(parseRedisUrl(url)), ...overrides });
 }
