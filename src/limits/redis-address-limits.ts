@@ -51,6 +51,7 @@ export class RedisAddressLimits implements AddressLimits {
     private readonly prefix: string,
     private readonly options: AddressLimitsOptions,
     private readonly log: Logger,
+    private readonly timing = { heartbeatInterval: HEARTBEAT_INTERVAL, nodeTtl: NODE_TTL },
   ) {
     this.redis = createRedis(url) as Scripted;
     this.redis.on('error', (err: Error) => this.log.debug({ err: err.message }, 'redis limits connection error'));
@@ -60,12 +61,12 @@ export class RedisAddressLimits implements AddressLimits {
   async start(): Promise<void> {
     await this.redis.connect();
     await this.heartbeat();
-    this.heartbeatTimer = setInterval(() => void this.heartbeat().catch((err: Error) => this.log.warn({ err: err.message }, 'limits heartbeat failed')), HEARTBEAT_INTERVAL);
+    this.heartbeatTimer = setInterval(() => void this.heartbeat().catch((err: Error) => this.log.warn({ err: err.message }, 'limits heartbeat failed')), this.timing.heartbeatInterval);
     this.heartbeatTimer.unref();
   }
 
   private heartbeat(): Promise<number> {
-    return this.redis.wgHeartbeat(this.prefix + 'nodes', this.nodeId, NODE_TTL);
+    return this.redis.wgHeartbeat(this.prefix + 'nodes', this.nodeId, this.timing.nodeTtl);
   }
 
   private group(ip: string): string {
