@@ -25,7 +25,8 @@ export async function openStore(url: string, options: OpenStoreOptions = {}): Pr
     const replicas = options.redisMinReplicasAck ?? 0;
     if (replicas > 0) {
       const { ReplicaAck, withReplicaAck } = await import('./replica-ack.js');
-      store = withReplicaAck(redis, new ReplicaAck((n, t) => redis.waitForReplicas(n, t), replicas, options.redisReplicaAckTimeout ?? 1_000));
+      const writer = new RedisStore(url, { prefix: options.redisPrefix });
+      store = withReplicaAck(redis, writer, new ReplicaAck((n, t) => writer.waitForReplicas(n, t), replicas, options.redisReplicaAckTimeout ?? 1_000));
     }
   } else {
     throw new Error(`unsupported STORE_URL ${url}`);

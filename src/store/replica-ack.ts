@@ -6,7 +6,9 @@
 //
 // Group commit: WAIT covers every write the connection made before it, and blocks the
 // connection while it waits, so writes that finish while a WAIT is in flight share the next one
-// (at most one WAIT in flight and one queued, whatever the write rate).
+// (at most one WAIT in flight and one queued, whatever the write rate). Because WAIT blocks its
+// connection, the acknowledged writes go over a connection of their own (a second store on the
+// same Redis): reads and the other writes never queue behind a WAIT.
 import { GatewayError } from '../errors/catalogue.js';
 import type { Store } from './store.js';
 
@@ -93,18 +95,30 @@ export const ACKED_WRITES = [
   'failOutbox',
 ] as const satisfies readonly (keyof Store)[];
 
-/** The store, with every method in ACKED_WRITES confirmed by `ack`; everything else untouched. */
-export function withReplicaAck<S extends Store>(store: S, ack: ReplicaAck): S {
+/**
+ * The store, with every method in ACKED_WRITES run on `writer` (the connection `ack` waits on)
+ * and confirmed by `ack`; everything else runs on `store` untouched. init and close reach both.
+ */
+export function withReplicaAck<S extends Store>(store: S, writer: S, ack: ReplicaAck): S {
   const acked = new Set<PropertyKey>(ACKED_WRITES);
   return new Proxy(store, {
-    get(target, prop, receiver) {
-      const value = Reflect.get(target, prop, receiver);
-      if (!acked.has(prop) || typeof value !== 'function') return typeof value === 'function' ? value.bind(target) : value;
-      return async (...args: unknown[]) => {
-        const result = await (value as (...a: unknown[]) => Promise<unknown>).apply(target, args);
-        await ack.confirm();
-        return result;
-      };
+    get(target, prop) {
+      if (prop === 'init' || prop === 'close') {
+        return async () => {
+          await target[prop]();
+          if (writer !== target) await writer[prop]();
+        };
+      }
+      if (acked.has(prop)) {
+        const method = Reflect.get(writer, prop) as (...a: unknown[]) => Promise<unknown>;
+        return async (...args: unknown[]) => {
+          const result = await method.apply(writer, args);
+          await ack.confirm();
+          return result;
+        };
+      }
+      const value = Reflect.get(target, prop);
+      return typeof value === 'function' ? value.bind(target) : value;
     },
   });
 }

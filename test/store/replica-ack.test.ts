@@ -55,7 +55,7 @@ describe('replica acknowledgement', () => {
     const store = new RedisStore(primary.url, { prefix: `ra${randomBytes(3).toString('hex')}:` });
     await store.init();
     const ack = new ReplicaAck((n, t) => store.waitForReplicas(n, t), 1, 1000);
-    const acked = withReplicaAck(store, ack);
+    const acked = withReplicaAck(store, store, ack);
     try {
       await acked.createSession({ urn: 'u1', channelUuid: 'c', hostApi: null, createdAt: 1 });
       await Promise.all(Array.from({ length: 200 }, (_, i) => acked.appendInbound('u1', { id: `m${i}`, text: 't', createdAt: 2 })));
