@@ -13,7 +13,7 @@
 //   subscriber left wedged after a failover otherwise loses messages behind a green health check.
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { createRedis } from '../store/redis-connection.js';
+import { closeRedis, createRedis } from '../store/redis-connection.js';
 import type { Logger } from '../log/logger.js';
 import type { StoredMessage } from '../store/store.js';
 import type { Fanout } from './fanout.js';
@@ -177,7 +177,6 @@ export class RedisFanout implements Fanout {
 
   async close(): Promise<void> {
     clearInterval(this.probeTimer);
-    this.pub.disconnect();
-    this.sub.disconnect();
+    await Promise.all([closeRedis(this.pub), closeRedis(this.sub)]);
   }
 }

@@ -13,7 +13,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../log/logger.js';
-import { createRedis } from '../store/redis-connection.js';
+import { closeRedis, createRedis } from '../store/redis-connection.js';
 import { REGISTRATION_WINDOW, type AddressLimits, type AddressLimitsOptions, type Admission } from './address-limits.js';
 import { limitKey } from './client-ip.js';
 import { loadLua } from './lua.js';
@@ -119,15 +119,7 @@ export class RedisAddressLimits implements AddressLimits {
 
   async close(): Promise<void> {
     clearInterval(this.heartbeatTimer);
-    try {
-      if (this.redis.status === 'ready') {
-        await this.redis.zrem(this.prefix + 'nodes', this.nodeId);
-        await this.redis.quit();
-        return;
-      }
-    } catch {
-      // fall through
-    }
-    this.redis.disconnect();
+    if (this.redis.status === 'ready') await this.redis.zrem(this.prefix + 'nodes', this.nodeId).catch(() => 0);
+    await closeRedis(this.redis);
   }
 }

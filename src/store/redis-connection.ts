@@ -5,7 +5,10 @@
 // - it reconnects by itself, forever, at most a second apart;
 // - behind Sentinel it asks the sentinels for the current primary on every (re)connect, listens
 //   for +switch-master (ioredis' failoverDetector) to leave a demoted primary at once, and
-//   reconnects on READONLY (a command that still reached a primary turned replica).
+//   reconnects on READONLY (a command that still reached a primary turned replica);
+// - it never gives up: ioredis ends a client for good when its connector is interrupted while
+//   connecting (the failover detector does that when +switch-master arrives mid-reconnect), so a
+//   client that ends without closeRedis() is connected again.
 import { Redis, type RedisOptions } from 'ioredis';
 import { parseRedisUrl, type ParsedRedisUrl } from './redis-url.js';
 
@@ -44,7 +47,34 @@ export function redisOptions(parsed: ParsedRedisUrl): RedisOptions {
   };
 }
 
+const closing = new WeakSet<Redis>();
+
 /** A new, not yet connected client for the STORE_URL. Errors are for the caller to observe. */
 export function createRedis(url: string, overrides: RedisOptions = {}): Redis {
-  return new Redis({ ...redisOptions(parseRedisUrl(url)), ...overrides });
+  const client = new Redis({ ...redisOptions(parseRedisUrl(url)), ...overrides });
+  let attempt = 0;
+  client.on('ready', () => (attempt = 0));
+  client.on('end', () => {
+    if (closing.has(client)) return;
+    const timer = setTimeout(() => {
+      if (!closing.has(client) && client.status === 'end') client.connect().catch(() => {});
+    }, backoff(++attempt));
+    timer.unref();
+  });
+  return client;
+}
+
+/** Closes a client made by createRedis for good: QUIT when connected (queued commands finish). */
+export async function closeRedis(client: Redis): Promise<void> {
+  closing.add(client);
+  if (client.status === 'end') return;
+  if (client.status !== 'ready') {
+    client.disconnect();
+    return;
+  }
+  try {
+    await client.quit();
+  } catch {
+    client.disconnect();
+  }
 }

@@ -34,7 +34,7 @@
 //                               takeExpiredUndelivered returns (or finds it delivered / gone),
 //                               and with its message in prune / deleteSession
 import type { Redis } from 'ioredis';
-import { createRedis } from './redis-connection.js';
+import { closeRedis, createRedis } from './redis-connection.js';
 import {
   UnknownSessionError,
   type Direction,
@@ -357,17 +357,7 @@ export class RedisStore implements Store {
   }
 
   async close(): Promise<void> {
-    if (this.redis.status === 'end') return;
-    // QUIT lets queued commands finish; without a live connection just stop reconnecting.
-    if (this.redis.status !== 'ready') {
-      this.redis.disconnect();
-      return;
-    }
-    try {
-      await this.redis.quit();
-    } catch {
-      this.redis.disconnect();
-    }
+    await closeRedis(this.redis);
   }
 
   async getOrSetSetting(key: string, value: string): Promise<string> {

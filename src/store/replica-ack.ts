@@ -79,9 +79,14 @@ export class ReplicaAck {
 }
 
 /**
- * The store methods whose result is an acknowledgement to a widget or the platform (or, for
- * settings and delivery marks, something whose loss would break one later: the signing key,
- * a message replayed as new). Each is confirmed by WAIT before it returns.
+ * The store methods whose result answers a widget or the platform: registerUser's session, a
+ * user message's callback, the webhook's 200, the admin API's delete, and the signing key
+ * (lost, it would void every token handed out). Each is confirmed by WAIT before it returns.
+ * Not here, on purpose: delivery marks and outbox bookkeeping (advanceDeliveredSeq,
+ * claim/complete/retry/failOutbox). Losing one of those in a failover only repeats work the
+ * guarantees already allow to repeat (a message replayed with the same id and seq, a user
+ * message forwarded twice), and waiting on them would put a replica round trip into every
+ * receipt ping and every outbox step.
  */
 export const ACKED_WRITES = [
   'getOrSetSetting',
@@ -89,10 +94,6 @@ export const ACKED_WRITES = [
   'deleteSession',
   'appendInbound',
   'appendOutbound',
-  'advanceDeliveredSeq',
-  'completeOutbox',
-  'retryOutbox',
-  'failOutbox',
 ] as const satisfies readonly (keyof Store)[];
 
 /**
