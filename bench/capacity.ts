@@ -95,13 +95,17 @@ interface PerMessage {
   publishes: number;
 }
 
-function perMessage(d: Delta, n: number, cpuMsUsed: number): PerMessage {
+/**
+ * Per message, net of what the node spends anyway while idle (keep-alive of every widget, probes,
+ * serverCron) during the phase's `ms`: `idle` gives the gateway's and Redis's idle CPU per second.
+ */
+function perMessage(d: Delta, n: number, cpuMsUsed: number, ms: number, idle: { gatewayCpuUsPerSec: number; redisCpuUsPerSec: number }): PerMessage {
   const calls = Object.fromEntries(Object.entries(d.calls).map(([k, v]) => [k, v / n]));
   return {
-    gatewayCpuUs: (cpuMsUsed * 1000) / n,
+    gatewayCpuUs: Math.max(0, cpuMsUsed * 1000 - (idle.gatewayCpuUsPerSec * ms) / 1000) / n,
     commands: d.total / n,
     calls,
-    redisCpuUs: d.cpuUs / n,
+    redisCpuUs: Math.max(0, d.cpuUs - (idle.redisCpuUsPerSec * ms) / 1000) / n,
     bytesIn: d.netIn / n,
     bytesOut: d.netOut / n,
     bytesRepl: d.netRepl / n,
@@ -161,6 +165,7 @@ async function measure(ack: number, standIn: PlatformStandIn): Promise<Measured>
     await admin.config('RESETSTAT');
     s0 = await snapshot(admin);
     cpu0 = cpuMs(gw.pid);
+    let t0 = Date.now();
     const pool = new Pool(gw.url, { connections: 32 });
     let next = 0;
     await Promise.all(Array.from({ length: 32 }, async () => {
@@ -176,7 +181,8 @@ async function measure(ack: number, standIn: PlatformStandIn): Promise<Measured>
     await waitFor(() => received() - before >= MESSAGES, 60_000, 'deliveries');
     await sleep(2000); // receipt pings and delivered marks of the last messages
     s1 = await snapshot(admin);
-    const p2w = perMessage(delta(s0, s1), MESSAGES, cpuMs(gw.pid) - cpu0);
+    const idleRates = { gatewayCpuUsPerSec: idle.gatewayCpuUsPerWidgetSec * SESSIONS, redisCpuUsPerSec: idle.redisCpuUsPerSec };
+    const p2w = perMessage(delta(s0, s1), MESSAGES, cpuMs(gw.pid) - cpu0, Date.now() - t0, idleRates);
     const sample = widgets.slice(0, 50).map((w) => `wg:fan:${w.urn}`);
     const numsub = (await admin.call('PUBSUB', 'NUMSUB', ...sample)) as (string | number)[];
     let subs = 0;
@@ -187,6 +193,7 @@ async function measure(ack: number, standIn: PlatformStandIn): Promise<Measured>
     await admin.config('RESETSTAT');
     s0 = await snapshot(admin);
     cpu0 = cpuMs(gw.pid);
+    t0 = Date.now();
     let k = 0;
     await Promise.all(Array.from({ length: 64 }, async () => {
       while (k < MESSAGES) {
@@ -199,7 +206,7 @@ async function measure(ack: number, standIn: PlatformStandIn): Promise<Measured>
     await waitFor(() => standIn.received.length >= MESSAGES, 60_000, 'forwards');
     await sleep(1000);
     s1 = await snapshot(admin);
-    const w2p = perMessage(delta(s0, s1), MESSAGES, cpuMs(gw.pid) - cpu0);
+    const w2p = perMessage(delta(s0, s1), MESSAGES, cpuMs(gw.pid) - cpu0, Date.now() - t0, idleRates);
     log(`ack=${ack}: widget->platform: ${w2p.commands.toFixed(1)} commands, ${w2p.gatewayCpuUs.toFixed(0)} µs gateway CPU, ${w2p.redisCpuUs.toFixed(1)} µs Redis CPU per message`);
     return { ack, perSession, idle, p2w, w2p, subscribersPerChannel: subs / sample.length };
   } finally {
