@@ -21,6 +21,8 @@ import type { Fanout } from './fanout.js';
 export const PROBE_INTERVAL = 2_000;
 export const PROBE_TIMEOUT = 1_500;
 const RESUBSCRIBE_BATCH = 1_000;
+/** A refused resubscription (e.g. no channel permission on a new primary) is tried again this often. */
+export const RESUBSCRIBE_RETRY = 2_000;
 
 export class RedisFanout implements Fanout {
   readonly nodeId = randomBytes(6).toString('hex');
@@ -34,6 +36,7 @@ export class RedisFanout implements Fanout {
   private probeFailures = 0;
   private lastProbe: { ok: boolean; at: number; detail: string } = { ok: false, at: 0, detail: 'no probe yet' };
   private everReady = false;
+  private closed = false;
 
   constructor(
     url: string,
@@ -64,8 +67,12 @@ export class RedisFanout implements Fanout {
     try {
       for (let i = 0; i < channels.length; i += RESUBSCRIBE_BATCH) await this.sub.subscribe(...channels.slice(i, i + RESUBSCRIBE_BATCH));
     } catch (err) {
-      // The probe fails until this works, so readiness is 503; it reconnects and tries again.
-      this.log.warn({ err: (err as Error).message }, 'redis fanout could not resubscribe');
+      // The probe fails until this works, so readiness is 503 meanwhile.
+      this.log.warn({ err: (err as Error).message }, 'redis fanout could not resubscribe; trying again');
+      const retry = setTimeout(() => {
+        if (this.sub.status === 'ready' && !this.closed) void this.resubscribe();
+      }, RESUBSCRIBE_RETRY);
+      retry.unref();
       return;
     }
     this.log.warn({ channels: channels.length }, 'redis fanout reconnected; re-reading the store for every subscription');
@@ -163,9 +170,12 @@ export class RedisFanout implements Fanout {
     }
     this.probeFailures++;
     this.log.warn({ detail, failures: this.probeFailures }, 'redis fanout probe failed');
-    if (this.probeFailures % 2 === 0 && this.sub.status === 'ready') {
-      // Connected but deaf: reconnect the subscriber (which resubscribes and resyncs); again
-      // after every second failure, until it hears itself.
+    // Connected but deaf: reconnect the subscriber (which resubscribes and resyncs) after
+    // failures 2, 4, 8, 16, then every 16th. Spaced out because a starved event loop fails
+    // probes too, and reconnecting (and re-reading every subscription) every few seconds would
+    // only add to its load.
+    const n = this.probeFailures;
+    if (n >= 2 && ((n & (n - 1)) === 0 || n % 16 === 0) && this.sub.status === 'ready') {
       this.sub.disconnect(true);
     }
   }
@@ -176,6 +186,7 @@ export class RedisFanout implements Fanout {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
     clearInterval(this.probeTimer);
     await Promise.all([closeRedis(this.pub), closeRedis(this.sub)]);
   }

@@ -64,6 +64,9 @@ export function createRedis(url: string, overrides: RedisOptions = {}): Redis {
   return client;
 }
 
+/** How long a close waits for QUIT before dropping the connection (a paused Redis never answers). */
+export const REDIS_QUIT_TIMEOUT = 1_000;
+
 /** Closes a client made by createRedis for good: QUIT when connected (queued commands finish). */
 export async function closeRedis(client: Redis): Promise<void> {
   closing.add(client);
@@ -72,9 +75,9 @@ export async function closeRedis(client: Redis): Promise<void> {
     client.disconnect();
     return;
   }
-  try {
-    await client.quit();
-  } catch {
-    client.disconnect();
-  }
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, REDIS_QUIT_TIMEOUT)));
+  await Promise.race([client.quit().then(() => undefined, () => undefined), timeout]);
+  clearTimeout(timer);
+  if ((client.status as string) !== 'end') client.disconnect();
 }
