@@ -21,6 +21,9 @@ import type { Fanout } from './fanout.js';
 export const PROBE_INTERVAL = 2_000;
 export const PROBE_TIMEOUT = 1_500;
 const RESUBSCRIBE_BATCH = 1_000;
+/** Attempts to publish one notification (about 30 s with the back-off), and at most this many waiting. */
+const PUBLISH_ATTEMPTS = 20;
+const MAX_REPUBLISHING = 100_000;
 /** A refused resubscription (e.g. no channel permission on a new primary) is tried again this often. */
 export const RESUBSCRIBE_RETRY = 2_000;
 
@@ -37,6 +40,7 @@ export class RedisFanout implements Fanout {
   private lastProbe: { ok: boolean; at: number; detail: string } = { ok: false, at: 0, detail: 'no probe yet' };
   private everReady = false;
   private closed = false;
+  private republishing = 0;
 
   constructor(
     url: string,
@@ -97,9 +101,26 @@ export class RedisFanout implements Fanout {
 
   publish(message: StoredMessage): void {
     this.handler(message);
-    this.pub.publish(this.channel(message.urn), JSON.stringify({ n: this.nodeId, m: message })).catch((err: Error) => {
-      // Stored anyway: other processes fill the gap on their next message or resync.
-      this.log.warn({ err: err.message, urn: message.urn }, 'fanout publish failed');
+    this.send(this.channel(message.urn), JSON.stringify({ n: this.nodeId, m: message }), 1);
+  }
+
+  /**
+   * A notification that could not be published (the publisher is reconnecting, e.g. during a
+   * failover) is published again until it goes out: the message is stored, but the node holding
+   * the widget would otherwise only find it on the session's next message or its next resync.
+   */
+  private send(channel: string, payload: string, attempt: number): void {
+    this.pub.publish(channel, payload).catch((err: Error) => {
+      if (this.closed || attempt >= PUBLISH_ATTEMPTS || this.republishing >= MAX_REPUBLISHING) {
+        this.log.warn({ err: err.message, channel, attempt }, 'fanout publish failed; the message waits for the session\'s next message or resync');
+        return;
+      }
+      this.republishing++;
+      const timer = setTimeout(() => {
+        this.republishing--;
+        this.send(channel, payload, attempt + 1);
+      }, Math.min(200 * attempt, 2_000));
+      timer.unref();
     });
   }
 

@@ -13,7 +13,7 @@ import { startSentinelGroup, type SentinelGroup } from '../helpers/redis-sentine
 
 /**
  * Every node answers /readyz 200 within this long after the sentinels name the new primary.
- * (The promotion itself is Sentinel's: down-after 1 s plus an election, a few seconds; a failed
+ * (The promotion itself is Sentinel's: down-after 3 s plus an election, a few seconds; a failed
  * election is retried after 2 x failover-timeout. It must happen within PROMOTION_BOUND.)
  */
 export const READY_BOUND = 10_000;
@@ -176,6 +176,7 @@ async function failoverUnderTraffic(c: Cluster, waitForAll: number): Promise<Out
   }
   await sleep(2_000); // traffic after the recovery too
   await traffic.stop();
+  await c.group.waitForReplicas(1); // the restarted machine holds a copy again
 
   const seenOut = (w: V9Widget) => new Set(w.received.map((m) => m.id));
   const forwarded = (w: V9Widget) => new Set(c.platform.textsFrom(w.urn!));

@@ -1,8 +1,9 @@
 // A Sentinel-managed Redis for tests: one primary, replicas, and sentinels, all real processes on
 // free ports of 127.0.0.1. Sentinels run from Debian's `redis-sentinel` (REDIS_SENTINEL_BIN
 // overrides it); without that binary `redis-server <conf> --sentinel` is the same program.
-// Failover timings are small (down-after 1 s, failover-timeout 5 s), so a failover takes a few
-// seconds.
+// Failover timings are small (down-after 3 s, failover-timeout 5 s), so a failover takes a few
+// seconds; 3 s rather than 1 s so that a primary starved of CPU on a loaded test machine is not
+// mistaken for a dead one (a second, spurious failover to a replica still syncing).
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -11,7 +12,7 @@ import { tempDir } from './gateway.js';
 import { freePort, startRedisServer, type RedisServer } from './redis-server.js';
 
 export const MASTER_NAME = 'wgmaster';
-export const DOWN_AFTER_MS = 1_000;
+export const DOWN_AFTER_MS = 3_000;
 export const FAILOVER_TIMEOUT_MS = 5_000;
 
 export interface Sentinel {
