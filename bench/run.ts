@@ -2,7 +2,8 @@
 //   --quick            ~1 minute smoke: 1,000 sessions, 3 s phases, no 10k, no profile
 //   --sessions=N[,M]   session counts (default 1000,10000)
 //   --duration=S       seconds per load phase (default 10)
-//   --targets=a,b      subset of memory,sqlite,redis,redis3,bare,ceiling
+//   --targets=a,b      subset of memory,sqlite,redis,redis3,redisack,redis3ack,bare,ceiling
+//                      (redisack / redis3ack: REDIS_MIN_REPLICAS_ACK=1 with one replica on loopback)
 //   --procs=P          load-generator processes for >= 5,000 sessions (default 2)
 //   --profile / --no-profile   CPU profiles of the gateway under each direction of load (full run: on)
 //   --profile-store=S  store of the profiled gateway: memory or sqlite (default sqlite)
@@ -32,7 +33,7 @@ const args = new Map(process.argv.slice(2).map((a) => {
 const quick = args.has('quick');
 const sessionsList = (args.get('sessions') ?? (quick ? '1000' : '1000,10000')).split(',').map(Number);
 const durationMs = Number(args.get('duration') ?? (quick ? 3 : 10)) * 1000;
-const targetsWanted = new Set((args.get('targets') ?? 'memory,sqlite,redis,redis3,bare,ceiling').split(','));
+const targetsWanted = new Set((args.get('targets') ?? 'memory,sqlite,redis,redis3,redisack,bare,ceiling').split(','));
 const procsForLarge = Number(args.get('procs') ?? 2);
 const doProfile = args.has('profile') || (!quick && !args.has('no-profile'));
 const gatewayEnv: Record<string, string> = Object.fromEntries(
@@ -317,6 +318,20 @@ async function runProfile(
   ].join('\n\n');
 }
 
+/** A primary and one replica in sync, on loopback, without persistence. */
+async function startReplicatedRedis(): Promise<{ primary: RedisServer; replica: RedisServer }> {
+  const primary = await startRedisServer();
+  const replica = await startRedisServer({ replicaOf: primary.port });
+  const { Redis } = await import('ioredis');
+  const c = new Redis(primary.url);
+  try {
+    for (let i = 0; i < 200 && !/^slave0:.*state=online/m.test(await c.info('replication')); i++) await sleep(50);
+  } finally {
+    c.disconnect();
+  }
+  return { primary, replica };
+}
+
 /** The run with the median delivered/s (the lower middle for an even count), with all rounds' rates. */
 function medianRow(runs: Row[]): Row {
   const rate = (r: Row): number => r.p2w?.deliveredRate ?? -1;
@@ -373,6 +388,18 @@ async function main(): Promise<void> {
             if (targetsWanted.has('redis3')) add(await runTarget('gateway redis x3', () => startGatewayCluster(3, { storeUrl: redis.url, platformUrl: standIn.url, env: gatewayEnv }), n, standIn, lat, counter));
           } finally {
             await redis.stop();
+          }
+        }
+        if (targetsWanted.has('redisack') || targetsWanted.has('redis3ack')) {
+          // REDIS_MIN_REPLICAS_ACK=1: every acknowledged write waits for one replica (WAIT).
+          const { primary, replica } = await startReplicatedRedis();
+          const env = { ...gatewayEnv, REDIS_MIN_REPLICAS_ACK: '1' };
+          try {
+            if (targetsWanted.has('redisack')) add(await runTarget('gateway redis ack1', () => startGateway({ storeUrl: primary.url, platformUrl: standIn.url, env }), n, standIn, lat, counter));
+            if (targetsWanted.has('redis3ack')) add(await runTarget('gateway redis x3 ack1', () => startGatewayCluster(3, { storeUrl: primary.url, platformUrl: standIn.url, env }), n, standIn, lat, counter));
+          } finally {
+            await replica.stop();
+            await primary.stop();
           }
         }
       }

@@ -70,7 +70,8 @@ export async function startGateway(opts: { storeUrl: string; platformUrl: string
   });
   const output = captureOutput(child);
   const died = new Promise<never>((_, reject) => child.once('exit', (code) => reject(new Error(`gateway exited (${code}) before it answered:\n${output()}`))));
-  await Promise.race([waitHttp(`http://127.0.0.1:${port}/healthz`), died]);
+  // 60 s: on a shared, overloaded machine three nodes starting at once can take longer than 15 s.
+  await Promise.race([waitHttp(`http://127.0.0.1:${port}/healthz`, 60_000), died]);
   return wrap(`gateway ${opts.storeUrl.split(':')[0]}`, child, port, output);
 }
 

@@ -14,8 +14,9 @@ import type { AdminStore } from './store/admin-store.js';
 import { TimedConnector } from './platform/timed.js';
 import { Deliverer } from './delivery/deliverer.js';
 import { LocalFanout, type Fanout } from './delivery/fanout.js';
-import { GatewayError } from './errors/catalogue.js';
+import { GatewayError, isGatewayError } from './errors/catalogue.js';
 import { createRequestHandler } from './http/routes.js';
+import { MemoryAddressLimits, type AddressLimits } from './limits/address-limits.js';
 import { OriginPolicy } from './limits/origins.js';
 import { createLogger, type Logger } from './log/logger.js';
 import { Metrics } from './metrics.js';
@@ -36,6 +37,7 @@ import { UpgradeRouter } from './protocol/upgrade-router.js';
 import { createWwcServer } from './protocol/wwc/index.js';
 import type { WwcServer } from './protocol/wwc/server.js';
 import { openStore } from './store/open-store.js';
+import { isRedisUrl } from './store/redis-url.js';
 import { UnknownSessionError, type SessionRecord, type Store, type StoredMessage } from './store/store.js';
 
 export const AUTH_SECRET_SETTING = 'auth_secret';
@@ -84,6 +86,7 @@ export class Gateway {
   private readonly registry = new ConnectionRegistry();
   private deliverer!: Deliverer;
   private fanout!: Fanout;
+  private limits!: AddressLimits;
   private outbox!: OutboxWorker;
   private courier: CourierExConnector | CourierWwcConnector | undefined;
   private demoBot: DemoBotConnector | undefined;
@@ -117,7 +120,12 @@ export class Gateway {
   async start(): Promise<void> {
     const c = this.config;
     try {
-      this.store = await openStore(c.storeUrl, { sqliteSynchronous: c.sqliteSynchronous, redisPrefix: c.redisPrefix });
+      this.store = await openStore(c.storeUrl, {
+        sqliteSynchronous: c.sqliteSynchronous,
+        redisPrefix: c.redisPrefix,
+        redisMinReplicasAck: c.redisMinReplicasAck,
+        redisReplicaAckTimeout: c.redisReplicaAckTimeout,
+      });
     } catch (err) {
       throw await storeFailure(c.storeUrl, err);
     }
@@ -131,6 +139,7 @@ export class Gateway {
       await this.store.close().catch(() => {});
       throw await storeFailure(c.storeUrl, err);
     }
+    this.limits = await this.openLimits();
     if (c.statusCallbacks) {
       this.statusReports = new StatusReports({
         store: this.store,
@@ -196,7 +205,7 @@ export class Gateway {
 
     const origins = new OriginPolicy(c.allowedOrigins);
     this.admission = new Admission(
-      { origins, trustedProxies: c.trustedProxies, maxConnectionsPerIp: c.maxConnectionsPerIp, maxRegistrationsPerMinute: c.maxRegistrationsPerMinute },
+      { origins, trustedProxies: c.trustedProxies, maxRegistrationsPerMinute: c.maxRegistrationsPerMinute, limits: this.limits },
       this.metrics,
     );
     this.admin = new AdminService({
@@ -318,6 +327,7 @@ export class Gateway {
       result = await this.store.appendOutbound(m.to, { id: m.id, text: m.text, payload: m, createdAt: Date.now() });
     } catch (err) {
       if (err instanceof UnknownSessionError) throw new GatewayError('WG_ERR_UNKNOWN_SESSION', `No session has the urn ${JSON.stringify(m.to.slice(0, 160))}.`);
+      if (isGatewayError(err)) throw err; // e.g. WG_ERR_NOT_REPLICATED
       this.log.error({ err, urn: m.to }, 'could not store platform message');
       throw new GatewayError('WG_ERR_STORE_UNAVAILABLE');
     }
@@ -360,12 +370,23 @@ export class Gateway {
 
   /** Processes share a store over Redis; alone, they notify themselves. */
   private async openFanout(): Promise<Fanout> {
-    if (!/^rediss?:\/\//.test(this.config.storeUrl)) return new LocalFanout();
+    if (!isRedisUrl(this.config.storeUrl)) return new LocalFanout();
     // Loaded only for Redis: ioredis is a good part of the start-up time otherwise.
     const { RedisFanout } = await import('./delivery/redis-fanout.js');
     const fanout = new RedisFanout(this.config.storeUrl, this.config.redisPrefix, this.log);
     await fanout.start();
     return fanout;
+  }
+
+  /** Per-address limits: shared by all nodes in Redis when the store is Redis, else in this process. */
+  private async openLimits(): Promise<AddressLimits> {
+    const c = this.config;
+    const options = { maxConnectionsPerIp: c.maxConnectionsPerIp, maxRegistrationsPerMinute: c.maxRegistrationsPerMinute, ipv6PrefixLength: c.ipv6PrefixLength };
+    if (!isRedisUrl(c.storeUrl)) return new MemoryAddressLimits(options);
+    const { RedisAddressLimits } = await import('./limits/redis-address-limits.js');
+    const limits = new RedisAddressLimits(c.storeUrl, c.redisPrefix, options, this.log);
+    await limits.start();
+    return limits;
   }
 
   /** Ready = the store answers and a fanout notification makes the round trip. */
@@ -416,7 +437,6 @@ export class Gateway {
     this.httpServer.closeIdleConnections();
     const graceful = (async () => {
       await Promise.all([this.sockets.close(), this.wwc.close()]).catch((err: unknown) => this.log.warn({ err }, 'closing sockets failed'));
-      this.admission.close();
       this.demoBot?.close();
       await this.outbox.stop();
       await httpClosed;
@@ -429,6 +449,7 @@ export class Gateway {
     this.httpServer.closeAllConnections();
     await this.courier?.close().catch(() => {});
     await this.fanout.close();
+    await this.limits.close();
     await this.store.close();
     this.log.info('webchat-gateway stopped');
   }

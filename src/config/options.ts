@@ -1,5 +1,6 @@
-import { isIP } from 'node:net';
+import { parseProxyEntry } from '../limits/client-ip.js';
 import { parseOriginPattern } from '../limits/origins.js';
+import { isRedisUrl, parseRedisUrl } from '../store/redis-url.js';
 
 // Every configuration option, declared once. The loader, `--help` and the README's option table
 // are all generated from this list, so an option cannot exist in one and be missing in another.
@@ -91,6 +92,10 @@ export interface Config {
   tlsCert: string | undefined;
   tlsKey: string | undefined;
   defaultLanguage: string;
+  // High availability on Redis, shared limits (issue 15)
+  redisMinReplicasAck: number;
+  redisReplicaAckTimeout: number;
+  ipv6PrefixLength: number;
 }
 
 /** Raised for an invalid option; its message is the one line shown before exiting. */
@@ -206,16 +211,21 @@ function originList(raw: string): string[] {
   return raw.split(',').map((s) => s.trim()).filter((s) => s !== '').map(parseOriginPattern);
 }
 
-function ipList(raw: string): string[] {
-  const ips = raw.split(',').map((s) => s.trim()).filter((s) => s !== '');
-  for (const ip of ips) if (isIP(ip) === 0) throw new Error(`${JSON.stringify(ip)} is not an IP address`);
-  return ips;
+/** Addresses and CIDR ranges (TRUSTED_PROXIES). */
+function ipOrCidrList(raw: string): string[] {
+  const entries = raw.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  for (const e of entries) parseProxyEntry(e);
+  return entries;
 }
 
 function storeUrl(raw: string): string {
   const v = raw.trim();
-  if (v === 'memory:' || /^sqlite:.+/.test(v) || /^rediss?:\/\//.test(v)) return v;
-  throw new Error('expected sqlite:<path>, memory: or redis://host:port/db');
+  if (v === 'memory:' || /^sqlite:.+/.test(v)) return v;
+  if (isRedisUrl(v)) {
+    parseRedisUrl(v); // throws one line naming what is wrong
+    return v;
+  }
+  throw new Error('expected sqlite:<path>, memory:, redis://host:port/db or redis+sentinel://host1:26379,host2:26379/<master-name>');
 }
 
 function sqliteSync(raw: string): 'normal' | 'full' {
@@ -260,7 +270,7 @@ function option<K extends keyof Config>(spec: OptionSpec<K>): OptionSpec<K> {
 export const OPTIONS = [
   option({ key: 'port', group: 'essentials', env: 'PORT', flag: '--port', default: DEFAULT_PORT, parse: integer(0, 65535), description: 'TCP port for HTTP and WebSocket (0 picks a free port).' }),
   option({ key: 'host', group: 'essentials', env: 'HOST', flag: '--host', default: '0.0.0.0', parse: nonEmpty, description: 'Address to listen on.' }),
-  option({ key: 'storeUrl', group: 'essentials', env: 'STORE_URL', flag: '--store-url', default: DEFAULT_STORE_URL, parse: storeUrl, description: 'Where sessions, messages and the outbox live: `sqlite:<path>`, `memory:` (lost on exit) or `redis://host:port/db` (also `rediss://`).' }),
+  option({ key: 'storeUrl', group: 'essentials', env: 'STORE_URL', flag: '--store-url', default: DEFAULT_STORE_URL, parse: storeUrl, description: 'Where sessions, messages and the outbox live: `sqlite:<path>`, `memory:` (lost on exit), `redis://host:port/db` (also `rediss://`) or, behind Sentinel, `redis+sentinel://[user:pass@]host1:26379,host2:26379/<master-name>[/db]` (also `rediss+sentinel://`).' }),
   option({ key: 'sqliteSynchronous', group: 'storage', env: 'SQLITE_SYNCHRONOUS', flag: '--sqlite-synchronous', default: 'normal', parse: sqliteSync, description: 'SQLite durability: `normal` survives a process crash (kill -9); `full` also fsyncs every commit to survive power loss, at a cost in throughput.' }),
   option({ key: 'redisPrefix', group: 'storage', env: 'REDIS_PREFIX', flag: '--redis-prefix', default: 'wg:', parse: nonEmpty, description: 'Prefix of every Redis key (with a `redis://` STORE_URL).' }),
   option({ key: 'platformUrl', group: 'essentials', env: 'PLATFORM_URL', flag: '--platform-url', default: undefined, defaultText: 'unset: built-in demo bot', parse: parsePlatformUrl, description: 'Base URL (hostApi) of the RapidPro-style platform used when a widget names none.' }),
@@ -292,7 +302,7 @@ export const OPTIONS = [
   option({ key: 'clientBurst', group: 'limits', env: 'CLIENT_BURST', flag: '--client-burst', default: DEFAULT_CLIENT_BURST, parse: integer(1, 1_000_000), description: 'Events a socket may emit at once; beyond it events are refused with WG_ERR_RATE_LIMITED, and a socket that keeps going is closed (4400).' }),
   option({ key: 'maxConnectionsPerIp', group: 'limits', env: 'MAX_CONNECTIONS_PER_IP', flag: '--max-connections-per-ip', default: DEFAULT_MAX_CONNECTIONS_PER_IP, parse: integer(1, 10_000_000), description: 'Open WebSockets per client address.' }),
   option({ key: 'maxRegistrationsPerMinute', group: 'limits', env: 'MAX_REGISTRATIONS_PER_MINUTE', flag: '--max-registrations-per-minute', default: DEFAULT_MAX_REGISTRATIONS_PER_MINUTE, parse: integer(1, 10_000_000), description: 'registerUser calls per client address per minute.' }),
-  option({ key: 'trustedProxies', group: 'limits', env: 'TRUSTED_PROXIES', flag: '--trusted-proxies', default: [], defaultText: 'none', parse: ipList, description: 'Addresses of reverse proxies whose X-Forwarded-For is believed, comma-separated (exact IPs).' }),
+  option({ key: 'trustedProxies', group: 'limits', env: 'TRUSTED_PROXIES', flag: '--trusted-proxies', default: [], defaultText: 'none', parse: ipOrCidrList, description: 'Reverse proxies whose X-Forwarded-For is believed, comma-separated: addresses or CIDR ranges, IPv4 and IPv6 (`10.0.0.0/8,fd00::/8`).' }),
   option({ key: 'registerTimeout', group: 'limits', env: 'REGISTER_TIMEOUT', flag: '--register-timeout', default: DEFAULT_REGISTER_TIMEOUT, defaultText: '60s', parse: duration(100), description: 'A socket without a session this long after connecting is closed (4501).' }),
   // Operators' side: log format, the internal port for metrics, health and the admin API/page.
   option({ key: 'logFormat', group: 'observability', env: 'LOG_FORMAT', flag: '--log-format', default: 'json', parse: logFormat, description: '`json` (one object per line, for log collectors) or `pretty` (one readable line per event, for a terminal).' }),
@@ -306,4 +316,7 @@ export const OPTIONS = [
   option({ key: 'tlsCert', group: 'essentials', env: 'TLS_CERT', flag: '--tls-cert', default: undefined, defaultText: 'unset: plain HTTP', parse: nonEmpty, description: 'PEM certificate (chain) file: with TLS_KEY the gateway serves HTTPS and wss:// itself (push-webchat and webchat-service force wss).' }),
   option({ key: 'tlsKey', group: 'essentials', env: 'TLS_KEY', flag: '--tls-key', default: undefined, defaultText: 'unset: plain HTTP', parse: nonEmpty, description: 'PEM private key file for TLS_CERT.' }),
   option({ key: 'defaultLanguage', group: 'platform', env: 'DEFAULT_LANGUAGE', flag: '--default-language', default: 'en', parse: language, description: 'Language WWC widgets get for `get_project_language`.' }),
+  option({ key: 'redisMinReplicasAck', group: 'storage', env: 'REDIS_MIN_REPLICAS_ACK', flag: '--redis-min-replicas-ack', default: 0, parse: integer(0, 16), description: 'With a Redis store: replicas that must hold a write (`WAIT`) before it answers a widget or the platform; a write they do not confirm in time is `WG_ERR_NOT_REPLICATED`, not a success. 0 = asynchronous replication (a failover may lose the last writes); 1 for HA (see docs/scaling.md).' }),
+  option({ key: 'redisReplicaAckTimeout', group: 'storage', env: 'REDIS_REPLICA_ACK_TIMEOUT', flag: '--redis-replica-ack-timeout', default: 1_000, defaultText: '1s', parse: duration(1), description: 'With REDIS_MIN_REPLICAS_ACK: how long a write waits for its replicas.' }),
+  option({ key: 'ipv6PrefixLength', group: 'limits', env: 'IPV6_PREFIX_LENGTH', flag: '--ipv6-prefix-length', default: 64, parse: integer(1, 128), description: 'IPv6 clients count for MAX_CONNECTIONS_PER_IP and MAX_REGISTRATIONS_PER_MINUTE by network of this prefix length (128 = each address alone).' }),
 ] as const satisfies readonly OptionSpec<any>[];

@@ -51,6 +51,7 @@ export class Conversation {
           : await this.deps.store.appendInboundOnce(urn, { ...msg, clientId: clientMessageId });
     } catch (err) {
       if ((err as Error).name === 'UnknownSessionError') throw new GatewayError('WG_ERR_UNKNOWN_SESSION');
+      if (err instanceof GatewayError) throw err; // e.g. WG_ERR_NOT_REPLICATED
       this.deps.log.error({ err, urn }, 'could not store user message');
       throw new GatewayError('WG_ERR_STORE_UNAVAILABLE');
     }

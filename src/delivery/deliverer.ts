@@ -47,7 +47,13 @@ interface Subscription {
   closed: boolean;
   /** With onReceipt: seq and createdAt of platform messages sent and not yet proven, oldest first. */
   unproven?: Array<{ seq: number; createdAt: number }>;
+  /** Replays that failed in a row (store unavailable); the next try waits longer. */
+  replayFailures?: number;
 }
+
+/** First retry of a failed replay; doubles per failure up to REPLAY_RETRY_MAX. */
+export const REPLAY_RETRY = 1_000;
+export const REPLAY_RETRY_MAX = 30_000;
 
 export interface DelivererOptions {
   receiptPingDelay: number;
@@ -243,8 +249,16 @@ export class Deliverer {
         }
         if (page.length === REPLAY_PAGE) sub.dirty = true;
       } while (sub.dirty && !sub.closed);
+      sub.replayFailures = 0;
     } catch (err) {
-      this.log.warn({ err, urn: sub.urn }, 'replay failed; will retry on the next message or subscription');
+      // The store is unavailable (e.g. a Redis failover): try again by itself, so messages stored
+      // meanwhile do not wait for the session's next message.
+      const failures = (sub.replayFailures = (sub.replayFailures ?? 0) + 1);
+      const delay = Math.min(REPLAY_RETRY * 2 ** (failures - 1), REPLAY_RETRY_MAX);
+      this.log.warn({ err, urn: sub.urn, retryInMs: delay }, 'replay failed; retrying');
+      setTimeout(() => {
+        if (!sub.closed) void this.pump(sub);
+      }, delay).unref();
     } finally {
       sub.pumping = false;
     }

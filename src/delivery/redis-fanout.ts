@@ -12,13 +12,20 @@
 //   and a probe that fails twice in a row forces the subscriber to reconnect, because a
 //   subscriber left wedged after a failover otherwise loses messages behind a green health check.
 import { randomBytes } from 'node:crypto';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
+import { closeRedis, createRedis } from '../store/redis-connection.js';
 import type { Logger } from '../log/logger.js';
 import type { StoredMessage } from '../store/store.js';
 import type { Fanout } from './fanout.js';
 
 export const PROBE_INTERVAL = 2_000;
 export const PROBE_TIMEOUT = 1_500;
+const RESUBSCRIBE_BATCH = 1_000;
+/** Attempts to publish one notification (about 30 s with the back-off), and at most this many waiting. */
+const PUBLISH_ATTEMPTS = 20;
+const MAX_REPUBLISHING = 100_000;
+/** A refused resubscription (e.g. no channel permission on a new primary) is tried again this often. */
+export const RESUBSCRIBE_RETRY = 2_000;
 
 export class RedisFanout implements Fanout {
   readonly nodeId = randomBytes(6).toString('hex');
@@ -32,25 +39,48 @@ export class RedisFanout implements Fanout {
   private probeFailures = 0;
   private lastProbe: { ok: boolean; at: number; detail: string } = { ok: false, at: 0, detail: 'no probe yet' };
   private everReady = false;
+  private closed = false;
+  private republishing = 0;
 
   constructor(
     url: string,
     private readonly prefix: string,
     private readonly log: Logger,
   ) {
-    const options = { lazyConnect: true, maxRetriesPerRequest: 2, connectTimeout: 2_000, retryStrategy: (n: number) => Math.min(100 * n, 1_000) };
-    this.pub = new Redis(url, options);
-    this.sub = new Redis(url, options);
+    // Both follow Sentinel failovers (redis-connection.ts); the probe below catches a subscriber
+    // that is connected but hears nothing.
+    this.pub = createRedis(url);
+    // The subscriber resubscribes itself (resubscribe()), so that a subscription refused on a
+    // new primary is tried again on the next reconnect instead of being forgotten.
+    this.sub = createRedis(url, { autoResubscribe: false });
     for (const c of [this.pub, this.sub]) c.on('error', (err: Error) => this.log.debug({ err: err.message }, 'redis fanout connection error'));
     this.sub.on('messageBuffer', (channel: Buffer, data: Buffer) => this.onRedisMessage(channel.toString(), data.toString()));
     this.sub.on('ready', () => {
-      // ioredis resubscribes by itself; what was published while we were away must be read.
-      if (this.everReady) {
-        this.log.warn('redis fanout reconnected; re-reading the store for every subscription');
-        this.resync();
-      }
+      if (this.everReady) void this.resubscribe();
       this.everReady = true;
     });
+  }
+
+  /**
+   * After a reconnect (a failover, a cut): subscribe again, then re-read the store for every
+   * subscription, since what was published while we were away is gone. In that order, so a
+   * message stored between the two is either read or heard.
+   */
+  private async resubscribe(): Promise<void> {
+    const channels = [this.probeChannel, ...[...this.watched.keys()].map((urn) => this.channel(urn))];
+    try {
+      for (let i = 0; i < channels.length; i += RESUBSCRIBE_BATCH) await this.sub.subscribe(...channels.slice(i, i + RESUBSCRIBE_BATCH));
+    } catch (err) {
+      // The probe fails until this works, so readiness is 503 meanwhile.
+      this.log.warn({ err: (err as Error).message }, 'redis fanout could not resubscribe; trying again');
+      const retry = setTimeout(() => {
+        if (this.sub.status === 'ready' && !this.closed) void this.resubscribe();
+      }, RESUBSCRIBE_RETRY);
+      retry.unref();
+      return;
+    }
+    this.log.warn({ channels: channels.length }, 'redis fanout reconnected; re-reading the store for every subscription');
+    this.resync();
   }
 
   private channel(urn: string): string {
@@ -71,9 +101,26 @@ export class RedisFanout implements Fanout {
 
   publish(message: StoredMessage): void {
     this.handler(message);
-    this.pub.publish(this.channel(message.urn), JSON.stringify({ n: this.nodeId, m: message })).catch((err: Error) => {
-      // Stored anyway: other processes fill the gap on their next message or resync.
-      this.log.warn({ err: err.message, urn: message.urn }, 'fanout publish failed');
+    this.send(this.channel(message.urn), JSON.stringify({ n: this.nodeId, m: message }), 1);
+  }
+
+  /**
+   * A notification that could not be published (the publisher is reconnecting, e.g. during a
+   * failover) is published again until it goes out: the message is stored, but the node holding
+   * the widget would otherwise only find it on the session's next message or its next resync.
+   */
+  private send(channel: string, payload: string, attempt: number): void {
+    this.pub.publish(channel, payload).catch((err: Error) => {
+      if (this.closed || attempt >= PUBLISH_ATTEMPTS || this.republishing >= MAX_REPUBLISHING) {
+        this.log.warn({ err: err.message, channel, attempt }, 'fanout publish failed; the message waits for the session\'s next message or resync');
+        return;
+      }
+      this.republishing++;
+      const timer = setTimeout(() => {
+        this.republishing--;
+        this.send(channel, payload, attempt + 1);
+      }, Math.min(200 * attempt, 2_000));
+      timer.unref();
     });
   }
 
@@ -144,8 +191,12 @@ export class RedisFanout implements Fanout {
     }
     this.probeFailures++;
     this.log.warn({ detail, failures: this.probeFailures }, 'redis fanout probe failed');
-    if (this.probeFailures === 2 && this.sub.status === 'ready') {
-      // Connected but deaf: reconnect the subscriber (which triggers a resync).
+    // Connected but deaf: reconnect the subscriber (which resubscribes and resyncs) after
+    // failures 2, 4, 8, 16, then every 16th. Spaced out because a starved event loop fails
+    // probes too, and reconnecting (and re-reading every subscription) every few seconds would
+    // only add to its load.
+    const n = this.probeFailures;
+    if (n >= 2 && ((n & (n - 1)) === 0 || n % 16 === 0) && this.sub.status === 'ready') {
       this.sub.disconnect(true);
     }
   }
@@ -156,8 +207,8 @@ export class RedisFanout implements Fanout {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
     clearInterval(this.probeTimer);
-    this.pub.disconnect();
-    this.sub.disconnect();
+    await Promise.all([closeRedis(this.pub), closeRedis(this.sub)]);
   }
 }

@@ -30,6 +30,7 @@ export const ERRORS = {
   WG_ERR_METHOD_NOT_ALLOWED: { status: 405, message: 'This route does not accept that method.' },
   WG_ERR_SHUTTING_DOWN: { status: 503, message: 'The gateway is shutting down; retry against another instance or in a moment.' },
   WG_ERR_STORE_UNAVAILABLE: { status: 503, message: 'The store did not accept the write; retry later.' },
+  WG_ERR_NOT_REPLICATED: { status: 503, message: 'The write reached the Redis primary but not REDIS_MIN_REPLICAS_ACK replicas in time, so it may not survive a failover; retry (platform messages are deduplicated by id).' },
   WG_ERR_ORIGIN_NOT_ALLOWED: { status: 403, message: 'Pages of this origin may not open chat sockets; the operator must add it to ALLOWED_ORIGINS.' },
   WG_ERR_TOO_MANY_CONNECTIONS: { status: 429, message: 'Too many sockets are open from this address (MAX_CONNECTIONS_PER_IP); close some or ask the operator to raise it.' },
   WG_ERR_RATE_LIMITED: { status: 429, message: 'Too many events; slow down.' },

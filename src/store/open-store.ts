@@ -1,4 +1,5 @@
 import { MemoryStore } from './memory-store.js';
+import { isRedisUrl } from './redis-url.js';
 import { SqliteStore, type SqliteSynchronous } from './sqlite-store.js';
 import type { Store } from './store.js';
 import type { AdminStore } from './admin-store.js';
@@ -6,6 +7,9 @@ import type { AdminStore } from './admin-store.js';
 export interface OpenStoreOptions {
   sqliteSynchronous?: SqliteSynchronous;
   redisPrefix?: string;
+  /** Redis: replicas that must hold each acknowledged write (WAIT); 0 = do not wait. */
+  redisMinReplicasAck?: number;
+  redisReplicaAckTimeout?: number;
 }
 
 /** Chooses the backend from STORE_URL. The rest of the gateway only sees `Store`. */
@@ -15,9 +19,16 @@ export async function openStore(url: string, options: OpenStoreOptions = {}): Pr
     store = new MemoryStore();
   } else if (url.startsWith('sqlite:')) {
     store = new SqliteStore(url.slice('sqlite:'.length), options.sqliteSynchronous);
-  } else if (/^rediss?:\/\//.test(url)) {
+  } else if (isRedisUrl(url)) {
     const { RedisStore } = await import('./redis-store.js');
-    store = new RedisStore(url, { prefix: options.redisPrefix });
+    const redis = new RedisStore(url, { prefix: options.redisPrefix });
+    store = redis;
+    const replicas = options.redisMinReplicasAck ?? 0;
+    if (replicas > 0) {
+      const { ReplicaAck, withReplicaAck } = await import('./replica-ack.js');
+      const writer = new RedisStore(url, { prefix: options.redisPrefix });
+      store = withReplicaAck(redis, writer, new ReplicaAck((n, t) => writer.waitForReplicas(n, t), replicas, options.redisReplicaAckTimeout ?? 1_000));
+    }
   } else {
     throw new Error(`unsupported STORE_URL ${url}`);
   }

@@ -1,5 +1,6 @@
 // Store on Redis (ioredis 5), for several gateway processes sharing one store. Standalone Redis
-// (or Sentinel) only, not Redis Cluster: the scripts touch keys they derive themselves.
+// or Sentinel (connections: redis-connection.ts), not Redis Cluster: the scripts touch keys they
+// derive themselves (docs/scaling.md says which would need hash tags).
 //
 // Every operation that changes more than one key, or reads then writes, is one Lua script, so it
 // is atomic against every other process. Nothing has a TTL: sessions live until deleteSession,
@@ -36,7 +37,8 @@
 //                               member goes when advanceDeliveredSeq passes its seq, when
 //                               takeExpiredUndelivered returns (or finds it delivered / gone),
 //                               and with its message in prune / deleteSession
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
+import { closeRedis, createRedis } from './redis-connection.js';
 import {
   asPart,
   UnknownSessionError,
@@ -367,20 +369,23 @@ export class RedisStore implements Store, AdminStore {
 
   constructor(url: string, opts: RedisStoreOptions = {}) {
     this.p = opts.prefix ?? 'wg:';
-    // Fail fast while Redis is unreachable: a webhook then answers 503 (courier retries) and a
-    // widget gets an error within seconds, instead of requests queueing without bound.
-    this.redis = new Redis(url, {
-      lazyConnect: true,
-      maxRetriesPerRequest: 2,
-      connectTimeout: 2_000,
-      retryStrategy: (attempt: number) => Math.min(100 * attempt, 1_000),
-    }) as ScriptedRedis;
+    // Connection behaviour (fail fast, reconnect, follow Sentinel failovers): redis-connection.ts.
+    this.redis = createRedis(url) as ScriptedRedis;
     this.redis.on('error', () => {}); // reconnects by itself; failures surface on commands
     // defineCommand sends EVALSHA and falls back to EVAL when the server lacks the script
     // (e.g. after a restart or SCRIPT FLUSH).
     for (const [name, { numberOfKeys, lua }] of Object.entries(SCRIPTS)) {
       this.redis.defineCommand(name, { numberOfKeys, lua });
     }
+  }
+
+  /**
+   * WAIT: blocks until `replicas` replicas hold every write this connection made so far, or
+   * `timeoutMs` passed; returns how many do. (See replica-ack.ts, which shares one WAIT among
+   * the writes that finished before it was sent.)
+   */
+  async waitForReplicas(replicas: number, timeoutMs: number): Promise<number> {
+    return Number(await this.redis.call('WAIT', replicas, timeoutMs));
   }
 
   private k(name: string): string {
@@ -405,17 +410,7 @@ export class RedisStore implements Store, AdminStore {
   }
 
   async close(): Promise<void> {
-    if (this.redis.status === 'end') return;
-    // QUIT lets queued commands finish; without a live connection just stop reconnecting.
-    if (this.redis.status !== 'ready') {
-      this.redis.disconnect();
-      return;
-    }
-    try {
-      await this.redis.quit();
-    } catch {
-      this.redis.disconnect();
-    }
+    await closeRedis(this.redis);
   }
 
   async getOrSetSetting(key: string, value: string): Promise<string> {

@@ -15,6 +15,10 @@ export interface RedisServerOptions {
   appendonly?: boolean;
   /** Working directory for the AOF; required with appendonly. */
   dir?: string;
+  /** Start as a replica of the server on this port (127.0.0.1). */
+  replicaOf?: number;
+  /** More redis-server arguments (`--name value` pairs). */
+  args?: string[];
 }
 
 export interface RedisServer {
@@ -24,6 +28,8 @@ export interface RedisServer {
   stop(): Promise<void>;
   /** Suspends all clients' commands for `ms` milliseconds (CLIENT PAUSE), to simulate a stall. */
   pause(ms: number): Promise<void>;
+  /** SIGKILL: the machine is gone, nothing is flushed. */
+  kill9(): Promise<void>;
 }
 
 const STARTUP_TIMEOUT_MS = 10_000;
@@ -38,6 +44,8 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
   } else {
     args.push('--appendonly', 'no');
   }
+  if (options.replicaOf !== undefined) args.push('--replicaof', '127.0.0.1', String(options.replicaOf));
+  args.push(...(options.args ?? []));
 
   const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   // Keep the tail of the server's output for error messages; reading it also keeps the pipe drained.
@@ -95,6 +103,11 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
       await stopChild(child, exitPromise);
       process.removeListener('exit', killOnExit);
     },
+    async kill9() {
+      child.kill('SIGKILL');
+      await exitPromise;
+      process.removeListener('exit', killOnExit);
+    },
     async pause(ms: number) {
       const reply = await command(port, ['CLIENT', 'PAUSE', String(ms)]);
       if (reply !== '+OK') throw new Error(`CLIENT PAUSE failed: ${reply}`);
@@ -110,7 +123,7 @@ async function stopChild(child: ChildProcess, exited: Promise<void>): Promise<vo
 }
 
 /** A port the OS says is free right now (there is a small race until redis binds it). */
-function freePort(): Promise<number> {
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = createServer();
     srv.once('error', reject);

@@ -1,0 +1,116 @@
+// REDIS_MIN_REPLICAS_ACK: writes that answer someone wait for a replica (WAIT), and a write no
+// replica confirmed in time is an error, never a success. Real primary and replica.
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { after, before, describe, it } from 'node:test';
+import { Redis } from 'ioredis';
+import { ACKED_WRITES, ReplicaAck, withReplicaAck } from '../../src/store/replica-ack.js';
+import { openStore } from '../../src/store/open-store.js';
+import { RedisStore } from '../../src/store/redis-store.js';
+import { V9Widget } from '../helpers/clients.js';
+import { startGateway, TEST_TOKEN } from '../helpers/gateway.js';
+import { postToGateway } from '../helpers/platform.js';
+import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
+import { runStoreContract } from './store-contract.js';
+
+let primary: RedisServer;
+let replica: RedisServer;
+
+async function replicaInSync(): Promise<void> {
+  const c = new Redis(primary.url);
+  try {
+    for (let i = 0; i < 100; i++) {
+      if (/^slave0:.*state=online/m.test(await c.info('replication'))) return;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    throw new Error('replica did not come online');
+  } finally {
+    c.disconnect();
+  }
+}
+
+before(async () => {
+  primary = await startRedisServer();
+  replica = await startRedisServer({ replicaOf: primary.port });
+  await replicaInSync();
+});
+after(async () => {
+  await replica.stop();
+  await primary.stop();
+});
+
+runStoreContract('redis with REDIS_MIN_REPLICAS_ACK=1', async () => {
+  const redisPrefix = `ra${randomBytes(3).toString('hex')}:`;
+  const open = () => openStore(primary.url, { redisPrefix, redisMinReplicasAck: 1 });
+  const store = await open();
+  return { store, cleanup: () => store.close(), reopen: open };
+});
+
+describe('replica acknowledgement', () => {
+  it('wraps every acknowledged write the Redis store has (a renamed method would escape it)', () => {
+    for (const name of ACKED_WRITES) assert.equal(typeof RedisStore.prototype[name], 'function', name);
+  });
+
+  it('shares one WAIT among writes that finish while another WAIT is in flight', async () => {
+    const store = new RedisStore(primary.url, { prefix: `ra${randomBytes(3).toString('hex')}:` });
+    await store.init();
+    const ack = new ReplicaAck((n, t) => store.waitForReplicas(n, t), 1, 1000);
+    const acked = withReplicaAck(store, store, ack);
+    try {
+      await acked.createSession({ urn: 'u1', channelUuid: 'c', hostApi: null, createdAt: 1 });
+      await Promise.all(Array.from({ length: 200 }, (_, i) => acked.appendInbound('u1', { id: `m${i}`, text: 't', createdAt: 2 })));
+      const s = ack.stats();
+      assert.equal(s.writes, 201);
+      assert.equal(s.timeouts, 0);
+      assert.ok(s.waits < s.writes / 4, `${s.waits} WAITs for ${s.writes} writes`);
+      // What was acknowledged is on the replica.
+      const r = new Redis(replica.url);
+      const keys = await r.keys('*msgs:u1');
+      assert.equal(await r.zcard(keys[0]!), 200);
+      r.disconnect();
+    } finally {
+      await store.close();
+    }
+  });
+});
+
+describe('a write no replica confirms', () => {
+  it('is WG_ERR_NOT_REPLICATED for the platform (503) and for the widget, not a success', async () => {
+    const lonely = await startRedisServer(); // a primary whose replica is gone
+    const gw = await startGateway({ STORE_URL: lonely.url, REDIS_MIN_REPLICAS_ACK: '1', REDIS_REPLICA_ACK_TIMEOUT: '200ms', WEBHOOK_TOKEN: TEST_TOKEN, REDIS_PREFIX: 'lonely:', AUTH_SECRET: 'test-secret' });
+    try {
+      const w = new V9Widget(gw.port);
+      const reg = await w.register();
+      assert.equal(reg.error, 'WG_ERR_NOT_REPLICATED', JSON.stringify(reg));
+      const r = await postToGateway(gw.url, { id: 'x1', text: 'hi', to: 'nobody' }, { token: TEST_TOKEN });
+      assert.equal(r.status, 404, 'an unknown session is still 404 (nothing was written)');
+      w.close();
+    } finally {
+      await gw.stop();
+      await lonely.stop();
+    }
+  });
+
+  it('answers the webhook 503 WG_ERR_NOT_REPLICATED and the widget WG_ERR_NOT_REPLICATED once the replica is gone', async () => {
+    const p = await startRedisServer();
+    const rep = await startRedisServer({ replicaOf: p.port });
+    const gw = await startGateway({ STORE_URL: p.url, REDIS_MIN_REPLICAS_ACK: '1', REDIS_REPLICA_ACK_TIMEOUT: '200ms', WEBHOOK_TOKEN: TEST_TOKEN, REDIS_PREFIX: 'gone:' });
+    try {
+      const w = new V9Widget(gw.port);
+      const { urn } = await w.register();
+      assert.ok(urn);
+      await w.subscribeAndWait();
+      assert.equal((await postToGateway(gw.url, { id: 'ok1', text: 'kept', to: urn }, { token: TEST_TOKEN })).status, 200);
+      await rep.stop();
+      const r = await postToGateway(gw.url, { id: 'x2', text: 'not kept', to: urn }, { token: TEST_TOKEN });
+      assert.equal(r.status, 503);
+      assert.equal(r.body.error, 'WG_ERR_NOT_REPLICATED');
+      const sent = await w.sendAck({ text: 'hello', userUrn: urn });
+      assert.equal(sent.err?.name, 'WG_ERR_NOT_REPLICATED');
+      w.close();
+    } finally {
+      await gw.stop();
+      await p.stop();
+    }
+  });
+});
