@@ -40,7 +40,12 @@ async function forward(urn: string, text: string): Promise<void> {
   if (!platform) return;
   const body = new URLSearchParams({ from: urn, text, date: new Date().toISOString() }).toString();
   try {
-    const r = await platform.request({ method: 'POST', path: `/c/ex/${channel}/receive`, headers: { 'content-type': 'application/x-www-form-urlencoded' }, body });
+    const r = await platform.request({
+      method: 'POST',
+      path: `/c/ex/${channel}/receive`,
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body,
+    });
     await r.body.dump();
   } catch {}
 }

@@ -22,10 +22,12 @@ import { startRedisServer, type RedisServer } from '../test/helpers/redis-server
 import { BENCH_TOKEN, startGateway, type Target } from './targets.js';
 import { cpuMs, rssKiB, sleep } from './util.js';
 
-const args = new Map(process.argv.slice(2).map((a) => {
-  const [k, v] = a.replace(/^--/, '').split('=');
-  return [k!, v ?? 'true'] as const;
-}));
+const args = new Map(
+  process.argv.slice(2).map((a) => {
+    const [k, v] = a.replace(/^--/, '').split('=');
+    return [k!, v ?? 'true'] as const;
+  }),
+);
 const SESSIONS = Number(args.get('sessions') ?? 2000);
 const MESSAGES = Number(args.get('messages') ?? 3000);
 const ACKS = (args.get('ack') ?? '0,1').split(',').map(Number);
@@ -71,7 +73,15 @@ function delta(a: RedisSnapshot, b: RedisSnapshot) {
       total += d;
     }
   }
-  return { calls, total, memory: b.usedMemory - a.usedMemory, netIn: b.netIn - a.netIn, netOut: b.netOut - a.netOut - (b.netReplOut - a.netReplOut), netRepl: b.netReplOut - a.netReplOut, cpuUs: b.cpuMainUs - a.cpuMainUs };
+  return {
+    calls,
+    total,
+    memory: b.usedMemory - a.usedMemory,
+    netIn: b.netIn - a.netIn,
+    netOut: b.netOut - a.netOut - (b.netReplOut - a.netReplOut),
+    netRepl: b.netReplOut - a.netReplOut,
+    cpuUs: b.cpuMainUs - a.cpuMainUs,
+  };
 }
 type Delta = ReturnType<typeof delta>;
 
@@ -129,11 +139,13 @@ async function measure(ack: number, standIn: PlatformStandIn): Promise<Measured>
     let s0 = await snapshot(admin);
     for (let i = 0; i < SESSIONS; i += 100) {
       const batch = Array.from({ length: Math.min(100, SESSIONS - i) }, () => new V9Widget(gw.port));
-      await Promise.all(batch.map(async (w) => {
-        const r = await w.register();
-        if (!r.urn) throw new Error(`register failed: ${JSON.stringify(r)}`);
-        await w.subscribeAndWait();
-      }));
+      await Promise.all(
+        batch.map(async (w) => {
+          const r = await w.register();
+          if (!r.urn) throw new Error(`register failed: ${JSON.stringify(r)}`);
+          await w.subscribeAndWait();
+        }),
+      );
       widgets.push(...batch);
     }
     await sleep(2000);
@@ -145,7 +157,9 @@ async function measure(ack: number, standIn: PlatformStandIn): Promise<Measured>
       commands: conn.total / SESSIONS,
       calls: Object.fromEntries(Object.entries(conn.calls).map(([k, v]) => [k, v / SESSIONS])),
     };
-    log(`ack=${ack}: ${SESSIONS} sessions: ${perSession.commands.toFixed(1)} commands, ${perSession.redisBytes.toFixed(0)} B Redis, ${perSession.rssBytes.toFixed(0)} B gateway RSS each`);
+    log(
+      `ack=${ack}: ${SESSIONS} sessions: ${perSession.commands.toFixed(1)} commands, ${perSession.redisBytes.toFixed(0)} B Redis, ${perSession.rssBytes.toFixed(0)} B gateway RSS each`,
+    );
     // --- idle
     await admin.config('RESETSTAT');
     s0 = await snapshot(admin);
@@ -168,15 +182,22 @@ async function measure(ack: number, standIn: PlatformStandIn): Promise<Measured>
     let t0 = Date.now();
     const pool = new Pool(gw.url, { connections: 32 });
     let next = 0;
-    await Promise.all(Array.from({ length: 32 }, async () => {
-      while (next < MESSAGES) {
-        const n = next++;
-        const w = widgets[n % widgets.length]!;
-        const r = await pool.request({ method: 'POST', path: '/send', headers: { 'content-type': 'application/json', authorization: BENCH_TOKEN }, body: JSON.stringify({ id: `c${ack}-${n}`, to: w.urn, text: 'capacity' }) });
-        await r.body.text();
-        if (r.statusCode !== 200) throw new Error(`webhook ${r.statusCode}`);
-      }
-    }));
+    await Promise.all(
+      Array.from({ length: 32 }, async () => {
+        while (next < MESSAGES) {
+          const n = next++;
+          const w = widgets[n % widgets.length]!;
+          const r = await pool.request({
+            method: 'POST',
+            path: '/send',
+            headers: { 'content-type': 'application/json', authorization: BENCH_TOKEN },
+            body: JSON.stringify({ id: `c${ack}-${n}`, to: w.urn, text: 'capacity' }),
+          });
+          await r.body.text();
+          if (r.statusCode !== 200) throw new Error(`webhook ${r.statusCode}`);
+        }
+      }),
+    );
     await pool.close();
     await waitFor(() => received() - before >= MESSAGES, 60_000, 'deliveries');
     await sleep(2000); // receipt pings and delivered marks of the last messages
@@ -187,7 +208,9 @@ async function measure(ack: number, standIn: PlatformStandIn): Promise<Measured>
     const numsub = (await admin.call('PUBSUB', 'NUMSUB', ...sample)) as (string | number)[];
     let subs = 0;
     for (let i = 1; i < numsub.length; i += 2) subs += Number(numsub[i]);
-    log(`ack=${ack}: platform->widget: ${p2w.commands.toFixed(1)} commands, ${p2w.gatewayCpuUs.toFixed(0)} µs gateway CPU, ${p2w.redisCpuUs.toFixed(1)} µs Redis CPU per message`);
+    log(
+      `ack=${ack}: platform->widget: ${p2w.commands.toFixed(1)} commands, ${p2w.gatewayCpuUs.toFixed(0)} µs gateway CPU, ${p2w.redisCpuUs.toFixed(1)} µs Redis CPU per message`,
+    );
     // --- widget -> platform
     standIn.received.length = 0;
     await admin.config('RESETSTAT');
@@ -195,19 +218,23 @@ async function measure(ack: number, standIn: PlatformStandIn): Promise<Measured>
     cpu0 = cpuMs(gw.pid);
     t0 = Date.now();
     let k = 0;
-    await Promise.all(Array.from({ length: 64 }, async () => {
-      while (k < MESSAGES) {
-        const n = k++;
-        const w = widgets[n % widgets.length]!;
-        const r = await w.sendAck({ text: `cap-${n}`, userUrn: w.urn });
-        if (r.err) throw new Error(`sendMessageToChannel: ${r.err.message}`);
-      }
-    }));
+    await Promise.all(
+      Array.from({ length: 64 }, async () => {
+        while (k < MESSAGES) {
+          const n = k++;
+          const w = widgets[n % widgets.length]!;
+          const r = await w.sendAck({ text: `cap-${n}`, userUrn: w.urn });
+          if (r.err) throw new Error(`sendMessageToChannel: ${r.err.message}`);
+        }
+      }),
+    );
     await waitFor(() => standIn.received.length >= MESSAGES, 60_000, 'forwards');
     await sleep(1000);
     s1 = await snapshot(admin);
     const w2p = perMessage(delta(s0, s1), MESSAGES, cpuMs(gw.pid) - cpu0, Date.now() - t0, idleRates);
-    log(`ack=${ack}: widget->platform: ${w2p.commands.toFixed(1)} commands, ${w2p.gatewayCpuUs.toFixed(0)} µs gateway CPU, ${w2p.redisCpuUs.toFixed(1)} µs Redis CPU per message`);
+    log(
+      `ack=${ack}: widget->platform: ${w2p.commands.toFixed(1)} commands, ${w2p.gatewayCpuUs.toFixed(0)} µs gateway CPU, ${w2p.redisCpuUs.toFixed(1)} µs Redis CPU per message`,
+    );
     return { ack, perSession, idle, p2w, w2p, subscribersPerChannel: subs / sample.length };
   } finally {
     widgets.forEach((w) => w.close());
@@ -220,7 +247,11 @@ async function measure(ack: number, standIn: PlatformStandIn): Promise<Measured>
 
 const f = (n: number, d = 0): string => n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
 const calls = (c: Record<string, number>): string =>
-  Object.entries(c).sort((a, b) => b[1] - a[1]).filter(([, v]) => v >= 0.05).map(([k, v]) => `${k} ${f(v, 2)}`).join(', ');
+  Object.entries(c)
+    .sort((a, b) => b[1] - a[1])
+    .filter(([, v]) => v >= 0.05)
+    .map(([k, v]) => `${k} ${f(v, 2)}`)
+    .join(', ');
 
 /** One Redis primary runs its commands on one thread: plan for it at most this busy. */
 const REDIS_BUSY = 0.7;
@@ -238,7 +269,7 @@ function plan(m: Measured): string[] {
   const byConn = Math.ceil(W / WIDGETS_PER_PROCESS);
   const procs = Math.max(byCpu, byConn);
   const gwRam = (W * m.perSession.rssBytes) / 2 ** 30;
-  const redisRam = (W * (m.perSession.redisBytes + HISTORY * (m.p2w.redisBytes + m.w2p.redisBytes) / 2)) / 2 ** 30;
+  const redisRam = (W * (m.perSession.redisBytes + (HISTORY * (m.p2w.redisBytes + m.w2p.redisBytes)) / 2)) / 2 ** 30;
   const cmdRate = R * m.p2w.commands + R * m.w2p.commands;
   // Idle Redis work (probes, heartbeats) is per gateway process, not per widget.
   const redisCpu = (R * m.p2w.redisCpuUs + R * m.w2p.redisCpuUs + procs * m.idle.redisCpuUsPerSec) / 1e6;
@@ -266,7 +297,10 @@ async function main(): Promise<void> {
     await standIn.stop();
   }
   const out: string[] = [];
-  out.push(`Command: \`node dist/bench/capacity.js ${process.argv.slice(2).join(' ')}\` — ${SESSIONS} widgets, ${MESSAGES} messages each way, one gateway process, one primary + one replica on loopback.`, '');
+  out.push(
+    `Command: \`node dist/bench/capacity.js ${process.argv.slice(2).join(' ')}\` — ${SESSIONS} widgets, ${MESSAGES} messages each way, one gateway process, one primary + one replica on loopback.`,
+    '',
+  );
   out.push('| measured | ' + results.map((m) => `REDIS_MIN_REPLICAS_ACK=${m.ack}`).join(' | ') + ' |', '|---|' + results.map(() => '---|').join(''));
   const row = (name: string, fn: (m: Measured) => string): void => void out.push(`| ${name} | ${results.map(fn).join(' | ')} |`);
   row('gateway RSS per idle widget', (m) => `${f(m.perSession.rssBytes / 1024, 1)} KiB`);
@@ -286,7 +320,14 @@ async function main(): Promise<void> {
   row('widget→platform: Redis bytes in / out / to replica per message', (m) => `${f(m.w2p.bytesIn)} / ${f(m.w2p.bytesOut)} / ${f(m.w2p.bytesRepl)}`);
   row('widget→platform: Redis memory per stored message', (m) => `${f(m.w2p.redisBytes)} B`);
   for (const m of results) {
-    out.push('', `Plan for ${f(PLAN_WIDGETS)} concurrent widgets, ${f(PLAN_RATE)} platform messages/s and ${f(PLAN_RATE)} user messages/s, REDIS_MIN_REPLICAS_ACK=${m.ack}:`, '', '| resource | need |', '|---|---|', ...plan(m));
+    out.push(
+      '',
+      `Plan for ${f(PLAN_WIDGETS)} concurrent widgets, ${f(PLAN_RATE)} platform messages/s and ${f(PLAN_RATE)} user messages/s, REDIS_MIN_REPLICAS_ACK=${m.ack}:`,
+      '',
+      '| resource | need |',
+      '|---|---|',
+      ...plan(m),
+    );
   }
   console.log(out.join('\n'));
   console.log('\n```json\n' + JSON.stringify(results) + '\n```');

@@ -30,7 +30,9 @@ function onPlatformMessage(urn: string, data: any): void {
 
 function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout;
-  return Promise.race([p, new Promise<never>((_, rej) => (timer = setTimeout(() => rej(new Error(`${what} timed out`)), ms)))]).finally(() => clearTimeout(timer));
+  return Promise.race([p, new Promise<never>((_, rej) => (timer = setTimeout(() => rej(new Error(`${what} timed out`)), ms)))]).finally(() =>
+    clearTimeout(timer),
+  );
 }
 
 async function openOne(port: number): Promise<Held> {

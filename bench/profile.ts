@@ -48,7 +48,10 @@ export function summarizeProfile(file: string, top = 25, window?: { part: 'last'
     total += us;
   }
   const rank = (m: Map<string, number>, n: number) =>
-    [...m.entries()].sort((a, b) => b[1] - a[1]).slice(0, n).map(([name, us]) => ({ name, ms: us / 1000, pct: (100 * us) / total }));
+    [...m.entries()]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, n)
+      .map(([name, us]) => ({ name, ms: us / 1000, pct: (100 * us) / total }));
   return { totalMs: total / 1000, functions: rank(fn, top), origins: rank(org, 15) };
 }
 

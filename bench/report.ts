@@ -11,7 +11,16 @@ export interface Row {
   rssAfterKiB?: number;
   /** Gateway RSS at the end of both load phases. */
   rssEndKiB?: number;
-  p2w?: { accepted: number; errors: number; postRate: number; delivered: number; deliveredRate: number; lat: LatencySummary; firstError?: string | undefined; cpuUsPerMsg?: number };
+  p2w?: {
+    accepted: number;
+    errors: number;
+    postRate: number;
+    delivered: number;
+    deliveredRate: number;
+    lat: LatencySummary;
+    firstError?: string | undefined;
+    cpuUsPerMsg?: number;
+  };
   w2p?: { emitted: number; forwarded: number; rate: number; lat: LatencySummary; cpuUsPerMsg?: number };
   notes: string[];
   /** Rounds run for this target and size; the row is the one with the median delivered/s. */
@@ -20,7 +29,8 @@ export interface Row {
 
 const f0 = (n: number | undefined): string => (n === undefined || !Number.isFinite(n) ? '–' : Math.round(n).toLocaleString('en-US'));
 const f1 = (n: number | undefined): string => (n === undefined || !Number.isFinite(n) ? '–' : n.toFixed(1));
-const ratio = (a: number | undefined, b: number | undefined): string => (a === undefined || b === undefined || !b || !Number.isFinite(a) ? '–' : `${((100 * a) / b).toFixed(0)}%`);
+const ratio = (a: number | undefined, b: number | undefined): string =>
+  a === undefined || b === undefined || !b || !Number.isFinite(a) ? '–' : `${((100 * a) / b).toFixed(0)}%`;
 
 export function machineInfo(): string[] {
   const cpus = os.cpus();
@@ -35,13 +45,29 @@ export function machineInfo(): string[] {
 
 export function resultsTable(rows: Row[]): string {
   const head = [
-    'target', 'sessions', 'connect+register+subscribe (s)', 'RSS KiB / idle widget', 'RSS MiB idle → after load',
-    'webhook accepted/s', 'p→w delivered/s', 'p→w server CPU µs/msg', 'p→w p50 ms', 'p→w p99 ms', 'p→w max ms',
-    'w→p forwarded/s', 'w→p server CPU µs/msg', 'w→p p50 ms', 'w→p p99 ms', 'w→p max ms',
+    'target',
+    'sessions',
+    'connect+register+subscribe (s)',
+    'RSS KiB / idle widget',
+    'RSS MiB idle → after load',
+    'webhook accepted/s',
+    'p→w delivered/s',
+    'p→w server CPU µs/msg',
+    'p→w p50 ms',
+    'p→w p99 ms',
+    'p→w max ms',
+    'w→p forwarded/s',
+    'w→p server CPU µs/msg',
+    'w→p p50 ms',
+    'w→p p99 ms',
+    'w→p max ms',
   ];
   const lines = [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`];
   for (const r of rows) {
-    const perWidget = r.rssAfterKiB !== undefined && r.rssBeforeKiB !== undefined && r.connect?.registered ? (r.rssAfterKiB - r.rssBeforeKiB) / r.connect.registered : undefined;
+    const perWidget =
+      r.rssAfterKiB !== undefined && r.rssBeforeKiB !== undefined && r.connect?.registered
+        ? (r.rssAfterKiB - r.rssBeforeKiB) / r.connect.registered
+        : undefined;
     lines.push(
       `| ${[
         r.target,
@@ -69,7 +95,18 @@ export function resultsTable(rows: Row[]): string {
 /** Each gateway row against the bare relay with the same session count, and the HTTP ceiling. */
 export function ratioTable(rows: Row[]): string {
   const ceiling = rows.find((r) => r.target === 'http ceiling');
-  const head = ['gateway', 'sessions', 'webhook rate vs HTTP ceiling', 'webhook rate vs bare', 'delivered/s vs bare', 'server CPU per message bare / gateway', 'p→w p99 bare / gateway', 'forwarded/s vs bare', 'connect time bare / gateway', 'RSS/widget gateway ÷ bare'];
+  const head = [
+    'gateway',
+    'sessions',
+    'webhook rate vs HTTP ceiling',
+    'webhook rate vs bare',
+    'delivered/s vs bare',
+    'server CPU per message bare / gateway',
+    'p→w p99 bare / gateway',
+    'forwarded/s vs bare',
+    'connect time bare / gateway',
+    'RSS/widget gateway ÷ bare',
+  ];
   const lines = [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`];
   const perWidget = (r: Row | undefined): number | undefined =>
     r?.rssAfterKiB !== undefined && r.rssBeforeKiB !== undefined && r.connect?.registered ? (r.rssAfterKiB - r.rssBeforeKiB) / r.connect.registered : undefined;

@@ -26,10 +26,12 @@ import { BENCH_TOKEN, LOAD_LIMITS, startBareRelay, startGateway, startGatewayClu
 import { startRedisServer, type RedisServer } from '../test/helpers/redis-server.js';
 import { cpuMs, NOFILE, now, rssKiB, sleep, summarize, waitExit } from './util.js';
 
-const args = new Map(process.argv.slice(2).map((a) => {
-  const [k, v] = a.replace(/^--/, '').split('=');
-  return [k!, v ?? 'true'] as const;
-}));
+const args = new Map(
+  process.argv.slice(2).map((a) => {
+    const [k, v] = a.replace(/^--/, '').split('=');
+    return [k!, v ?? 'true'] as const;
+  }),
+);
 const quick = args.has('quick');
 const sessionsList = (args.get('sessions') ?? (quick ? '1000' : '1000,10000')).split(',').map(Number);
 const durationMs = Number(args.get('duration') ?? (quick ? 3 : 10)) * 1000;
@@ -37,7 +39,10 @@ const targetsWanted = new Set((args.get('targets') ?? 'memory,sqlite,redis,redis
 const procsForLarge = Number(args.get('procs') ?? 2);
 const doProfile = args.has('profile') || (!quick && !args.has('no-profile'));
 const gatewayEnv: Record<string, string> = Object.fromEntries(
-  (args.get('gateway-env') ?? '').split(';').filter(Boolean).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
+  (args.get('gateway-env') ?? '')
+    .split(';')
+    .filter(Boolean)
+    .map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
 );
 const rounds = Number(args.get('rounds') ?? (quick ? 1 : 3));
 const IN_FLIGHT = Number(args.get('inflight') ?? 64);
@@ -97,7 +102,11 @@ class Generator {
 }
 
 // ---- platform -> widget: webhook poster -----------------------------------------------------
-async function postWebhooks(urlOrUrls: string | string[], urns: string[], ms: number): Promise<{ accepted: number; errors: number; firstSend: number; postMs: number; firstError?: string }> {
+async function postWebhooks(
+  urlOrUrls: string | string[],
+  urns: string[],
+  ms: number,
+): Promise<{ accepted: number; errors: number; firstSend: number; postMs: number; firstError?: string }> {
   const urls = Array.isArray(urlOrUrls) ? urlOrUrls : [urlOrUrls];
   const pools = urls.map((u) => new Pool(u, { connections: Math.ceil(IN_FLIGHT / urls.length), pipelining: 1, keepAliveTimeout: 60_000 }));
   let accepted = 0;
@@ -114,7 +123,12 @@ async function postWebhooks(urlOrUrls: string | string[], urns: string[], ms: nu
       // Like courier: every message carries the platform's id.
       const body = `{"id":"b${tag}-${n}","to":${JSON.stringify(to)},"text":"bench","sent_at":${now()}}`;
       try {
-        const r = await pools[n % pools.length]!.request({ method: 'POST', path: '/send', headers: { 'content-type': 'application/json', authorization: BENCH_TOKEN }, body });
+        const r = await pools[n % pools.length]!.request({
+          method: 'POST',
+          path: '/send',
+          headers: { 'content-type': 'application/json', authorization: BENCH_TOKEN },
+          body,
+        });
         const text = await r.body.text();
         if (r.statusCode === 200) accepted++;
         else {
@@ -174,7 +188,13 @@ async function platformToWidget(target: Target, gens: Generator[], urns: string[
 }
 
 // ---- widget -> platform: closed loop with W2P_WINDOW messages outstanding -------------------
-async function widgetToPlatform(target: Target, standIn: PlatformStandIn, gens: Generator[], lat: number[], counter: { n: number; last: number }): Promise<NonNullable<Row['w2p']>> {
+async function widgetToPlatform(
+  target: Target,
+  standIn: PlatformStandIn,
+  gens: Generator[],
+  lat: number[],
+  counter: { n: number; last: number },
+): Promise<NonNullable<Row['w2p']>> {
   const cpu = (): number => target.pids.reduce((a, pid) => a + cpuMs(pid), 0);
   lat.length = 0;
   counter.n = 0;
@@ -201,7 +221,13 @@ async function widgetToPlatform(target: Target, standIn: PlatformStandIn, gens: 
   const cpuUsed = cpu() - cpuStart;
   const span = (counter.last || now()) - start;
   standIn.received.length = 0;
-  return { emitted: s0.emitted, forwarded: counter.n, rate: (counter.n * 1000) / span, lat: summarize(lat), cpuUsPerMsg: counter.n ? (cpuUsed * 1000) / counter.n : NaN };
+  return {
+    emitted: s0.emitted,
+    forwarded: counter.n,
+    rate: (counter.n * 1000) / span,
+    lat: summarize(lat),
+    cpuUsPerMsg: counter.n ? (cpuUsed * 1000) / counter.n : NaN,
+  };
 }
 
 // ---- one system under test with N sessions -------------------------------------------------
@@ -222,7 +248,14 @@ async function connectAll(target: Target, n: number): Promise<{ gens: Generator[
   };
 }
 
-async function runTarget(name: string, start: () => Promise<Target>, n: number, standIn: PlatformStandIn, lat: number[], counter: { n: number; last: number }): Promise<Row> {
+async function runTarget(
+  name: string,
+  start: () => Promise<Target>,
+  n: number,
+  standIn: PlatformStandIn,
+  lat: number[],
+  counter: { n: number; last: number },
+): Promise<Row> {
   const row: Row = { target: name, sessions: n, notes: [] };
   const target = await start();
   let gens: Generator[] = [];
@@ -236,13 +269,21 @@ async function runTarget(name: string, start: () => Promise<Target>, n: number, 
     if (c.connect.firstError) row.notes.push(`connect: ${c.connect.failed} failed, first error: ${c.connect.firstError}`);
     await sleep(2000);
     row.rssAfterKiB = rssKiB(target.pid);
-    log(`${name} N=${n}: ${c.connect.registered} registered in ${(c.connect.ms / 1000).toFixed(1)} s; RSS ${row.rssBeforeKiB} -> ${row.rssAfterKiB} KiB; platform->widget`);
+    log(
+      `${name} N=${n}: ${c.connect.registered} registered in ${(c.connect.ms / 1000).toFixed(1)} s; RSS ${row.rssBeforeKiB} -> ${row.rssAfterKiB} KiB; platform->widget`,
+    );
     row.p2w = await platformToWidget(target, gens, c.urns);
     if (row.p2w.errors) row.notes.push(`webhook: ${row.p2w.errors} errors, first: ${row.p2w.firstError}`);
-    if (row.p2w.delivered < row.p2w.accepted) row.notes.push(`p→w: ${row.p2w.accepted - row.p2w.delivered} of ${row.p2w.accepted} accepted messages not received within ${DRAIN_MS / 1000} s of the end`);
-    log(`${name} N=${n}: p->w ${row.p2w.postRate.toFixed(0)} posts/s, ${row.p2w.deliveredRate.toFixed(0)} delivered/s, p99 ${row.p2w.lat.p99.toFixed(1)} ms; widget->platform`);
+    if (row.p2w.delivered < row.p2w.accepted)
+      row.notes.push(
+        `p→w: ${row.p2w.accepted - row.p2w.delivered} of ${row.p2w.accepted} accepted messages not received within ${DRAIN_MS / 1000} s of the end`,
+      );
+    log(
+      `${name} N=${n}: p->w ${row.p2w.postRate.toFixed(0)} posts/s, ${row.p2w.deliveredRate.toFixed(0)} delivered/s, p99 ${row.p2w.lat.p99.toFixed(1)} ms; widget->platform`,
+    );
     row.w2p = await widgetToPlatform(target, standIn, gens, lat, counter);
-    if (row.w2p.forwarded < row.w2p.emitted) row.notes.push(`w→p: ${row.w2p.emitted - row.w2p.forwarded} of ${row.w2p.emitted} emitted not forwarded within ${DRAIN_MS / 1000} s of the end`);
+    if (row.w2p.forwarded < row.w2p.emitted)
+      row.notes.push(`w→p: ${row.w2p.emitted - row.w2p.forwarded} of ${row.w2p.emitted} emitted not forwarded within ${DRAIN_MS / 1000} s of the end`);
     row.rssEndKiB = rssKiB(target.pid);
     const st = await gatherStats(gens, false);
     if (st.open < c.connect.registered) row.notes.push(`${c.connect.registered - st.open} widget sockets closed during the run`);
@@ -261,7 +302,19 @@ async function runCeiling(): Promise<Row> {
   const target = await startHttpCeiling();
   try {
     const post = await postWebhooks(target.url, [], durationMs);
-    return { target: 'http ceiling', sessions: 0, p2w: { accepted: post.accepted, errors: post.errors, postRate: (post.accepted * 1000) / post.postMs, delivered: NaN, deliveredRate: NaN, lat: summarize([]) }, notes: [] };
+    return {
+      target: 'http ceiling',
+      sessions: 0,
+      p2w: {
+        accepted: post.accepted,
+        errors: post.errors,
+        postRate: (post.accepted * 1000) / post.postMs,
+        delivered: NaN,
+        deliveredRate: NaN,
+        lat: summarize([]),
+      },
+      notes: [],
+    };
   } finally {
     await target.stop();
   }
@@ -314,7 +367,8 @@ async function runProfile(
   if (direction === 'w2p') return '### Under widget → platform load\n\n' + profileMarkdown(load, context);
   return [
     '### Under platform → widget load\n\n' + profileMarkdown(load, context),
-    '### While connecting and registering the widgets\n\n' + profileMarkdown(connect, `Same process, from start until the load began (${n.toLocaleString('en-US')} connect + registerUser + subscribe).`),
+    '### While connecting and registering the widgets\n\n' +
+      profileMarkdown(connect, `Same process, from start until the load began (${n.toLocaleString('en-US')} connect + registerUser + subscribe).`),
   ].join('\n\n');
 }
 
@@ -385,7 +439,17 @@ async function main(): Promise<void> {
           const redis: RedisServer = await startRedisServer();
           try {
             if (targetsWanted.has('redis')) add(await runTarget('gateway redis', gateway(redis.url), n, standIn, lat, counter));
-            if (targetsWanted.has('redis3')) add(await runTarget('gateway redis x3', () => startGatewayCluster(3, { storeUrl: redis.url, platformUrl: standIn.url, env: gatewayEnv }), n, standIn, lat, counter));
+            if (targetsWanted.has('redis3'))
+              add(
+                await runTarget(
+                  'gateway redis x3',
+                  () => startGatewayCluster(3, { storeUrl: redis.url, platformUrl: standIn.url, env: gatewayEnv }),
+                  n,
+                  standIn,
+                  lat,
+                  counter,
+                ),
+              );
           } finally {
             await redis.stop();
           }
@@ -395,8 +459,21 @@ async function main(): Promise<void> {
           const { primary, replica } = await startReplicatedRedis();
           const env = { ...gatewayEnv, REDIS_MIN_REPLICAS_ACK: '1' };
           try {
-            if (targetsWanted.has('redisack')) add(await runTarget('gateway redis ack1', () => startGateway({ storeUrl: primary.url, platformUrl: standIn.url, env }), n, standIn, lat, counter));
-            if (targetsWanted.has('redis3ack')) add(await runTarget('gateway redis x3 ack1', () => startGatewayCluster(3, { storeUrl: primary.url, platformUrl: standIn.url, env }), n, standIn, lat, counter));
+            if (targetsWanted.has('redisack'))
+              add(
+                await runTarget('gateway redis ack1', () => startGateway({ storeUrl: primary.url, platformUrl: standIn.url, env }), n, standIn, lat, counter),
+              );
+            if (targetsWanted.has('redis3ack'))
+              add(
+                await runTarget(
+                  'gateway redis x3 ack1',
+                  () => startGatewayCluster(3, { storeUrl: primary.url, platformUrl: standIn.url, env }),
+                  n,
+                  standIn,
+                  lat,
+                  counter,
+                ),
+              );
           } finally {
             await replica.stop();
             await primary.stop();
@@ -428,7 +505,11 @@ async function main(): Promise<void> {
         `- Rounds: at 1,000 sessions each target runs ${rounds} time(s), interleaved (A B C A B C …); the table shows the round with the median delivered/s and, in brackets, every round's delivered/s in run order. 10,000 sessions run once.`,
         '- p→w server CPU µs/msg = CPU time (user + system, all threads, all nodes) of the system under test from the first webhook to the end of the drain ÷ messages delivered. It depends far less on what else the machine does than the rates do.',
         '- RSS KiB / idle widget = (gateway VmRSS 2 s after all widgets registered+subscribed − VmRSS before) ÷ widgets. "after load" = VmRSS at the end of both load phases (stored messages included).',
-        `- Gateway env: STORE_URL, WEBHOOK_TOKEN, PLATFORM_URL (stand-in), LOG_LEVEL=warn, and, because all widgets share 127.0.0.1, ${Object.entries(LOAD_LIMITS).map(([k, v]) => `${k}=${v}`).join(', ')}; everything else default (PING_INTERVAL 8s, RECEIPT_PING_DELAY 1s).`,
+        `- Gateway env: STORE_URL, WEBHOOK_TOKEN, PLATFORM_URL (stand-in), LOG_LEVEL=warn, and, because all widgets share 127.0.0.1, ${Object.entries(
+          LOAD_LIMITS,
+        )
+          .map(([k, v]) => `${k}=${v}`)
+          .join(', ')}; everything else default (PING_INTERVAL 8s, RECEIPT_PING_DELAY 1s).`,
         '- bare relay = bench/bare-relay.ts (socketcluster-server 20, protocolVersion 1, no store/checks/guarantees); http ceiling = bench/http-ceiling.ts (200 to every POST).',
       ].join('\n'),
       '## Results\n\n' + resultsTable(rows),

@@ -26,7 +26,11 @@ function nodeBaseline(): Promise<number> {
 function startOnce(): Promise<{ wall: number; startupMs: number }> {
   const dir = mkdtempSync(join(tmpdir(), 'wg-start-'));
   const t0 = performance.now();
-  const child = spawn(process.execPath, [CLI, 'serve'], { cwd: dir, env: { PATH: process.env['PATH'] ?? '', PORT: '0', HOST: '127.0.0.1' }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [CLI, 'serve'], {
+    cwd: dir,
+    env: { PATH: process.env['PATH'] ?? '', PORT: '0', HOST: '127.0.0.1' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   let out = '';
   let seen = false;
   return new Promise((resolve, reject) => {

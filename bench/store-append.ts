@@ -15,7 +15,8 @@ const SESSIONS = 1000;
 const dir = mkdtempSync(join(os.tmpdir(), 'wg-store-append-'));
 const store = await openStore(kind === 'memory' ? 'memory:' : `sqlite:${join(dir, 'append.db')}`);
 try {
-  for (let i = 0; i < SESSIONS; i++) await store.createSession({ urn: `u${i}`, channelUuid: '00000000-0000-4000-8000-000000000001', hostApi: null, createdAt: Date.now() });
+  for (let i = 0; i < SESSIONS; i++)
+    await store.createSession({ urn: `u${i}`, channelUuid: '00000000-0000-4000-8000-000000000001', hostApi: null, createdAt: Date.now() });
   let id = 0;
   for (const inFlight of [1, 10, 50]) {
     const start = performance.now();

@@ -70,7 +70,11 @@ export const NOFILE = 65536;
  * Runs `node <nodeArgs> <script> <args>` through sh so the file descriptor limit can be raised
  * for that child only (exec keeps the pid, so /proc/<pid> is the node process).
  */
-export function spawnNode(script: string, args: string[], opts: { env?: Record<string, string | undefined>; nodeArgs?: string[]; ipc?: boolean } = {}): ChildProcess {
+export function spawnNode(
+  script: string,
+  args: string[],
+  opts: { env?: Record<string, string | undefined>; nodeArgs?: string[]; ipc?: boolean } = {},
+): ChildProcess {
   const argv = [...(opts.nodeArgs ?? []), script, ...args];
   return spawn('/bin/sh', ['-c', `ulimit -n ${NOFILE} 2>/dev/null || ulimit -n $(ulimit -Hn); exec "$0" "$@"`, process.execPath, ...argv], {
     env: { ...process.env, ...(opts.env ?? {}) } as NodeJS.ProcessEnv,

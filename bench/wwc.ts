@@ -44,7 +44,12 @@ const onReceive = (text: string): void => {
 async function wwcClient(port: number, i: number, platformUrl: string): Promise<Client> {
   const ws = new WebSocket(`ws://127.0.0.1:${port}/ws`, { perMessageDeflate: false });
   const from = `${i}${Date.now()}@bench.test`;
-  const client: Client = { id: from, received: 0, send: (text) => ws.send(JSON.stringify({ type: 'message', message: { type: 'text', text } })), close: () => ws.close() };
+  const client: Client = {
+    id: from,
+    received: 0,
+    send: (text) => ws.send(JSON.stringify({ type: 'message', message: { type: 'text', text } })),
+    close: () => ws.close(),
+  };
   await new Promise<void>((resolve, reject) => {
     ws.on('message', (data) => {
       const f = JSON.parse(data.toString());
@@ -93,7 +98,11 @@ async function measure(protocol: 'socketcluster' | 'wwc', platform: PlatformStan
     const rssBefore = rssKiB(gw.pid);
     const clients: Client[] = [];
     for (let i = 0; i < SESSIONS; i += 50) {
-      clients.push(...(await Promise.all(Array.from({ length: Math.min(50, SESSIONS - i) }, (_, k) => (protocol === 'wwc' ? wwcClient(gw.port, i + k, platform.url) : scClient(gw.port))))));
+      clients.push(
+        ...(await Promise.all(
+          Array.from({ length: Math.min(50, SESSIONS - i) }, (_, k) => (protocol === 'wwc' ? wwcClient(gw.port, i + k, platform.url) : scClient(gw.port))),
+        )),
+      );
     }
     await sleep(2000);
     const idleKiB = (rssKiB(gw.pid) - rssBefore) / SESSIONS;
@@ -113,7 +122,12 @@ async function measure(protocol: 'socketcluster' | 'wwc', platform: PlatformStan
         const c = clients[i % clients.length]!;
         const text = `${protocol}-p2w-${i}`;
         postedAt.set(text, now());
-        const res = await pool.request({ path: '/send', method: 'POST', headers: { authorization: BENCH_TOKEN, 'content-type': 'application/json' }, body: JSON.stringify({ id: text, to: c.id, text }) });
+        const res = await pool.request({
+          path: '/send',
+          method: 'POST',
+          headers: { authorization: BENCH_TOKEN, 'content-type': 'application/json' },
+          body: JSON.stringify({ id: text, to: c.id, text }),
+        });
         await res.body.dump();
         if (res.statusCode !== 200) throw new Error(`/send answered ${res.statusCode}`);
       }
@@ -171,7 +185,10 @@ async function main(): Promise<void> {
   const f = (n: number, d = 0): string => n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
   console.log(`| protocol | sessions | p->w msg/s | p->w p50 ms | p->w p99 ms | p->w CPU us/msg | lost | w->p msg/s | w->p CPU us/msg | idle KiB/session |`);
   console.log(`|---|---|---|---|---|---|---|---|---|---|`);
-  for (const r of rows) console.log(`| ${r.protocol} | ${f(r.sessions)} | ${f(r.p2wRate)} | ${f(r.p2wP50, 1)} | ${f(r.p2wP99, 1)} | ${f(r.p2wCpuUs)} | ${r.lost} | ${f(r.w2pRate)} | ${f(r.w2pCpuUs)} | ${f(r.idleKiB, 1)} |`);
+  for (const r of rows)
+    console.log(
+      `| ${r.protocol} | ${f(r.sessions)} | ${f(r.p2wRate)} | ${f(r.p2wP50, 1)} | ${f(r.p2wP99, 1)} | ${f(r.p2wCpuUs)} | ${r.lost} | ${f(r.w2pRate)} | ${f(r.w2pCpuUs)} | ${f(r.idleKiB, 1)} |`,
+    );
 }
 
 main().catch((err) => {

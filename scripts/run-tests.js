@@ -19,9 +19,7 @@ function find(dir) {
 const filter = process.argv.slice(2);
 // The gateway's tests, and the unit tests of the packages (dist/packages/*/test).
 const packageTests = existsSync('dist/packages') ? find('dist/packages').filter((f) => /[\\/]test[\\/]/.test(f)) : [];
-const files = [...find('dist/test'), ...packageTests]
-  .filter((f) => filter.length === 0 || filter.some((x) => f.includes(x)))
-  .sort();
+const files = [...find('dist/test'), ...packageTests].filter((f) => filter.length === 0 || filter.some((x) => f.includes(x))).sort();
 if (files.length === 0) {
   console.error('no test files found under dist/test');
   process.exit(1);

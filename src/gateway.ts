@@ -49,7 +49,9 @@ export const READINESS_TIMEOUT = 1_000;
 
 function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
-  return Promise.race([p, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer in ${ms} ms`)), ms)))]).finally(() => clearTimeout(timer));
+  return Promise.race([p, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer in ${ms} ms`)), ms)))]).finally(() =>
+    clearTimeout(timer),
+  );
 }
 
 function listen(server: HttpServer, port: number, host: string): Promise<void> {
@@ -173,22 +175,32 @@ export class Gateway {
       }
       this.timedCourier = new TimedConnector(this.courier, this.metrics);
     }
-    this.demoBot = new DemoBotConnector((m) => this.ingestPlatformMessage(m), c.demoBotDelay, (urn) => this.signalTyping(urn));
-    this.outbox = new OutboxWorker(this.store, (s) => this.connectorFor(s), {
-      retryBase: c.retryBase,
-      retryMax: c.retryMax,
-      maxAge: c.outboxMaxAge,
-      concurrency: c.outboxConcurrency,
-      // Past one platform call (bounded by its timeout), a lease means its holder died.
-      leaseMs: c.platformTimeout + 5_000,
-    }, this.log, {
-      onAccepted: (entry) => {
-        this.metrics.outbox.inc({ outcome: 'accepted' });
-        this.metrics.widgetToPlatform.observe(Math.max(0, Date.now() - entry.createdAt) / 1000);
+    this.demoBot = new DemoBotConnector(
+      (m) => this.ingestPlatformMessage(m),
+      c.demoBotDelay,
+      (urn) => this.signalTyping(urn),
+    );
+    this.outbox = new OutboxWorker(
+      this.store,
+      (s) => this.connectorFor(s),
+      {
+        retryBase: c.retryBase,
+        retryMax: c.retryMax,
+        maxAge: c.outboxMaxAge,
+        concurrency: c.outboxConcurrency,
+        // Past one platform call (bounded by its timeout), a lease means its holder died.
+        leaseMs: c.platformTimeout + 5_000,
       },
-      onRetry: () => this.metrics.outbox.inc({ outcome: 'retry' }),
-      onFailed: () => this.metrics.outbox.inc({ outcome: 'failed' }),
-    });
+      this.log,
+      {
+        onAccepted: (entry) => {
+          this.metrics.outbox.inc({ outcome: 'accepted' });
+          this.metrics.widgetToPlatform.observe(Math.max(0, Date.now() - entry.createdAt) / 1000);
+        },
+        onRetry: () => this.metrics.outbox.inc({ outcome: 'retry' }),
+        onFailed: () => this.metrics.outbox.inc({ outcome: 'failed' }),
+      },
+    );
 
     const conversation = new Conversation({
       store: this.store,
@@ -244,7 +256,10 @@ export class Gateway {
     };
     const handler = createRequestHandler(routeDeps, c.internalPort === undefined ? 'all' : 'public');
     // TLS_CERT/TLS_KEY: HTTPS and wss:// on the same port (the WWC clients force wss).
-    this.httpServer = c.tlsCert !== undefined && c.tlsKey !== undefined ? createTlsServer({ cert: readFileSync(c.tlsCert), key: readFileSync(c.tlsKey) }, handler) : createServer(handler);
+    this.httpServer =
+      c.tlsCert !== undefined && c.tlsKey !== undefined
+        ? createTlsServer({ cert: readFileSync(c.tlsCert), key: readFileSync(c.tlsKey) }, handler)
+        : createServer(handler);
     if (c.internalPort !== undefined) this.internalServer = createServer(createRequestHandler(routeDeps, 'internal'));
     this.httpServer.keepAliveTimeout = 65_000;
     const upgrades = new UpgradeRouter(this.httpServer);
@@ -264,7 +279,15 @@ export class Gateway {
       },
       { events, deliverer: this.deliverer, conversation, admission: this.admission, registry: this.registry, metrics: this.metrics, log: this.log },
     );
-    this.wwc = createWwcServer(c, { conversation, admission: this.admission, deliverer: this.deliverer, registry: this.registry, targets: this.targets, metrics: this.metrics, log: this.log });
+    this.wwc = createWwcServer(c, {
+      conversation,
+      admission: this.admission,
+      deliverer: this.deliverer,
+      registry: this.registry,
+      targets: this.targets,
+      metrics: this.metrics,
+      log: this.log,
+    });
     upgrades.wwc = this.wwc.upgrade;
 
     try {
@@ -381,7 +404,11 @@ export class Gateway {
   /** Per-address limits: shared by all nodes in Redis when the store is Redis, else in this process. */
   private async openLimits(): Promise<AddressLimits> {
     const c = this.config;
-    const options = { maxConnectionsPerIp: c.maxConnectionsPerIp, maxRegistrationsPerMinute: c.maxRegistrationsPerMinute, ipv6PrefixLength: c.ipv6PrefixLength };
+    const options = {
+      maxConnectionsPerIp: c.maxConnectionsPerIp,
+      maxRegistrationsPerMinute: c.maxRegistrationsPerMinute,
+      ipv6PrefixLength: c.ipv6PrefixLength,
+    };
     if (!isRedisUrl(c.storeUrl)) return new MemoryAddressLimits(options);
     const { RedisAddressLimits } = await import('./limits/redis-address-limits.js');
     const limits = new RedisAddressLimits(c.storeUrl, c.redisPrefix, options, this.log);

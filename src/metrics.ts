@@ -33,12 +33,42 @@ const CALL_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 3
 
 export class Metrics {
   readonly registry = new Registry();
-  readonly refusals = new Counter({ name: 'wg_limit_refusals_total', help: 'Requests refused or sockets closed by a limit', labelNames: ['limit'] as const, registers: [this.registry] });
-  readonly messages = new Counter({ name: 'wg_messages_total', help: 'Messages accepted, by direction (in = user to platform, out = platform to user)', labelNames: ['direction'] as const, registers: [this.registry] });
-  readonly outbox = new Counter({ name: 'wg_outbox_attempts_total', help: 'Platform calls of the outbox, by outcome', labelNames: ['outcome'] as const, registers: [this.registry] });
-  readonly webhook = new Counter({ name: 'wg_webhook_requests_total', help: 'Webhook requests by status code', labelNames: ['status'] as const, registers: [this.registry] });
-  readonly webhookDropped = new Counter({ name: 'wg_webhook_dropped_total', help: 'Platform messages accepted (200) but not stored, by reason (unknown_session: no session has the urn)', labelNames: ['reason'] as const, registers: [this.registry] });
-  readonly connectionsByProtocol = new Gauge({ name: 'wg_connections', help: 'Open WebSocket connections, by widget protocol', labelNames: ['protocol'] as const, registers: [this.registry] });
+  readonly refusals = new Counter({
+    name: 'wg_limit_refusals_total',
+    help: 'Requests refused or sockets closed by a limit',
+    labelNames: ['limit'] as const,
+    registers: [this.registry],
+  });
+  readonly messages = new Counter({
+    name: 'wg_messages_total',
+    help: 'Messages accepted, by direction (in = user to platform, out = platform to user)',
+    labelNames: ['direction'] as const,
+    registers: [this.registry],
+  });
+  readonly outbox = new Counter({
+    name: 'wg_outbox_attempts_total',
+    help: 'Platform calls of the outbox, by outcome',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+  readonly webhook = new Counter({
+    name: 'wg_webhook_requests_total',
+    help: 'Webhook requests by status code',
+    labelNames: ['status'] as const,
+    registers: [this.registry],
+  });
+  readonly webhookDropped = new Counter({
+    name: 'wg_webhook_dropped_total',
+    help: 'Platform messages accepted (200) but not stored, by reason (unknown_session: no session has the urn)',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+  readonly connectionsByProtocol = new Gauge({
+    name: 'wg_connections',
+    help: 'Open WebSocket connections, by widget protocol',
+    labelNames: ['protocol'] as const,
+    registers: [this.registry],
+  });
   /** The SocketCluster front-end's connections (inc/dec as before). */
   readonly connections = this.connectionsByProtocol.labels({ protocol: 'socketcluster' });
   /** The WWC front-end's connections. */
@@ -72,8 +102,12 @@ export class Metrics {
 
   constructor() {
     collectDefaultMetrics({ register: this.registry });
-    new Gauge({ name: 'wg_build_info', help: 'Always 1; the labels tell the running version', labelNames: ['version', 'node'] as const, registers: [this.registry] })
-      .set({ version: VERSION, node: process.version }, 1);
+    new Gauge({
+      name: 'wg_build_info',
+      help: 'Always 1; the labels tell the running version',
+      labelNames: ['version', 'node'] as const,
+      registers: [this.registry],
+    }).set({ version: VERSION, node: process.version }, 1);
   }
 
   refuse(limit: LimitName): void {
@@ -111,7 +145,7 @@ export class Metrics {
         },
       });
     };
-    this.addGauge('wg_ready', 'Whether this node is ready (1) or not (0): the same checks as GET /readyz', async () => (await ready()) ? 1 : 0);
+    this.addGauge('wg_ready', 'Whether this node is ready (1) or not (0): the same checks as GET /readyz', async () => ((await ready()) ? 1 : 0));
     gauge('wg_sessions', 'Sessions in the store', (s) => s.sessions);
     gauge('wg_outbox_pending', 'User messages waiting to be accepted by the platform', (s) => s.outboxPending);
     gauge('wg_outbox_failed', 'User messages given up (kept for inspection and retry from /admin/)', (s) => s.outboxFailed);

@@ -120,7 +120,10 @@ export class AdminService {
   }
 
   /** A page of the conversation, newest last; `before` pages back. Null for an unknown session. */
-  async conversation(urn: string, before: number | undefined): Promise<{ session: SessionRow; messages: ConversationMessage[]; nextBefore: number | null } | null> {
+  async conversation(
+    urn: string,
+    before: number | undefined,
+  ): Promise<{ session: SessionRow; messages: ConversationMessage[]; nextBefore: number | null } | null> {
     const [summary] = await this.deps.store.summarizeSessions([urn]);
     if (!summary) return null;
     const [page, outbox] = await Promise.all([
@@ -138,7 +141,14 @@ export class AdminService {
 
   private message(m: StoredMessage, deliveredSeq: number, entry: OutboxItem | undefined): ConversationMessage {
     const quick = m.payload['quick_replies'];
-    const base = { seq: m.seq, direction: m.direction, id: m.id, text: m.text, createdAt: m.createdAt, quickReplies: Array.isArray(quick) ? quick.map(String) : [] };
+    const base = {
+      seq: m.seq,
+      direction: m.direction,
+      id: m.id,
+      text: m.text,
+      createdAt: m.createdAt,
+      quickReplies: Array.isArray(quick) ? quick.map(String) : [],
+    };
     if (m.direction === 'out') return { ...base, state: m.seq <= deliveredSeq ? 'delivered' : 'waiting' };
     if (!entry) return { ...base, state: 'sent' };
     return { ...base, state: entry.state === 'failed' ? 'failed' : 'queued', attempts: entry.attempts, lastError: entry.lastError, outboxId: entry.id };

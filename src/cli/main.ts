@@ -45,7 +45,9 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
 
-  const debug = /^(debug|trace)$/i.test(process.env['LOG_LEVEL'] ?? '') || rest.some((a, i) => /^--log-level(=(debug|trace))?$/.test(a) && (a.includes('=') || /^(debug|trace)$/.test(rest[i + 1] ?? '')));
+  const debug =
+    /^(debug|trace)$/i.test(process.env['LOG_LEVEL'] ?? '') ||
+    rest.some((a, i) => /^--log-level(=(debug|trace))?$/.test(a) && (a.includes('=') || /^(debug|trace)$/.test(rest[i + 1] ?? '')));
   let gateway: Gateway;
   try {
     const config = loadConfig({ env: process.env, argv: rest });

@@ -56,7 +56,9 @@ export function loadConfig(sources: ConfigSources = {}): Config {
   }
   const cfg = config as unknown as Config;
   if ((cfg.platformUrl !== undefined || cfg.platformHosts.length > 0) && cfg.webhookToken === undefined) {
-    throw new ConfigError('WEBHOOK_TOKEN is required when PLATFORM_URL or PLATFORM_HOSTS is set: set WEBHOOK_TOKEN to the secret the platform sends as Authorization.');
+    throw new ConfigError(
+      'WEBHOOK_TOKEN is required when PLATFORM_URL or PLATFORM_HOSTS is set: set WEBHOOK_TOKEN to the secret the platform sends as Authorization.',
+    );
   }
   if (cfg.pingTimeout <= cfg.pingInterval) {
     throw new ConfigError(`PING_TIMEOUT (${cfg.pingTimeout} ms) must be longer than PING_INTERVAL (${cfg.pingInterval} ms): raise PING_TIMEOUT.`);

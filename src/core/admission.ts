@@ -40,7 +40,10 @@ export class Admission {
     const origin = req.headers.origin;
     if (!this.options.origins.allows(origin)) {
       this.metrics.refuse('origin');
-      throw new GatewayError('WG_ERR_ORIGIN_NOT_ALLOWED', `the origin ${JSON.stringify(String(origin ?? '(none)').slice(0, 200))} may not open chat sockets; the operator must add it to ALLOWED_ORIGINS.`);
+      throw new GatewayError(
+        'WG_ERR_ORIGIN_NOT_ALLOWED',
+        `the origin ${JSON.stringify(String(origin ?? '(none)').slice(0, 200))} may not open chat sockets; the operator must add it to ALLOWED_ORIGINS.`,
+      );
     }
     const ip = this.clientIp(req);
     const { allowed, open } = await this.options.limits.acquire(ip);

@@ -29,7 +29,10 @@ export class Conversation {
   async claim(record: SessionRecord, owns: (existing: SessionRecord) => boolean | Promise<boolean>): Promise<{ created: boolean; session: SessionRecord }> {
     const result = await this.deps.store.createSession(record);
     if (!result.created && !(await owns(result.session))) throw new GatewayError('WG_ERR_SESSION_TAKEN');
-    this.deps.log.info({ urn: record.urn, created: result.created, channelUuid: result.session.channelUuid, hostApi: result.session.hostApi }, result.created ? 'session created' : 'session resumed');
+    this.deps.log.info(
+      { urn: record.urn, created: result.created, channelUuid: result.session.channelUuid, hostApi: result.session.hostApi },
+      result.created ? 'session created' : 'session resumed',
+    );
     return result;
   }
 

@@ -112,14 +112,17 @@ export class RedisFanout implements Fanout {
   private send(channel: string, payload: string, attempt: number): void {
     this.pub.publish(channel, payload).catch((err: Error) => {
       if (this.closed || attempt >= PUBLISH_ATTEMPTS || this.republishing >= MAX_REPUBLISHING) {
-        this.log.warn({ err: err.message, channel, attempt }, 'fanout publish failed; the message waits for the session\'s next message or resync');
+        this.log.warn({ err: err.message, channel, attempt }, "fanout publish failed; the message waits for the session's next message or resync");
         return;
       }
       this.republishing++;
-      const timer = setTimeout(() => {
-        this.republishing--;
-        this.send(channel, payload, attempt + 1);
-      }, Math.min(200 * attempt, 2_000));
+      const timer = setTimeout(
+        () => {
+          this.republishing--;
+          this.send(channel, payload, attempt + 1);
+        },
+        Math.min(200 * attempt, 2_000),
+      );
       timer.unref();
     });
   }

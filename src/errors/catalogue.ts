@@ -30,16 +30,26 @@ export const ERRORS = {
   WG_ERR_METHOD_NOT_ALLOWED: { status: 405, message: 'This route does not accept that method.' },
   WG_ERR_SHUTTING_DOWN: { status: 503, message: 'The gateway is shutting down; retry against another instance or in a moment.' },
   WG_ERR_STORE_UNAVAILABLE: { status: 503, message: 'The store did not accept the write; retry later.' },
-  WG_ERR_NOT_REPLICATED: { status: 503, message: 'The write reached the Redis primary but not REDIS_MIN_REPLICAS_ACK replicas in time, so it may not survive a failover; retry (platform messages are deduplicated by id).' },
+  WG_ERR_NOT_REPLICATED: {
+    status: 503,
+    message:
+      'The write reached the Redis primary but not REDIS_MIN_REPLICAS_ACK replicas in time, so it may not survive a failover; retry (platform messages are deduplicated by id).',
+  },
   WG_ERR_ORIGIN_NOT_ALLOWED: { status: 403, message: 'Pages of this origin may not open chat sockets; the operator must add it to ALLOWED_ORIGINS.' },
-  WG_ERR_TOO_MANY_CONNECTIONS: { status: 429, message: 'Too many sockets are open from this address (MAX_CONNECTIONS_PER_IP); close some or ask the operator to raise it.' },
+  WG_ERR_TOO_MANY_CONNECTIONS: {
+    status: 429,
+    message: 'Too many sockets are open from this address (MAX_CONNECTIONS_PER_IP); close some or ask the operator to raise it.',
+  },
   WG_ERR_RATE_LIMITED: { status: 429, message: 'Too many events; slow down.' },
   // Admin API
   WG_ERR_INVALID_QUERY: { status: 400, message: 'A query parameter is not valid here; see the message.' },
   WG_ERR_UNKNOWN_OUTBOX_ENTRY: { status: 404, message: 'No outbox entry has that id; it may have been delivered, retried or pruned.' },
   WG_ERR_OUTBOX_NOT_FAILED: { status: 409, message: 'Only failed outbox entries can be retried; this one is still pending.' },
   WG_ERR_INVALID_CLIENT_MESSAGE_ID: { status: 400, message: 'A client message id is 1-64 characters of [A-Za-z0-9_.:-]; leave it out to send without one.' },
-  WG_ERR_CLIENT_MESSAGE_ID_REUSED: { status: 409, message: 'This session already sent a different text with that client message id; give every message its own id.' },
+  WG_ERR_CLIENT_MESSAGE_ID_REUSED: {
+    status: 409,
+    message: 'This session already sent a different text with that client message id; give every message its own id.',
+  },
   WG_ERR_WIDGET_NOT_BUILT: { status: 503, message: 'The widget bundle is missing from dist/widget/; run `npm run build`.' },
   WG_ERR_INTERNAL: { status: 500, message: 'Unexpected internal error; it has been logged.' },
 } as const satisfies Record<string, ErrorSpec>;

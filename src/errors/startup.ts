@@ -53,7 +53,12 @@ export function probeTcp(host: string, port: number): Promise<string | null> {
     socket.setTimeout(PROBE_TIMEOUT, () => done(`no answer within ${PROBE_TIMEOUT / 1000} s`));
     socket.once('connect', () => done(null));
     socket.once('error', (err: SystemError) => {
-      const causes: Record<string, string> = { ECONNREFUSED: 'connection refused', ENOTFOUND: 'host not found', EHOSTUNREACH: 'host unreachable', ETIMEDOUT: 'connection timed out' };
+      const causes: Record<string, string> = {
+        ECONNREFUSED: 'connection refused',
+        ENOTFOUND: 'host not found',
+        EHOSTUNREACH: 'host unreachable',
+        ETIMEDOUT: 'connection timed out',
+      };
       done((err.code && causes[err.code]) ?? err.message ?? String(err));
     });
   });
@@ -88,7 +93,11 @@ export async function storeFailure(storeUrl: string, err: unknown): Promise<Star
     case 'SQLITE_READONLY_DBMOVED':
       return new StartupError('STORE_URL', `STORE_URL ${shown}: the database ${path} is read-only (make the file and its directory writable)`, err);
     case 'SQLITE_CANTOPEN':
-      return new StartupError('STORE_URL', `STORE_URL ${shown}: cannot open the database ${path} (missing directory, a directory in its place, or no permission)`, err);
+      return new StartupError(
+        'STORE_URL',
+        `STORE_URL ${shown}: cannot open the database ${path} (missing directory, a directory in its place, or no permission)`,
+        err,
+      );
     case 'SQLITE_NOTADB':
       return new StartupError('STORE_URL', `STORE_URL ${shown}: ${path} is not a SQLite database`, err);
     default:

@@ -41,7 +41,8 @@ function decodeSegment(raw: string, code: 'WG_ERR_INVALID_SESSION_ID' | 'WG_ERR_
 function limitOf(params: URLSearchParams): number {
   const raw = params.get('limit');
   if (raw === null) return DEFAULT_LIMIT;
-  if (!/^\d{1,4}$/.test(raw) || Number(raw) < 1) throw new GatewayError('WG_ERR_INVALID_QUERY', 'limit must be a whole number from 1 (pages hold at most 100).');
+  if (!/^\d{1,4}$/.test(raw) || Number(raw) < 1)
+    throw new GatewayError('WG_ERR_INVALID_QUERY', 'limit must be a whole number from 1 (pages hold at most 100).');
   return Number(raw);
 }
 
@@ -53,7 +54,8 @@ export async function handleAdmin(req: IncomingMessage, res: ServerResponse, pat
   if (deps.adminToken === undefined) throw new GatewayError('WG_ERR_NOT_FOUND');
   const header = req.headers.authorization;
   // Bearer only: the admin token is never accepted bare, so it cannot be confused with the webhook's.
-  if (!header || !/^Bearer\s+/i.test(header) || !authorizationMatches(header, deps.adminToken)) throw new GatewayError('WG_ERR_UNAUTHORIZED', 'Send Authorization: Bearer <ADMIN_TOKEN>.');
+  if (!header || !/^Bearer\s+/i.test(header) || !authorizationMatches(header, deps.adminToken))
+    throw new GatewayError('WG_ERR_UNAUTHORIZED', 'Send Authorization: Bearer <ADMIN_TOKEN>.');
   const params = new URLSearchParams(query);
   const m = SESSION_ROUTE.exec(path);
   if (m) {

@@ -66,7 +66,9 @@ export function createRequestHandler(deps: RouteDeps, role: PortRole = 'all') {
         return;
       }
       if (req.method !== 'GET' && req.method !== 'HEAD') {
-        throw new GatewayError(file || (publicSide && path === WIDGET_PATH) || (opsSide && OPS_PATHS.has(path)) ? 'WG_ERR_METHOD_NOT_ALLOWED' : 'WG_ERR_NOT_FOUND');
+        throw new GatewayError(
+          file || (publicSide && path === WIDGET_PATH) || (opsSide && OPS_PATHS.has(path)) ? 'WG_ERR_METHOD_NOT_ALLOWED' : 'WG_ERR_NOT_FOUND',
+        );
       }
       if (opsSide && path === '/healthz') {
         if (deps.isShuttingDown()) throw new GatewayError('WG_ERR_SHUTTING_DOWN');

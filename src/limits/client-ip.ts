@@ -15,7 +15,10 @@ export function clientIp(req: IncomingMessage, trustedProxies: ProxyCheck): stri
   const peer = normalize(req.socket.remoteAddress ?? '');
   if (!trustedProxies.has(peer)) return peer;
   const header = req.headers['x-forwarded-for'];
-  const chain = (Array.isArray(header) ? header.join(',') : header ?? '').split(',').map((s) => normalize(s.trim())).filter(Boolean);
+  const chain = (Array.isArray(header) ? header.join(',') : (header ?? ''))
+    .split(',')
+    .map((s) => normalize(s.trim()))
+    .filter(Boolean);
   for (let i = chain.length - 1; i >= 0; i--) if (!trustedProxies.has(chain[i]!)) return chain[i]!;
   return peer;
 }

@@ -61,7 +61,10 @@ export class RedisAddressLimits implements AddressLimits {
   async start(): Promise<void> {
     await this.redis.connect();
     await this.heartbeat();
-    this.heartbeatTimer = setInterval(() => void this.heartbeat().catch((err: Error) => this.log.warn({ err: err.message }, 'limits heartbeat failed')), this.timing.heartbeatInterval);
+    this.heartbeatTimer = setInterval(
+      () => void this.heartbeat().catch((err: Error) => this.log.warn({ err: err.message }, 'limits heartbeat failed')),
+      this.timing.heartbeatInterval,
+    );
     this.heartbeatTimer.unref();
   }
 
@@ -77,7 +80,15 @@ export class RedisAddressLimits implements AddressLimits {
     const group = this.group(ip);
     let r: number;
     try {
-      r = Number(await this.redis.wgConnAcquire(`${this.prefix}ipconn:${group}`, this.prefix + 'nodes', this.nodeId, this.options.maxConnectionsPerIp, CONNECTION_KEY_TTL));
+      r = Number(
+        await this.redis.wgConnAcquire(
+          `${this.prefix}ipconn:${group}`,
+          this.prefix + 'nodes',
+          this.nodeId,
+          this.options.maxConnectionsPerIp,
+          CONNECTION_KEY_TTL,
+        ),
+      );
     } catch (err) {
       this.failedOpen++;
       this.log.warn({ err: (err as Error).message, group }, 'per-address connection limit not checked (Redis unavailable); admitted');
@@ -102,7 +113,12 @@ export class RedisAddressLimits implements AddressLimits {
   async registrationAllowed(ip: string): Promise<boolean> {
     const group = this.group(ip);
     try {
-      const r = await this.redis.wgRegistrationHit(`${this.prefix}ipreg:${group}`, this.options.maxRegistrationsPerMinute, REGISTRATION_WINDOW, `${this.nodeId}:${++this.hits}`);
+      const r = await this.redis.wgRegistrationHit(
+        `${this.prefix}ipreg:${group}`,
+        this.options.maxRegistrationsPerMinute,
+        REGISTRATION_WINDOW,
+        `${this.nodeId}:${++this.hits}`,
+      );
       return Number(r) === 1;
     } catch (err) {
       this.failedOpen++;

@@ -18,7 +18,9 @@ export function prettyLine(json: string): string {
   } catch {
     return json.endsWith('\n') ? json : json + '\n';
   }
-  const level = String(o['level'] ?? '').toUpperCase().padEnd(LEVEL_WIDTH);
+  const level = String(o['level'] ?? '')
+    .toUpperCase()
+    .padEnd(LEVEL_WIDTH);
   const fields = Object.entries(o)
     .filter(([k]) => !QUIET.has(k))
     .map(([k, v]) => `${k}=${value(v)}`)

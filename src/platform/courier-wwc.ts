@@ -21,7 +21,11 @@ export class CourierWwcConnector implements PlatformConnector {
 
   /** The JSON body courier's WWC receive handler expects for a text message. */
   static body(entry: OutboxEntry): string {
-    return JSON.stringify({ type: 'message', from: entry.urn, message: { type: 'text', timestamp: String(Math.floor(entry.createdAt / 1000)), text: entry.text } });
+    return JSON.stringify({
+      type: 'message',
+      from: entry.urn,
+      message: { type: 'text', timestamp: String(Math.floor(entry.createdAt / 1000)), text: entry.text },
+    });
   }
 
   forward(entry: OutboxEntry, session: SessionRecord): Promise<ForwardResult> {

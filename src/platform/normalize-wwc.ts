@@ -16,7 +16,8 @@ export function isWwcBody(body: unknown): body is Record<string, unknown> {
 }
 
 function urnOf(to: unknown): string {
-  if (typeof to !== 'string' || to === '' || to.length > 160) throw new GatewayError('WG_ERR_MISSING_FIELD', 'The WWC body needs "to": the visitor\'s from (1 to 160 characters).');
+  if (typeof to !== 'string' || to === '' || to.length > 160)
+    throw new GatewayError('WG_ERR_MISSING_FIELD', 'The WWC body needs "to": the visitor\'s from (1 to 160 characters).');
   return to.startsWith('ext:') ? to.slice(4) : to;
 }
 
@@ -27,9 +28,11 @@ export function normalizeWwcBody(body: Record<string, unknown>, idempotencyKey: 
   const m = body['message'];
   if (m === null || typeof m !== 'object' || Array.isArray(m)) throw new GatewayError('WG_ERR_MALFORMED_BODY', 'message must be an object.');
   const message = m as Record<string, unknown>;
-  if (typeof message['type'] !== 'string' || message['type'] === '') throw new GatewayError('WG_ERR_MALFORMED_BODY', 'message.type must be a non-empty string.');
+  if (typeof message['type'] !== 'string' || message['type'] === '')
+    throw new GatewayError('WG_ERR_MALFORMED_BODY', 'message.type must be a non-empty string.');
   const qr = message['quick_replies'] ?? [];
-  if (!Array.isArray(qr) || !qr.every((q) => typeof q === 'string')) throw new GatewayError('WG_ERR_MALFORMED_BODY', 'message.quick_replies must be an array of strings.');
+  if (!Array.isArray(qr) || !qr.every((q) => typeof q === 'string'))
+    throw new GatewayError('WG_ERR_MALFORMED_BODY', 'message.quick_replies must be an array of strings.');
   const text = typeof message['text'] === 'string' ? message['text'] : typeof message['caption'] === 'string' ? message['caption'] : '';
   const key = idempotencyKey?.trim();
   const out: PlatformMessage = {

@@ -149,7 +149,10 @@ export class OutboxWorker {
       } else {
         const delay = Math.max(result.retryAfterMs ?? 0, backoffDelay(entry.attempts, this.options.retryBase, this.options.retryMax));
         await this.store.retryOutbox(entry, Date.now() + delay, result.reason);
-        this.log.warn({ urn: entry.urn, seq: entry.seq, attempt: entry.attempts + 1, reason: result.reason, nextDelayMs: delay }, 'platform call failed; will retry');
+        this.log.warn(
+          { urn: entry.urn, seq: entry.seq, attempt: entry.attempts + 1, reason: result.reason, nextDelayMs: delay },
+          'platform call failed; will retry',
+        );
         this.events.onRetry?.(entry, result.reason);
       }
     } catch (err) {

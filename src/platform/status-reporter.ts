@@ -93,7 +93,12 @@ export class StatusReporter {
       if (!p.sending && notBefore > p.notBefore) this.arm(key, p, notBefore);
       return;
     }
-    const fresh: Pending = { report: { kind, urn, id, attempts: 0, ...(channelUuid !== undefined ? { channelUuid } : {}) }, notBefore, timer: undefined, sending: false };
+    const fresh: Pending = {
+      report: { kind, urn, id, attempts: 0, ...(channelUuid !== undefined ? { channelUuid } : {}) },
+      notBefore,
+      timer: undefined,
+      sending: false,
+    };
     this.pending.set(key, fresh);
     this.arm(key, fresh, notBefore);
   }

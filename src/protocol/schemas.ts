@@ -52,9 +52,7 @@ export const WebhookBody = Type.Object(
     id: Type.Optional(Scalar),
     from: Type.Optional(Scalar),
     channel: Type.Optional(Scalar),
-    quick_replies: Type.Optional(
-      Type.Union([Type.Array(Type.String({ maxLength: 1024 }), { maxItems: 100 }), Type.String(), Type.Null()]),
-    ),
+    quick_replies: Type.Optional(Type.Union([Type.Array(Type.String({ maxLength: 1024 }), { maxItems: 100 }), Type.String(), Type.Null()])),
     quick_reply: Type.Optional(Type.Union([Type.String(), Type.Array(Type.String(), { maxItems: 100 })])),
   },
   { additionalProperties: true },

@@ -12,7 +12,10 @@ export function parseClientMessageId(value: unknown): string | undefined {
   if (value === undefined) return undefined;
   if (typeof value !== 'string' || value.length === 0 || value.length > CLIENT_MESSAGE_ID_MAX_LENGTH || !CLIENT_MESSAGE_ID.test(value)) {
     const shown = typeof value === 'string' ? JSON.stringify(value.slice(0, 80)) : typeof value;
-    throw new GatewayError('WG_ERR_INVALID_CLIENT_MESSAGE_ID', `clientMessageId ${shown} is not 1-${CLIENT_MESSAGE_ID_MAX_LENGTH} characters of [A-Za-z0-9_.:-].`);
+    throw new GatewayError(
+      'WG_ERR_INVALID_CLIENT_MESSAGE_ID',
+      `clientMessageId ${shown} is not 1-${CLIENT_MESSAGE_ID_MAX_LENGTH} characters of [A-Za-z0-9_.:-].`,
+    );
   }
   return value;
 }

@@ -25,7 +25,17 @@ export interface MemoryInternals {
 }
 
 function item(row: OutboxRow): OutboxItem {
-  return { id: String(row.id), urn: row.urn, seq: row.seq, messageId: row.messageId, text: row.text, createdAt: row.createdAt, attempts: row.attempts, state: row.state, lastError: row.lastError };
+  return {
+    id: String(row.id),
+    urn: row.urn,
+    seq: row.seq,
+    messageId: row.messageId,
+    text: row.text,
+    createdAt: row.createdAt,
+    attempts: row.attempts,
+    state: row.state,
+    lastError: row.lastError,
+  };
 }
 
 export class MemoryAdmin {

@@ -112,7 +112,19 @@ export class MemoryStore implements Store, AdminStore {
     const message: StoredMessage = { urn, seq: ++s.lastSeq, direction: 'in', id: msg.id, text: msg.text, payload, createdAt: msg.createdAt };
     s.messages.push(message);
     this.queued.add(s);
-    s.outbox.push({ id: this.nextOutboxId++, urn, seq: message.seq, messageId: msg.id, text: msg.text, createdAt: msg.createdAt, state: 'pending', attempts: 0, nextAt: msg.createdAt, leaseUntil: 0, lastError: null });
+    s.outbox.push({
+      id: this.nextOutboxId++,
+      urn,
+      seq: message.seq,
+      messageId: msg.id,
+      text: msg.text,
+      createdAt: msg.createdAt,
+      state: 'pending',
+      attempts: 0,
+      nextAt: msg.createdAt,
+      leaseUntil: 0,
+      lastError: null,
+    });
     return message;
   }
 
@@ -125,7 +137,15 @@ export class MemoryStore implements Store, AdminStore {
     const same = parts.find((m) => m.text === msg.text);
     if (same) return { message: { ...same }, duplicate: true };
     const part = parts.reduce((max, m) => Math.max(max, m.part ?? 1), 0) + 1;
-    const plain: StoredMessage = { urn, seq: ++s.lastSeq, direction: 'out', id: msg.id, text: msg.text, payload: structuredClone(msg.payload), createdAt: msg.createdAt };
+    const plain: StoredMessage = {
+      urn,
+      seq: ++s.lastSeq,
+      direction: 'out',
+      id: msg.id,
+      text: msg.text,
+      payload: structuredClone(msg.payload),
+      createdAt: msg.createdAt,
+    };
     const message = asPart(plain, msg.id, part);
     s.messages.push(message);
     s.outIds.set(msg.id, [...parts, message]);

@@ -103,7 +103,10 @@ export class RedisAdmin {
   private readonly redis: AdminRedis;
   private indexed = false;
 
-  constructor(redis: Redis, private readonly p: string) {
+  constructor(
+    redis: Redis,
+    private readonly p: string,
+  ) {
     this.redis = redis as AdminRedis;
     for (const [name, { numberOfKeys, lua }] of Object.entries(SCRIPTS)) this.redis.defineCommand(name, { numberOfKeys, lua });
   }
@@ -229,7 +232,17 @@ export class RedisAdmin {
       if (err) throw err;
       const [urn, seq, messageId, text, createdAt, attempts, state, lastError] = v as (string | null)[];
       if (urn === null || urn === undefined) return; // gone meanwhile
-      out.push({ id, urn, seq: Number(seq), messageId: messageId ?? '', text: text ?? '', createdAt: Number(createdAt), attempts: Number(attempts ?? 0), state: state === 'failed' ? 'failed' : 'pending', lastError: lastError ?? null });
+      out.push({
+        id,
+        urn,
+        seq: Number(seq),
+        messageId: messageId ?? '',
+        text: text ?? '',
+        createdAt: Number(createdAt),
+        attempts: Number(attempts ?? 0),
+        state: state === 'failed' ? 'failed' : 'pending',
+        lastError: lastError ?? null,
+      });
     });
     return out;
   }
@@ -254,7 +267,15 @@ export class RedisAdmin {
 
   async requeueOutbox(id: string, now: number): Promise<RequeueResult> {
     if (!/^\d{1,15}$/.test(id)) return { outcome: 'unknown' };
-    const r = (await this.redis.wgAdminRequeue(this.k(`entry:${id}`), this.k('outbox:failed'), this.k('outbox:pending'), this.k('outbox:due'), this.p, id, now)) as string;
+    const r = (await this.redis.wgAdminRequeue(
+      this.k(`entry:${id}`),
+      this.k('outbox:failed'),
+      this.k('outbox:pending'),
+      this.k('outbox:due'),
+      this.p,
+      id,
+      now,
+    )) as string;
     if (r === 'requeued') return { outcome: 'requeued', id };
     return { outcome: r === 'not_failed' ? 'not_failed' : 'unknown' };
   }

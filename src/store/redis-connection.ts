@@ -77,7 +77,13 @@ export async function closeRedis(client: Redis): Promise<void> {
   }
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, REDIS_QUIT_TIMEOUT)));
-  await Promise.race([client.quit().then(() => undefined, () => undefined), timeout]);
+  await Promise.race([
+    client.quit().then(
+      () => undefined,
+      () => undefined,
+    ),
+    timeout,
+  ]);
   clearTimeout(timer);
   if ((client.status as string) !== 'end') client.disconnect();
 }

@@ -522,8 +522,7 @@ export class RedisStore implements Store, AdminStore {
     const k = this.sessionKeys(urn);
     const body = messageBody('out', msg.id, msg.text, msg.payload, msg.createdAt);
     const r = (await this.redis.wgAppendOutbound(k.session, k.msgs, k.msgtime, k.outids, this.k('expiry'), body, msg.createdAt, msg.id, urn, msg.text)) as
-      | [number, string]
-      | null;
+      [number, string] | null;
     if (r === null) throw new UnknownSessionError(urn);
     return { message: parseMessage(urn, r[1]), duplicate: r[0] === 1 };
   }

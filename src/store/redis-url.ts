@@ -61,11 +61,16 @@ export function parseRedisUrl(raw: string): ParsedRedisUrl {
     return { kind: 'standalone', tls, server: parseEndpoint(hostList || '127.0.0.1', 6379), sentinels: [], db: parseDb(segments[0]), ...creds };
   }
 
-  const sentinels = hostList!.split(',').map((h) => h.trim()).filter((h) => h !== '').map((h) => parseEndpoint(h, 26379));
+  const sentinels = hostList!
+    .split(',')
+    .map((h) => h.trim())
+    .filter((h) => h !== '')
+    .map((h) => parseEndpoint(h, 26379));
   if (sentinels.length === 0) throw new Error('redis+sentinel:// needs at least one sentinel host:port');
   if (segments.length === 0 || segments.length > 2) throw new Error('redis+sentinel:// needs /<master-name> and optionally /<db> after the sentinels');
   for (const key of params.keys()) {
-    if (key !== 'sentinelUsername' && key !== 'sentinelPassword') throw new Error(`unknown Redis URL parameter ${JSON.stringify(key)} (known: sentinelUsername, sentinelPassword)`);
+    if (key !== 'sentinelUsername' && key !== 'sentinelPassword')
+      throw new Error(`unknown Redis URL parameter ${JSON.stringify(key)} (known: sentinelUsername, sentinelPassword)`);
   }
   return {
     kind: 'sentinel',

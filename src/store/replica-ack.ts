@@ -14,8 +14,15 @@ import type { Store } from './store.js';
 
 /** The write reached the primary but not enough replicas within the timeout. */
 export class ReplicaAckError extends GatewayError {
-  constructor(readonly acked: number, readonly wanted: number, timeoutMs: number) {
-    super('WG_ERR_NOT_REPLICATED', `The write reached ${acked} of the ${wanted} Redis replicas REDIS_MIN_REPLICAS_ACK asks for within ${timeoutMs} ms; it may not survive a failover. Retry.`);
+  constructor(
+    readonly acked: number,
+    readonly wanted: number,
+    timeoutMs: number,
+  ) {
+    super(
+      'WG_ERR_NOT_REPLICATED',
+      `The write reached ${acked} of the ${wanted} Redis replicas REDIS_MIN_REPLICAS_ACK asks for within ${timeoutMs} ms; it may not survive a failover. Retry.`,
+    );
   }
 }
 

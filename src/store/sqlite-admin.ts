@@ -52,7 +52,17 @@ const SESSION_COLS = 'urn, channel_uuid, host_api, created_at, delivered_seq';
 const OUTBOX_COLS = 'id, urn, seq, message_id, text, created_at, attempts, state, last_error';
 
 function item(r: OutboxRow): OutboxItem {
-  return { id: String(r.id), urn: r.urn, seq: r.seq, messageId: r.message_id, text: r.text, createdAt: r.created_at, attempts: r.attempts, state: r.state, lastError: r.last_error };
+  return {
+    id: String(r.id),
+    urn: r.urn,
+    seq: r.seq,
+    messageId: r.message_id,
+    text: r.text,
+    createdAt: r.created_at,
+    attempts: r.attempts,
+    state: r.state,
+    lastError: r.last_error,
+  };
 }
 
 function clampLimit(limit: number): number {
@@ -174,20 +184,25 @@ export class SqliteAdmin {
   sessionOutbox(urn: string, limit: number): OutboxItem[] {
     if (limit <= 0) return [];
     const rows = [...this.q.sessionPendingRows.all(urn, limit), ...this.q.sessionFailedRows.all(urn, limit)];
-    return rows.sort((a, b) => a.seq - b.seq || a.id - b.id).slice(0, limit).map(item);
+    return rows
+      .sort((a, b) => a.seq - b.seq || a.id - b.id)
+      .slice(0, limit)
+      .map(item);
   }
 
   requeueOutbox(id: string, now: number): RequeueResult {
     if (!/^\d{1,15}$/.test(id)) return { outcome: 'unknown' };
-    return this.db.transaction((): RequeueResult => {
-      const r = this.q.entry.get(Number(id));
-      if (!r) return { outcome: 'unknown' };
-      if (r.state !== 'failed') return { outcome: 'not_failed' };
-      // A new row, so the entry goes to the end of its session's queue (after the messages that
-      // were sent meanwhile) and head stays right: it is the head only if nothing else is pending.
-      const res = this.q.requeue.run(r.urn, r.seq, r.message_id, r.text, now, now, r.urn);
-      this.q.drop.run(r.id);
-      return { outcome: 'requeued', id: String(res.lastInsertRowid) };
-    }).immediate();
+    return this.db
+      .transaction((): RequeueResult => {
+        const r = this.q.entry.get(Number(id));
+        if (!r) return { outcome: 'unknown' };
+        if (r.state !== 'failed') return { outcome: 'not_failed' };
+        // A new row, so the entry goes to the end of its session's queue (after the messages that
+        // were sent meanwhile) and head stays right: it is the head only if nothing else is pending.
+        const res = this.q.requeue.run(r.urn, r.seq, r.message_id, r.text, now, now, r.urn);
+        this.q.drop.run(r.id);
+        return { outcome: 'requeued', id: String(res.lastInsertRowid) };
+      })
+      .immediate();
   }
 }

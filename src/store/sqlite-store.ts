@@ -183,21 +183,23 @@ export class SqliteStore implements Store, AdminStore {
   checkpointErrors = 0;
 
   async init(): Promise<void> {
-    this.db.transaction(() => {
-      this.db.exec(SCHEMA);
-      const cols = this.db.pragma('table_info(messages)') as { name: string }[];
-      if (!cols.some((c) => c.name === 'expired_reported')) {
-        this.db.exec('ALTER TABLE messages ADD COLUMN expired_reported INTEGER NOT NULL DEFAULT 0');
-      }
-      this.db.exec(EXPIRY_INDEX);
-      const outboxCols = this.db.pragma('table_info(outbox)') as { name: string }[];
-      if (!outboxCols.some((c) => c.name === 'head')) {
-        this.db.exec('ALTER TABLE outbox ADD COLUMN head INTEGER NOT NULL DEFAULT 0');
-        this.db.exec("UPDATE outbox SET head = 1 WHERE id IN (SELECT MIN(id) FROM outbox WHERE state = 'pending' GROUP BY urn)");
-      }
-      this.db.exec(OUTBOX_DUE_INDEX);
-      this.db.exec(DROPPED_INDEXES);
-    }).immediate();
+    this.db
+      .transaction(() => {
+        this.db.exec(SCHEMA);
+        const cols = this.db.pragma('table_info(messages)') as { name: string }[];
+        if (!cols.some((c) => c.name === 'expired_reported')) {
+          this.db.exec('ALTER TABLE messages ADD COLUMN expired_reported INTEGER NOT NULL DEFAULT 0');
+        }
+        this.db.exec(EXPIRY_INDEX);
+        const outboxCols = this.db.pragma('table_info(outbox)') as { name: string }[];
+        if (!outboxCols.some((c) => c.name === 'head')) {
+          this.db.exec('ALTER TABLE outbox ADD COLUMN head INTEGER NOT NULL DEFAULT 0');
+          this.db.exec("UPDATE outbox SET head = 1 WHERE id IN (SELECT MIN(id) FROM outbox WHERE state = 'pending' GROUP BY urn)");
+        }
+        this.db.exec(OUTBOX_DUE_INDEX);
+        this.db.exec(DROPPED_INDEXES);
+      })
+      .immediate();
     this.stmts = this.prepare();
     this.admin = new SqliteAdmin(this.db);
   }
@@ -220,9 +222,7 @@ export class SqliteStore implements Store, AdminStore {
       ),
       // REPLACE: a row whose message was pruned in between is stale and gets the new seq.
       insertClientId: db.prepare('INSERT OR REPLACE INTO client_ids (urn, client_id, seq) VALUES (?, ?, ?)'),
-      pruneClientIds: db.prepare(
-        'DELETE FROM client_ids WHERE NOT EXISTS (SELECT 1 FROM messages m WHERE m.urn = client_ids.urn AND m.seq = client_ids.seq)',
-      ),
+      pruneClientIds: db.prepare('DELETE FROM client_ids WHERE NOT EXISTS (SELECT 1 FROM messages m WHERE m.urn = client_ids.urn AND m.seq = client_ids.seq)'),
       // The newest seq of a session: its newest stored message, or, once pruning removed those,
       // the floor prune() left in sessions.last_seq. Reading it costs no write per message.
       topSeq: db.prepare<[string], { last_seq: number; top: number | null }>(
@@ -230,9 +230,7 @@ export class SqliteStore implements Store, AdminStore {
       ),
       insertMessage: db.prepare('INSERT INTO messages (urn, seq, direction, id, text, payload, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)'),
       // INDEXED BY: the primary key's urn prefix also qualifies, and would read the whole session.
-      findOut: db.prepare<[string, string], MessageRow>(
-        "SELECT * FROM messages INDEXED BY messages_out_by_id WHERE id = ? AND direction = 'out' AND urn = ?",
-      ),
+      findOut: db.prepare<[string, string], MessageRow>("SELECT * FROM messages INDEXED BY messages_out_by_id WHERE id = ? AND direction = 'out' AND urn = ?"),
       insertOutbox: db.prepare<[string, number, string, string, number, number, string]>(
         `INSERT INTO outbox (urn, seq, message_id, text, created_at, state, next_at, head)
          VALUES (?, ?, ?, ?, ?, 'pending', ?, NOT EXISTS (SELECT 1 FROM outbox WHERE urn = ? AND state = 'pending'))`,
@@ -254,9 +252,7 @@ export class SqliteStore implements Store, AdminStore {
         "UPDATE outbox SET state = 'failed', head = 0, last_error = ?, lease_until = 0 WHERE id = ? RETURNING urn",
       ),
       // After an entry left the pending set: its session's oldest pending entry is the head.
-      promoteHead: db.prepare(
-        "UPDATE outbox SET head = 1 WHERE id = (SELECT MIN(id) FROM outbox WHERE urn = ? AND state = 'pending') AND head = 0",
-      ),
+      promoteHead: db.prepare("UPDATE outbox SET head = 1 WHERE id = (SELECT MIN(id) FROM outbox WHERE urn = ? AND state = 'pending') AND head = 0"),
       nextDue: db.prepare<[], { due: number | null }>('SELECT MIN(max(next_at, lease_until)) AS due FROM outbox WHERE head = 1'),
       stats: db.prepare<[], { pending: number; failed: number }>(
         "SELECT COALESCE(SUM(state = 'pending'), 0) AS pending, COALESCE(SUM(state = 'failed'), 0) AS failed FROM outbox",
@@ -329,12 +325,14 @@ export class SqliteStore implements Store, AdminStore {
   // Every transaction reads then writes, so it starts IMMEDIATE: in WAL mode a deferred one
   // that another process committed under fails at once with SQLITE_BUSY, busy_timeout or not.
   private readonly deleteTx = (urn: string): boolean => {
-    return this.db.transaction(() => {
-      this.stmts.deleteSessionMessages.run(urn);
-      this.stmts.deleteSessionOutbox.run(urn);
-      this.stmts.deleteSessionClientIds.run(urn);
-      return this.stmts.deleteSession.run(urn).changes === 1;
-    }).immediate();
+    return this.db
+      .transaction(() => {
+        this.stmts.deleteSessionMessages.run(urn);
+        this.stmts.deleteSessionOutbox.run(urn);
+        this.stmts.deleteSessionClientIds.run(urn);
+        return this.stmts.deleteSession.run(urn).changes === 1;
+      })
+      .immediate();
   };
 
   async deleteSession(urn: string): Promise<boolean> {
@@ -472,11 +470,21 @@ export class SqliteStore implements Store, AdminStore {
   }
 
   async claimOutbox(now: number, limit: number, leaseMs: number): Promise<OutboxEntry[]> {
-    return this.db.transaction(() => {
-      const rows = this.stmts.claimable.all(now, limit);
-      for (const r of rows) this.stmts.lease.run(now + leaseMs, r.id);
-      return rows.map((r) => ({ ref: String(r.id), urn: r.urn, seq: r.seq, messageId: r.message_id, text: r.text, createdAt: r.created_at, attempts: r.attempts }));
-    }).immediate();
+    return this.db
+      .transaction(() => {
+        const rows = this.stmts.claimable.all(now, limit);
+        for (const r of rows) this.stmts.lease.run(now + leaseMs, r.id);
+        return rows.map((r) => ({
+          ref: String(r.id),
+          urn: r.urn,
+          seq: r.seq,
+          messageId: r.message_id,
+          text: r.text,
+          createdAt: r.created_at,
+          attempts: r.attempts,
+        }));
+      })
+      .immediate();
   }
 
   // Outcomes of platform calls commit with the other hot writes of the turn (group commit)
@@ -510,24 +518,28 @@ export class SqliteStore implements Store, AdminStore {
 
   async takeExpiredUndelivered(cutoff: number, limit: number): Promise<StoredMessage[]> {
     if (limit <= 0) return [];
-    return this.db.transaction(() => {
-      this.stmts.retireDelivered.run(cutoff);
-      const rows = this.stmts.expired.all(cutoff, limit);
-      for (const r of rows) this.stmts.markReported.run(r.urn, r.seq);
-      return rows.map(toMessage);
-    }).immediate();
+    return this.db
+      .transaction(() => {
+        this.stmts.retireDelivered.run(cutoff);
+        const rows = this.stmts.expired.all(cutoff, limit);
+        for (const r of rows) this.stmts.markReported.run(r.urn, r.seq);
+        return rows.map(toMessage);
+      })
+      .immediate();
   }
 
   async prune(o: PruneOptions): Promise<number> {
-    return this.db.transaction(() => {
-      const cutoff = o.now - o.maxAge;
-      this.stmts.keepSeqFloor.run({ cutoff, keep: o.maxMessagesPerSession });
-      let removed = this.stmts.pruneAge.run(cutoff).changes;
-      removed += this.stmts.pruneCount.run(o.maxMessagesPerSession).changes;
-      if (removed > 0) this.stmts.pruneClientIds.run();
-      this.stmts.pruneFailed.run(cutoff);
-      return removed;
-    }).immediate();
+    return this.db
+      .transaction(() => {
+        const cutoff = o.now - o.maxAge;
+        this.stmts.keepSeqFloor.run({ cutoff, keep: o.maxMessagesPerSession });
+        let removed = this.stmts.pruneAge.run(cutoff).changes;
+        removed += this.stmts.pruneCount.run(o.maxMessagesPerSession).changes;
+        if (removed > 0) this.stmts.pruneClientIds.run();
+        this.stmts.pruneFailed.run(cutoff);
+        return removed;
+      })
+      .immediate();
   }
 
   // --- Admin role (admin-store.ts): the queries live in sqlite-admin.ts.

@@ -42,7 +42,11 @@ describe('admin page in Chromium', () => {
       assert.ok((await w.register({ id })).urn);
       await w.subscribeAndWait();
       w.send(`Hi, this is ${id.slice(8)}`);
-      await postToGateway(gw.url, { id: `${id}-1`, text: `Hello ${id.slice(8)}! How can I help?`, to: id, quick_replies: ['Opening hours', 'Talk to a person'] }, { token: TEST_TOKEN });
+      await postToGateway(
+        gw.url,
+        { id: `${id}-1`, text: `Hello ${id.slice(8)}! How can I help?`, to: id, quick_replies: ['Opening hours', 'Talk to a person'] },
+        { token: TEST_TOKEN },
+      );
     }
     await waitFor(() => [...widgets.values()].every((w) => w.received.length === 1), STEP, 'replies delivered');
   });
@@ -91,10 +95,16 @@ describe('admin page in Chromium', () => {
 
     // Find Bob and open his conversation: ticks per message.
     await page.fill('#search', 'visitor-b');
-    await page.waitForFunction(() => [...document.querySelectorAll('#sessions li')].map((li) => (li as HTMLElement).dataset['urn']).join() === 'visitor-bob', null, { timeout: STEP });
+    await page.waitForFunction(
+      () => [...document.querySelectorAll('#sessions li')].map((li) => (li as HTMLElement).dataset['urn']).join() === 'visitor-bob',
+      null,
+      { timeout: STEP },
+    );
     await page.click('#sessions li[data-urn="visitor-bob"]');
     await page.locator('#messages .msg').nth(2).waitFor({ timeout: STEP });
-    const states = await page.locator('#messages .msg').evaluateAll((els) => els.map((e) => [e.className.split(' ')[1], (e as HTMLElement).dataset['state'], e.querySelector('.bubble')!.textContent]));
+    const states = await page
+      .locator('#messages .msg')
+      .evaluateAll((els) => els.map((e) => [e.className.split(' ')[1], (e as HTMLElement).dataset['state'], e.querySelector('.bubble')!.textContent]));
     assert.deepEqual(states, [
       ['in', 'sent', 'Hi, this is bob'],
       ['out', 'delivered', 'Hello bob! How can I help?'],
@@ -124,7 +134,11 @@ describe('admin page in Chromium', () => {
     await other.close();
 
     assert.ok(statSync(desktop).size > 10_000, 'a desktop screenshot was written');
-    assert.deepEqual(errors.errors.filter((e) => !e.includes('401')), [], errors.describe());
+    assert.deepEqual(
+      errors.errors.filter((e) => !e.includes('401')),
+      [],
+      errors.describe(),
+    );
     await context.close();
   });
 
@@ -142,7 +156,11 @@ describe('admin page in Chromium', () => {
     assert.equal(cards[0], cards[1], 'two cards per row');
     await page.screenshot({ path: join(OUT, 'admin-phone.png'), fullPage: true });
     await page.locator('#conversation').screenshot({ path: join(OUT, 'admin-phone-conversation.png') });
-    assert.deepEqual(errors.errors.filter((e) => !e.includes('401')), [], errors.describe());
+    assert.deepEqual(
+      errors.errors.filter((e) => !e.includes('401')),
+      [],
+      errors.describe(),
+    );
     await context.close();
   });
 });

@@ -14,9 +14,11 @@ const QUICK = ['What can you do?', 'Tell me a joke', 'Bye'];
 
 function countRegisters(page: Page): { n: number } {
   const c = { n: 0 };
-  page.on('websocket', (ws: WebSocket) => ws.on('framesent', (f) => {
-    if (typeof f.payload === 'string' && f.payload.includes('"registerUser"')) c.n++;
-  }));
+  page.on('websocket', (ws: WebSocket) =>
+    ws.on('framesent', (f) => {
+      if (typeof f.payload === 'string' && f.payload.includes('"registerUser"')) c.n++;
+    }),
+  );
   return c;
 }
 
@@ -106,7 +108,7 @@ describe('sample page (GET /) with the widget and the demo bot in Chromium', { t
     assert.deepEqual(errors.errors, [], errors.describe());
   });
 
-  it('two people in two browser contexts get their own sessions and never see each other\'s messages', { timeout: 45_000 }, async () => {
+  it("two people in two browser contexts get their own sessions and never see each other's messages", { timeout: 45_000 }, async () => {
     const a = await newPage();
     const b = await newPage();
     await Promise.all([a.page.goto(gw.url + '/'), b.page.goto(gw.url + '/')]);

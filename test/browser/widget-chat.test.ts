@@ -51,7 +51,11 @@ describe('widget on another origin with the platform stand-in (Chromium)', { tim
     await waitUntil(async () => (await marks(page))[0] === 'sent', 'marked sent');
     assert.equal(await page.locator(`${W} .msg.in .mark`).textContent(), '✓ Sent');
 
-    const typing = await fetch(gw.url + '/send', { method: 'POST', headers: { authorization: TEST_TOKEN, 'content-type': 'application/json' }, body: JSON.stringify({ type: 'typing_start', to: urn }) });
+    const typing = await fetch(gw.url + '/send', {
+      method: 'POST',
+      headers: { authorization: TEST_TOKEN, 'content-type': 'application/json' },
+      body: JSON.stringify({ type: 'typing_start', to: urn }),
+    });
     assert.equal(typing.status, 200);
     await page.locator(`${W} .typing`).waitFor({ state: 'visible' });
     assert.match((await page.locator(`${W} .typing`).textContent())!, /typing…/);

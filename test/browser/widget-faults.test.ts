@@ -42,51 +42,61 @@ describe('widget: nothing lost between the keyboard and the platform (Chromium)'
     return { page, errors: watchPage(page) };
   };
 
-  it('offline typing: three messages typed while the gateway is down, one reload, each reaches the platform exactly once, in order, marked sent', { timeout: 90_000 }, async () => {
-    const db = join(tempDir('wg-widget-offline-'), 'g.db');
-    const env = { STORE_URL: `sqlite:${db}`, PLATFORM_URL: platform.url, WEBHOOK_TOKEN: TEST_TOKEN, ALLOWED_ORIGINS: site.origin };
-    let gw: RunningGateway = await startGateway(env);
-    gatewayUrl = gw.url;
-    const port = gw.port;
-    try {
-      const { page, errors } = await newPage();
-      await page.goto(site.origin + '/');
-      await waitOnline(page);
-      await openChat(page);
-      const urn: string = await page.evaluate(() => (window as any).WebchatGateway.client.urn);
+  it(
+    'offline typing: three messages typed while the gateway is down, one reload, each reaches the platform exactly once, in order, marked sent',
+    { timeout: 90_000 },
+    async () => {
+      const db = join(tempDir('wg-widget-offline-'), 'g.db');
+      const env = { STORE_URL: `sqlite:${db}`, PLATFORM_URL: platform.url, WEBHOOK_TOKEN: TEST_TOKEN, ALLOWED_ORIGINS: site.origin };
+      let gw: RunningGateway = await startGateway(env);
+      gatewayUrl = gw.url;
+      const port = gw.port;
+      try {
+        const { page, errors } = await newPage();
+        await page.goto(site.origin + '/');
+        await waitOnline(page);
+        await openChat(page);
+        const urn: string = await page.evaluate(() => (window as any).WebchatGateway.client.urn);
 
-      await gw.stop();
-      await page.waitForSelector(`${W}:not([data-status="online"])`, { state: 'attached' });
-      const typed = ['first, typed offline', 'second, typed offline', 'third, typed offline'];
-      for (const text of typed) await type(page, text);
-      assert.deepEqual(await bubbles(page, 'in'), typed);
-      assert.deepEqual(await marks(page), ['sending', 'sending', 'sending']);
-      assert.equal(await page.locator(`${W} .msg.in .mark`).first().textContent(), 'Sending…');
-      await page.screenshot({ path: join(testOutputDir('widget'), 'widget-offline-sending.png') });
+        await gw.stop();
+        await page.waitForSelector(`${W}:not([data-status="online"])`, { state: 'attached' });
+        const typed = ['first, typed offline', 'second, typed offline', 'third, typed offline'];
+        for (const text of typed) await type(page, text);
+        assert.deepEqual(await bubbles(page, 'in'), typed);
+        assert.deepEqual(await marks(page), ['sending', 'sending', 'sending']);
+        assert.equal(await page.locator(`${W} .msg.in .mark`).first().textContent(), 'Sending…');
+        await page.screenshot({ path: join(testOutputDir('widget'), 'widget-offline-sending.png') });
 
-      // Reloaded while they wait: the widget comes from the browser's cache (the gateway is
-      // down), the messages from the outbox in localStorage.
-      await page.reload();
-      await page.locator(`${W} .launcher`).waitFor({ state: 'visible' });
-      await openChat(page);
-      assert.deepEqual(await bubbles(page, 'in'), typed, 'still shown after the reload');
-      assert.deepEqual(await marks(page), ['sending', 'sending', 'sending']);
-      assert.deepEqual(platform.textsFrom(urn), []);
+        // Reloaded while they wait: the widget comes from the browser's cache (the gateway is
+        // down), the messages from the outbox in localStorage.
+        await page.reload();
+        await page.locator(`${W} .launcher`).waitFor({ state: 'visible' });
+        await openChat(page);
+        assert.deepEqual(await bubbles(page, 'in'), typed, 'still shown after the reload');
+        assert.deepEqual(await marks(page), ['sending', 'sending', 'sending']);
+        assert.deepEqual(platform.textsFrom(urn), []);
 
-      gw = await startGateway({ ...env, PORT: String(port) });
-      await waitOnline(page, 30_000);
-      await waitUntil(async () => (await marks(page)).every((m) => m === 'sent'), 'all three marked sent', 15_000);
-      await waitUntil(() => platform.textsFrom(urn).length >= 3, 'three at the platform', 15_000);
-      await new Promise((r) => setTimeout(r, 500)); // room for a duplicate to show up
-      const received = platform.textsFrom(urn);
-      assert.deepEqual(received, typed, 'each exactly once, in order');
-      assert.deepEqual(await bubbles(page, 'in'), typed, 'shown once each');
-      console.log(`# offline typing: typed ${typed.length}, received by the platform ${received.length}, shown ${(await bubbles(page, 'in')).length} (all marked sent)`);
-      assert.deepEqual(errors.errors.filter((e) => !connectionNoise(e)), [], errors.describe());
-    } finally {
-      await gw.stop();
-    }
-  });
+        gw = await startGateway({ ...env, PORT: String(port) });
+        await waitOnline(page, 30_000);
+        await waitUntil(async () => (await marks(page)).every((m) => m === 'sent'), 'all three marked sent', 15_000);
+        await waitUntil(() => platform.textsFrom(urn).length >= 3, 'three at the platform', 15_000);
+        await new Promise((r) => setTimeout(r, 500)); // room for a duplicate to show up
+        const received = platform.textsFrom(urn);
+        assert.deepEqual(received, typed, 'each exactly once, in order');
+        assert.deepEqual(await bubbles(page, 'in'), typed, 'shown once each');
+        console.log(
+          `# offline typing: typed ${typed.length}, received by the platform ${received.length}, shown ${(await bubbles(page, 'in')).length} (all marked sent)`,
+        );
+        assert.deepEqual(
+          errors.errors.filter((e) => !connectionNoise(e)),
+          [],
+          errors.describe(),
+        );
+      } finally {
+        await gw.stop();
+      }
+    },
+  );
 
   it('kill -9 of the gateway while the platform sends 50 messages: the widget shows each exactly once, in order', { timeout: 120_000 }, async () => {
     const db = join(tempDir('wg-widget-kill-'), 'g.db');
@@ -111,7 +121,9 @@ describe('widget: nothing lost between the keyboard and the platform (Chromium)'
           restarted = spawnGateway(env, port).then((g) => void (gw = g));
         }
         for (;;) {
-          const r = await postToGateway(`http://127.0.0.1:${port}`, { id: `m${i}`, text: texts[i]!, to: urn }, { token: TEST_TOKEN }).catch(() => ({ status: 0 }));
+          const r = await postToGateway(`http://127.0.0.1:${port}`, { id: `m${i}`, text: texts[i]!, to: urn }, { token: TEST_TOKEN }).catch(() => ({
+            status: 0,
+          }));
           if (r.status === 200) break;
           failedPosts++;
           await new Promise((res) => setTimeout(res, 100));
@@ -122,8 +134,14 @@ describe('widget: nothing lost between the keyboard and the platform (Chromium)'
       await new Promise((r) => setTimeout(r, 1_000)); // room for a duplicate to show up
       const shown = await bubbles(page, 'out');
       assert.deepEqual(shown, texts, 'each exactly once, in order');
-      console.log(`# kill -9: platform sent ${texts.length} (${failedPosts} posts refused while the gateway was down and retried), widget shows ${shown.length}, distinct ${new Set(shown).size}`);
-      assert.deepEqual(errors.errors.filter((e) => !connectionNoise(e)), [], errors.describe());
+      console.log(
+        `# kill -9: platform sent ${texts.length} (${failedPosts} posts refused while the gateway was down and retried), widget shows ${shown.length}, distinct ${new Set(shown).size}`,
+      );
+      assert.deepEqual(
+        errors.errors.filter((e) => !connectionNoise(e)),
+        [],
+        errors.describe(),
+      );
     } finally {
       await gw.stop();
     }

@@ -30,7 +30,13 @@ describe('widget look, isolation and accessibility in Chromium', { timeout: 150_
     await site?.stop();
   });
 
-  async function page(options: { width: number; height: number; dark?: boolean; path?: string; mobile?: boolean }): Promise<{ page: Page; errors: ReturnType<typeof watchPage> }> {
+  async function page(options: {
+    width: number;
+    height: number;
+    dark?: boolean;
+    path?: string;
+    mobile?: boolean;
+  }): Promise<{ page: Page; errors: ReturnType<typeof watchPage> }> {
     const context = await browser.newContext({
       viewport: { width: options.width, height: options.height },
       colorScheme: options.dark ? 'dark' : 'light',
@@ -52,11 +58,21 @@ describe('widget look, isolation and accessibility in Chromium', { timeout: 150_
     await type(p, 'Do you have <b>rye</b> bread? See www.example.org/rye.');
     await waitBubble(p, 'out', 'You said: Do you have');
     const urn = await p.evaluate(() => (window as any).WebchatGateway.client.urn);
-    await gw.gateway.ingestPlatformMessage({ id: `shop-${urn}`, to: urn, text: 'Yes! Today until 6 pm. Menu: https://example.org/menu', quick_replies: ['Reserve one', 'Opening hours', 'Talk to a person'] });
+    await gw.gateway.ingestPlatformMessage({
+      id: `shop-${urn}`,
+      to: urn,
+      text: 'Yes! Today until 6 pm. Menu: https://example.org/menu',
+      quick_replies: ['Reserve one', 'Opening hours', 'Talk to a person'],
+    });
     await waitBubble(p, 'out', 'Yes! Today until 6 pm.');
   }
 
-  for (const [w, h, dark] of [[1280, 800, false], [1280, 800, true], [375, 700, false], [375, 700, true]] as const) {
+  for (const [w, h, dark] of [
+    [1280, 800, false],
+    [1280, 800, true],
+    [375, 700, false],
+    [375, 700, true],
+  ] as const) {
     const name = `widget-${w}x${h}-${dark ? 'dark' : 'light'}`;
     it(`renders a conversation at ${w}x${h} (${dark ? 'dark' : 'light'}): ${name}.png`, { timeout: 30_000 }, async () => {
       const { page: p, errors } = await page({ width: w, height: h, dark, mobile: w < 500 });
@@ -81,7 +97,9 @@ describe('widget look, isolation and accessibility in Chromium', { timeout: 150_
   it('links are clickable and nothing else in a message is HTML', { timeout: 30_000 }, async () => {
     const { page: p } = await page({ width: 1280, height: 800 });
     await converse(p);
-    const links = await p.locator(`${W} .bubble a`).evaluateAll((as) => as.map((a) => [a.getAttribute('href'), a.textContent, a.getAttribute('target'), a.getAttribute('rel')]));
+    const links = await p
+      .locator(`${W} .bubble a`)
+      .evaluateAll((as) => as.map((a) => [a.getAttribute('href'), a.textContent, a.getAttribute('target'), a.getAttribute('rel')]));
     assert.deepEqual(links, [
       ['https://www.example.org/rye', 'www.example.org/rye', '_blank', 'noopener noreferrer nofollow'],
       ['https://www.example.org/rye', 'www.example.org/rye', '_blank', 'noopener noreferrer nofollow'], // the bot's echo
@@ -94,7 +112,11 @@ describe('widget look, isolation and accessibility in Chromium', { timeout: 150_
   it('a hostile host stylesheet leaves the widget intact', { timeout: 30_000 }, async () => {
     const normal = await page({ width: 1280, height: 800 });
     const hostile = await page({ width: 1280, height: 800, path: '/hostile' });
-    assert.equal(await hostile.page.evaluate(() => getComputedStyle(document.querySelector('h1')!).fontSize), '40px', 'the stylesheet is in force on the host page');
+    assert.equal(
+      await hostile.page.evaluate(() => getComputedStyle(document.querySelector('h1')!).fontSize),
+      '40px',
+      'the stylesheet is in force on the host page',
+    );
     for (const p of [normal.page, hostile.page]) await converse(p);
     const measure = (p: Page) =>
       p.evaluate((sel) => {
@@ -107,7 +129,15 @@ describe('widget look, isolation and accessibility in Chromium', { timeout: 150_
           const s = getComputedStyle(root.querySelector(q)!);
           return [s.fontSize, s.fontFamily.split(',')[0], s.display];
         };
-        return { launcher: box('.launcher'), panel: box('.panel'), header: box('.header'), composer: box('.composer'), bubble: style('.bubble'), quick: style('.quick'), title: style('.title') };
+        return {
+          launcher: box('.launcher'),
+          panel: box('.panel'),
+          header: box('.header'),
+          composer: box('.composer'),
+          bubble: style('.bubble'),
+          quick: style('.quick'),
+          title: style('.title'),
+        };
       }, W);
     const [a, b] = [await measure(normal.page), await measure(hostile.page)];
     assert.deepEqual(b, a);
@@ -137,10 +167,11 @@ describe('widget look, isolation and accessibility in Chromium', { timeout: 150_
 
   it('works from the keyboard: focus moves into the panel, Escape closes it and returns focus to the launcher', { timeout: 30_000 }, async () => {
     const { page: p } = await page({ width: 1280, height: 800 });
-    const focused = () => p.evaluate((sel) => {
-      const a = document.querySelector(sel)!.shadowRoot!.activeElement as HTMLElement | null;
-      return a ? a.tagName.toLowerCase() + (a.className ? '.' + a.className : '') : null;
-    }, W);
+    const focused = () =>
+      p.evaluate((sel) => {
+        const a = document.querySelector(sel)!.shadowRoot!.activeElement as HTMLElement | null;
+        return a ? a.tagName.toLowerCase() + (a.className ? '.' + a.className : '') : null;
+      }, W);
     await p.locator(`${W} .launcher`).focus();
     await p.keyboard.press('Enter');
     await p.locator(`${W} textarea`).waitFor({ state: 'visible' });

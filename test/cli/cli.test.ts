@@ -20,7 +20,8 @@ const AS_NOBODY = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {};
  * clone under a private folder (mktemp -d is 0700) cannot be, and then those two cases skip.
  */
 const NOBODY_SKIP: string | false =
-  process.getuid?.() === 0 && spawnSync(process.execPath, ['-e', `require('fs').accessSync(${JSON.stringify(CLI)}, require('fs').constants.R_OK)`], { ...AS_NOBODY, cwd: '/' }).status !== 0
+  process.getuid?.() === 0 &&
+  spawnSync(process.execPath, ['-e', `require('fs').accessSync(${JSON.stringify(CLI)}, require('fs').constants.R_OK)`], { ...AS_NOBODY, cwd: '/' }).status !== 0
     ? 'the checkout is not readable by the unprivileged user these cases run as'
     : false;
 
@@ -82,8 +83,14 @@ describe('webchat-gateway CLI', () => {
     const r = run(['serve', '--help']);
     assert.equal(r.code, 0);
     const titles = OPTION_GROUPS.map((g) => r.stdout.indexOf(`\n${g[0]!.toUpperCase()}${g.slice(1)}:\n`));
-    assert.ok(titles.every((i) => i > 0), r.stdout);
-    assert.deepEqual(titles, [...titles].sort((a, b) => a - b));
+    assert.ok(
+      titles.every((i) => i > 0),
+      r.stdout,
+    );
+    assert.deepEqual(
+      titles,
+      [...titles].sort((a, b) => a - b),
+    );
     for (const o of OPTIONS) {
       const at = r.stdout.indexOf(`  ${o.flag} <value>   (${o.env},`);
       assert.ok(at > 0, `${o.flag} listed`);
@@ -103,7 +110,10 @@ describe('webchat-gateway CLI', () => {
     after(() => child?.kill('SIGTERM'));
 
     async function startLine(env: Record<string, string>): Promise<string> {
-      child = spawn(process.execPath, [CLI, 'serve'], { env: { PATH: process.env['PATH'] ?? '', HOST: '127.0.0.1', PORT: '0', STORE_URL: 'memory:', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+      child = spawn(process.execPath, [CLI, 'serve'], {
+        env: { PATH: process.env['PATH'] ?? '', HOST: '127.0.0.1', PORT: '0', STORE_URL: 'memory:', ...env },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
       let out = '';
       const line = await new Promise<string>((resolve, reject) => {
         child!.stdout!.on('data', (c: Buffer) => {
@@ -123,7 +133,12 @@ describe('webchat-gateway CLI', () => {
     it('says in one line where to point a browser, the version, store, platform and channel type', async () => {
       const line = await startLine({});
       const entry = JSON.parse(line) as Record<string, unknown>;
-      assert.match(String(entry['msg']), new RegExp(`^webchat-gateway listening on http://127\\.0\\.0\\.1:\\d+/: version ${VERSION.replace(/\./g, '\\.')}, store memory:, platform demo bot, channel type EX$`));
+      assert.match(
+        String(entry['msg']),
+        new RegExp(
+          `^webchat-gateway listening on http://127\\.0\\.0\\.1:\\d+/: version ${VERSION.replace(/\./g, '\\.')}, store memory:, platform demo bot, channel type EX$`,
+        ),
+      );
       assert.equal(entry['level'], 'info');
       assert.match(String(entry['time']), /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
       assert.equal(typeof entry['pid'], 'number');

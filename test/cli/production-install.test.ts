@@ -25,7 +25,11 @@ describe('production install (npm ci --omit=dev on a built tree)', () => {
     cpSync(join(ROOT, 'dist', 'src'), join(dir, 'dist', 'src'), { recursive: true });
     cpSync(join(ROOT, 'dist', 'widget'), join(dir, 'dist', 'widget'), { recursive: true });
     for (const f of ['package.json', 'package-lock.json']) cpSync(join(ROOT, f), join(dir, f));
-    const r = spawnSync(NPM, ['ci', '--omit=dev', '--ignore-scripts', '--prefer-offline', '--no-audit', '--no-fund'], { cwd: dir, encoding: 'utf8', timeout: 240_000 });
+    const r = spawnSync(NPM, ['ci', '--omit=dev', '--ignore-scripts', '--prefer-offline', '--no-audit', '--no-fund'], {
+      cwd: dir,
+      encoding: 'utf8',
+      timeout: 240_000,
+    });
     assert.equal(r.status, 0, `npm ci --omit=dev failed:\n${r.stdout}\n${r.stderr}`);
     cpSync(join(ROOT, 'node_modules', 'better-sqlite3', 'build'), join(dir, 'node_modules', 'better-sqlite3', 'build'), { recursive: true });
   });

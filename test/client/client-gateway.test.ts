@@ -35,7 +35,14 @@ describe('client library against a real gateway', { timeout: 60_000 }, () => {
   });
 
   const client = (port: number, storage: MemoryStorage, extra: Partial<ClientOptions> = {}) => {
-    const c = new WebchatClient({ url: `http://127.0.0.1:${port}`, storage, WebSocket: WebSocket as never, backoff: { base: 50, max: 200 }, ackTimeout: 3_000, ...extra });
+    const c = new WebchatClient({
+      url: `http://127.0.0.1:${port}`,
+      storage,
+      WebSocket: WebSocket as never,
+      backoff: { base: 50, max: 200 },
+      ackTimeout: 3_000,
+      ...extra,
+    });
     clients.push(c);
     return c;
   };
@@ -59,11 +66,25 @@ describe('client library against a real gateway', { timeout: 60_000 }, () => {
     await waitFor(() => first.status !== 'online', 5_000, 'offline');
 
     for (const text of ['one', 'two', 'three']) first.send(text);
-    assert.deepEqual(first.messages().map((m) => [m.text, m.status]), [['one', 'sending'], ['two', 'sending'], ['three', 'sending']]);
+    assert.deepEqual(
+      first.messages().map((m) => [m.text, m.status]),
+      [
+        ['one', 'sending'],
+        ['two', 'sending'],
+        ['three', 'sending'],
+      ],
+    );
     assert.equal(first.outbox.pending().length, 3);
     first.stop(); // the page is reloaded while they wait
     const reloaded = client(port, storage);
-    assert.deepEqual(reloaded.messages().map((m) => [m.text, m.status]), [['one', 'sending'], ['two', 'sending'], ['three', 'sending']]);
+    assert.deepEqual(
+      reloaded.messages().map((m) => [m.text, m.status]),
+      [
+        ['one', 'sending'],
+        ['two', 'sending'],
+        ['three', 'sending'],
+      ],
+    );
     reloaded.start();
 
     gw = await gateway(port, db);
@@ -71,7 +92,14 @@ describe('client library against a real gateway', { timeout: 60_000 }, () => {
     await waitFor(() => platform.textsFrom(urn).length >= 3, 10_000, 'three at the platform');
     await new Promise((r) => setTimeout(r, 300));
     assert.deepEqual(platform.textsFrom(urn), ['one', 'two', 'three']);
-    assert.deepEqual(reloaded.messages().map((m) => [m.text, m.status, m.seq]), [['one', 'sent', 1], ['two', 'sent', 2], ['three', 'sent', 3]]);
+    assert.deepEqual(
+      reloaded.messages().map((m) => [m.text, m.status, m.seq]),
+      [
+        ['one', 'sent', 1],
+        ['two', 'sent', 2],
+        ['three', 'sent', 3],
+      ],
+    );
     assert.equal(reloaded.urn, urn, 'the same session after the reload');
   });
 
@@ -87,13 +115,20 @@ describe('client library against a real gateway', { timeout: 60_000 }, () => {
     for (let i = 0; i < 10; i++) await gw.gateway.ingestPlatformMessage({ id: `p${i}`, to: urn, text: `reply ${i}`, quick_replies: [] });
     await waitFor(() => a.messages().length === 10, 5_000, 'ten delivered');
     a.stop();
-    for (let i = 10; i < 25; i++) await gw.gateway.ingestPlatformMessage({ id: `p${i}`, to: urn, text: `reply ${i}`, quick_replies: i === 24 ? ['Yes', 'No'] : [] });
+    for (let i = 10; i < 25; i++)
+      await gw.gateway.ingestPlatformMessage({ id: `p${i}`, to: urn, text: `reply ${i}`, quick_replies: i === 24 ? ['Yes', 'No'] : [] });
     const b = client(port, storage);
     b.start();
     await waitFor(() => b.messages().length === 25, 5_000, 'all 25');
     await new Promise((r) => setTimeout(r, 200));
-    assert.deepEqual(b.messages().map((m) => m.text), Array.from({ length: 25 }, (_, i) => `reply ${i}`));
-    assert.deepEqual(b.messages().map((m) => m.seq), Array.from({ length: 25 }, (_, i) => i + 1));
+    assert.deepEqual(
+      b.messages().map((m) => m.text),
+      Array.from({ length: 25 }, (_, i) => `reply ${i}`),
+    );
+    assert.deepEqual(
+      b.messages().map((m) => m.seq),
+      Array.from({ length: 25 }, (_, i) => i + 1),
+    );
     assert.deepEqual(b.messages()[24]!.quickReplies, ['Yes', 'No']);
   });
 
@@ -115,7 +150,10 @@ describe('client library against a real gateway', { timeout: 60_000 }, () => {
     await waitFor(() => b.messages().length === 100, 5_000, 'the newest page');
     assert.deepEqual([b.messages()[0]!.seq, b.messages()[99]!.seq], [31, 130]);
     assert.equal(await b.loadOlder(50), 30);
-    assert.deepEqual(b.messages().map((m) => m.seq), Array.from({ length: 130 }, (_, i) => i + 1));
+    assert.deepEqual(
+      b.messages().map((m) => m.seq),
+      Array.from({ length: 130 }, (_, i) => i + 1),
+    );
     assert.equal(await b.loadOlder(50), 0, 'nothing before the first');
   });
 

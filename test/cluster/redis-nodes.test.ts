@@ -30,9 +30,17 @@ async function readyz(node: GatewayProcess): Promise<number> {
 function assertInOrder(w: V9Widget, ids: string[], label: string): void {
   const seen = new Set<string>();
   const unique = w.received.filter((m) => (seen.has(m.id) ? false : (seen.add(m.id), true)));
-  assert.deepEqual(unique.map((m) => m.id), ids, label);
+  assert.deepEqual(
+    unique.map((m) => m.id),
+    ids,
+    label,
+  );
   const seqs = unique.map((m) => m.seq);
-  assert.deepEqual(seqs, [...seqs].sort((a, b) => a - b), `${label}: seq order`);
+  assert.deepEqual(
+    seqs,
+    [...seqs].sort((a, b) => a - b),
+    `${label}: seq order`,
+  );
 }
 
 describe('three gateway processes on one Redis', () => {
@@ -54,20 +62,24 @@ describe('three gateway processes on one Redis', () => {
 
   it('delivers every message posted to any node to 100 widgets spread across the nodes, in order', async () => {
     const widgets = Array.from({ length: 100 }, (_, i) => new V9Widget(nodes[i % 3]!.port));
-    await Promise.all(widgets.map(async (w) => {
-      await w.register();
-      await w.subscribeAndWait();
-    }));
+    await Promise.all(
+      widgets.map(async (w) => {
+        await w.register();
+        await w.subscribeAndWait();
+      }),
+    );
     const expected = new Map<V9Widget, string[]>();
     let k = 0;
     for (let round = 0; round < 5; round++) {
-      await Promise.all(widgets.map(async (w, i) => {
-        const id = `m-${i}-${round}`;
-        const node = nodes[k++ % 3]!;
-        const r = await postToGateway(node.url, { id, text: id, to: w.urn! }, { token: TEST_TOKEN });
-        assert.equal(r.status, 200);
-        expected.set(w, [...(expected.get(w) ?? []), id]);
-      }));
+      await Promise.all(
+        widgets.map(async (w, i) => {
+          const id = `m-${i}-${round}`;
+          const node = nodes[k++ % 3]!;
+          const r = await postToGateway(node.url, { id, text: id, to: w.urn! }, { token: TEST_TOKEN });
+          assert.equal(r.status, 200);
+          expected.set(w, [...(expected.get(w) ?? []), id]);
+        }),
+      );
     }
     await waitFor(() => widgets.every((w) => new Set(w.received.map((m) => m.id)).size === 5), 20_000, 'all 500 messages');
     widgets.forEach((w, i) => assertInOrder(w, expected.get(w)!, `widget ${i}`));
@@ -105,14 +117,17 @@ describe('three gateway processes on one Redis', () => {
       assert.equal(r.err, null);
     }
     await waitFor(() => platform.textsFrom(urn).length === 20, 10_000, '20 forwarded');
-    assert.deepEqual(platform.textsFrom(urn), Array.from({ length: 20 }, (_, i) => `u${i}`));
+    assert.deepEqual(
+      platform.textsFrom(urn),
+      Array.from({ length: 20 }, (_, i) => `u${i}`),
+    );
     a.close();
     b.close();
   });
 });
 
 describe('a node dies (kill -9)', () => {
-  it("loses nothing: its widgets resume on another node and its outbox work is taken over", async () => {
+  it('loses nothing: its widgets resume on another node and its outbox work is taken over', async () => {
     const redis = await startRedisServer();
     // The platform is slow for the first node's calls, so its outbox holds leased work when it dies.
     const platform = await new PlatformStandIn().start();
@@ -154,16 +169,26 @@ describe('a node dies (kill -9)', () => {
       for (const [i, m] of moved.entries()) {
         const urn = widgets[i]!.urn!;
         const want = sent.get(urn) ?? [];
-        await waitFor(() => want.every((id) => m.received.some((x) => x.id === id) || widgets[i]!.received.some((x) => x.id === id)), 20_000, `platform messages of widget ${i}`);
+        await waitFor(
+          () => want.every((id) => m.received.some((x) => x.id === id) || widgets[i]!.received.some((x) => x.id === id)),
+          20_000,
+          `platform messages of widget ${i}`,
+        );
       }
       // User messages the dead node had accepted reach the platform, in order (lease expiry, then n2).
       for (const [urn, texts] of acked) {
         await waitFor(() => texts.every((t) => platform.textsFrom(urn).includes(t)), 30_000, `user messages of ${urn}`);
         const firstSeen = [...new Set(platform.textsFrom(urn))];
-        assert.deepEqual(firstSeen.filter((t) => texts.includes(t)), texts, 'in order per session');
+        assert.deepEqual(
+          firstSeen.filter((t) => texts.includes(t)),
+          texts,
+          'in order per session',
+        );
       }
       const total = [...sent.values()].reduce((n, l) => n + l.length, 0);
-      console.log(`kill -9 one node: ${total} platform messages acknowledged, all delivered; ${[...acked.values()].flat().length} user messages acknowledged, all forwarded`);
+      console.log(
+        `kill -9 one node: ${total} platform messages acknowledged, all delivered; ${[...acked.values()].flat().length} user messages acknowledged, all forwarded`,
+      );
       moved.forEach((m) => m.close());
       widgets.forEach((w) => w.close());
     } finally {
@@ -287,7 +312,10 @@ describe('Redis trouble', () => {
       }
       assert.equal(status, 200, 'the session survived in Redis and the node reconnected');
       await waitFor(() => w.received.some((m) => m.id === 'r2'), 10_000, 'delivered after the restart');
-      assert.deepEqual(w.received.map((m) => m.id).filter((id, i, all) => all.indexOf(id) === i), ['r1', 'r2']);
+      assert.deepEqual(
+        w.received.map((m) => m.id).filter((id, i, all) => all.indexOf(id) === i),
+        ['r1', 'r2'],
+      );
       w.close();
     } finally {
       await node.stop();

@@ -71,11 +71,13 @@ async function startCluster(minReplicasAck: number): Promise<Cluster> {
   };
   const nodes = await Promise.all([0, 1, 2].map(() => spawnGateway(env)));
   const widgets = Array.from({ length: WIDGETS }, (_, i) => new V9Widget(nodes[i % 3]!.port));
-  await Promise.all(widgets.map(async (w) => {
-    const r = await w.register();
-    assert.ok(r.urn, `registered: ${JSON.stringify(r)}`);
-    await w.subscribeAndWait();
-  }));
+  await Promise.all(
+    widgets.map(async (w) => {
+      const r = await w.register();
+      assert.ok(r.urn, `registered: ${JSON.stringify(r)}`);
+      await w.subscribeAndWait();
+    }),
+  );
   return {
     group,
     platform,
@@ -181,10 +183,23 @@ async function failoverUnderTraffic(c: Cluster, waitForAll: number): Promise<Out
   const seenOut = (w: V9Widget) => new Set(w.received.map((m) => m.id));
   const forwarded = (w: V9Widget) => new Set(c.platform.textsFrom(w.urn!));
   const allArrived = () =>
-    c.widgets.every((w) => (traffic.ackedOut.get(w) ?? []).every((m) => seenOut(w).has(m.id)) && (traffic.ackedIn.get(w) ?? []).every((m) => forwarded(w).has(m.text)));
+    c.widgets.every(
+      (w) => (traffic.ackedOut.get(w) ?? []).every((m) => seenOut(w).has(m.id)) && (traffic.ackedIn.get(w) ?? []).every((m) => forwarded(w).has(m.text)),
+    );
   await waitFor(allArrived, waitForAll, 'every acknowledged message').catch(() => undefined);
 
-  const o: Outcome = { outAcked: 0, outDelivered: 0, outDuplicateFrames: 0, inAcked: 0, inForwarded: 0, inRepeated: 0, lost: [], lastStates, failoverMs, readyMs };
+  const o: Outcome = {
+    outAcked: 0,
+    outDelivered: 0,
+    outDuplicateFrames: 0,
+    inAcked: 0,
+    inForwarded: 0,
+    inRepeated: 0,
+    lost: [],
+    lastStates,
+    failoverMs,
+    readyMs,
+  };
   for (const w of c.widgets) {
     const ids = w.received.map((m) => m.id);
     const seqOf = new Map<string, number>();
@@ -227,7 +242,10 @@ describe('Sentinel failover with REDIS_MIN_REPLICAS_ACK=1', () => {
 
   it('delivers every acknowledged message in both directions once after the primary is killed, and every node is ready again within the bound', async () => {
     const o = await failoverUnderTraffic(c, 45_000);
-    assert.ok(o.readyMs > 0 && o.readyMs - o.failoverMs <= READY_BOUND, `all nodes ready within ${READY_BOUND} ms (took ${o.readyMs}; last /readyz: ${JSON.stringify(o.lastStates)})`);
+    assert.ok(
+      o.readyMs > 0 && o.readyMs - o.failoverMs <= READY_BOUND,
+      `all nodes ready within ${READY_BOUND} ms (took ${o.readyMs}; last /readyz: ${JSON.stringify(o.lastStates)})`,
+    );
     assert.ok(o.outAcked > 0 && o.inAcked > 0, 'traffic was acknowledged in both directions');
     assert.deepEqual(o.lost, [], 'nothing acknowledged is lost');
     assert.equal(o.outDelivered, o.outAcked);
@@ -251,15 +269,24 @@ describe('Sentinel failover with REDIS_MIN_REPLICAS_ACK=1', () => {
         if (states.every((s) => s.status === 503)) break;
         await sleep(200);
       }
-      assert.ok(states.every((s) => s.status === 503), `every node not ready: ${JSON.stringify(states.map((s) => s.body))}`);
-      assert.ok(states.every((s) => s.body.checks.store === 'ok'), 'the store still answers; the subscriber is what fails');
+      assert.ok(
+        states.every((s) => s.status === 503),
+        `every node not ready: ${JSON.stringify(states.map((s) => s.body))}`,
+      );
+      assert.ok(
+        states.every((s) => s.body.checks.store === 'ok'),
+        'the store still answers; the subscriber is what fails',
+      );
       // A platform message is accepted (stored) meanwhile; pub/sub cannot carry it.
       const r = await postToGateway(c.nodes[0]!.url, { id: 'while-deaf', text: 'while deaf', to: w.urn! }, { token: TEST_TOKEN });
       assert.equal(r.status, 200);
       // It stays not ready as long as the subscriber cannot come back.
       for (let i = 0; i < 10; i++) {
         await sleep(300);
-        assert.ok((await Promise.all(c.nodes.map(readyz))).every((s) => s.status === 503), 'still not ready');
+        assert.ok(
+          (await Promise.all(c.nodes.map(readyz))).every((s) => s.status === 503),
+          'still not ready',
+        );
       }
       await admin.call('ACL', 'SETUSER', GW_USER, 'allchannels');
       const restoredAt = Date.now();
@@ -271,7 +298,9 @@ describe('Sentinel failover with REDIS_MIN_REPLICAS_ACK=1', () => {
       assert.ok(ready, `every node ready again by itself: ${JSON.stringify((await Promise.all(c.nodes.map(readyz))).map((x) => x.body))}`);
       // The resync after resubscribing delivers what was stored while the node was deaf.
       await waitFor(() => w.received.some((m) => m.id === 'while-deaf'), 10_000, 'delivered after the subscriber recovered');
-      console.log(`subscriber cut: not ready throughout; ready ${Date.now() - restoredAt} ms after channels were allowed again, and the message stored meanwhile delivered`);
+      console.log(
+        `subscriber cut: not ready throughout; ready ${Date.now() - restoredAt} ms after channels were allowed again, and the message stored meanwhile delivered`,
+      );
     } finally {
       await admin.call('ACL', 'SETUSER', GW_USER, 'allchannels').catch(() => null);
       admin.disconnect();
@@ -284,10 +313,16 @@ describe('Sentinel failover with REDIS_MIN_REPLICAS_ACK=0 (asynchronous replicat
     const c = await startCluster(0);
     try {
       const o = await failoverUnderTraffic(c, 20_000);
-      assert.ok(o.readyMs > 0 && o.readyMs - o.failoverMs <= READY_BOUND, `all nodes ready within ${READY_BOUND} ms (took ${o.readyMs}; last /readyz: ${JSON.stringify(o.lastStates)})`);
+      assert.ok(
+        o.readyMs > 0 && o.readyMs - o.failoverMs <= READY_BOUND,
+        `all nodes ready within ${READY_BOUND} ms (took ${o.readyMs}; last /readyz: ${JSON.stringify(o.lastStates)})`,
+      );
       // Losing writes acknowledged just before the kill is allowed here (README); what was
       // acknowledged after the recovery must all arrive.
-      assert.ok(o.lost.every((l) => Number(/acknowledged (-?\d+) ms/.exec(l)![1]) < o.readyMs), `only writes from before the recovery may be lost: ${o.lost.join('; ')}`);
+      assert.ok(
+        o.lost.every((l) => Number(/acknowledged (-?\d+) ms/.exec(l)![1]) < o.readyMs),
+        `only writes from before the recovery may be lost: ${o.lost.join('; ')}`,
+      );
       console.log(`REDIS_MIN_REPLICAS_ACK=0: ${o.lost.length} acknowledged messages lost of ${o.outAcked + o.inAcked}`);
     } finally {
       await c.stop();

@@ -12,7 +12,11 @@ const MAX_CONNECTIONS = 6;
 const MAX_REGISTRATIONS = 4;
 
 /** A raw WebSocket upgrade from `localAddress`, claiming `forwardedFor`; open or refused. */
-function connect(node: GatewayProcess, forwardedFor?: string, localAddress = '127.0.0.1'): Promise<{ open: boolean; status?: number; reason?: string; ws?: WebSocket }> {
+function connect(
+  node: GatewayProcess,
+  forwardedFor?: string,
+  localAddress = '127.0.0.1',
+): Promise<{ open: boolean; status?: number; reason?: string; ws?: WebSocket }> {
   return new Promise((resolve) => {
     const ws = new WebSocket(`ws://127.0.0.1:${node.port}/socketcluster/`, { localAddress, headers: forwardedFor ? { 'x-forwarded-for': forwardedFor } : {} });
     ws.on('open', () => resolve({ open: true, ws }));
@@ -50,7 +54,11 @@ describe('per-address limits across three nodes on one Redis', () => {
   });
 
   /** Opens `count` connections round robin over the nodes; returns how many were let in. */
-  async function roundRobin(count: number, forwardedFor: (i: number) => string | undefined, localAddress?: string): Promise<{ opened: number; refusals: string[] }> {
+  async function roundRobin(
+    count: number,
+    forwardedFor: (i: number) => string | undefined,
+    localAddress?: string,
+  ): Promise<{ opened: number; refusals: string[] }> {
     let opened = 0;
     const refusals: string[] = [];
     for (let i = 0; i < count; i++) {
@@ -69,7 +77,10 @@ describe('per-address limits across three nodes on one Redis', () => {
     const r = await roundRobin(12, () => '203.0.113.10');
     assert.equal(r.opened, MAX_CONNECTIONS, `${MAX_CONNECTIONS} open across three nodes, not ${3 * MAX_CONNECTIONS}`);
     assert.equal(r.refusals.length, 12 - MAX_CONNECTIONS);
-    assert.ok(r.refusals.every((x) => x.includes('WG_ERR_TOO_MANY_CONNECTIONS')), r.refusals[0]);
+    assert.ok(
+      r.refusals.every((x) => x.includes('WG_ERR_TOO_MANY_CONNECTIONS')),
+      r.refusals[0],
+    );
     // Closing one (on whichever node) frees one place, on any node.
     const last = sockets.pop()!;
     last.close();

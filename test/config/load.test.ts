@@ -33,7 +33,11 @@ describe('configuration', () => {
       [{ PING_INTERVAL: 'soon' }, /Invalid PING_INTERVAL.*duration/],
     ];
     for (const [env, re] of cases) {
-      assert.throws(() => loadConfig({ env }), (err: Error) => err instanceof ConfigError && re.test(err.message) && !err.message.includes('\n'), JSON.stringify(env));
+      assert.throws(
+        () => loadConfig({ env }),
+        (err: Error) => err instanceof ConfigError && re.test(err.message) && !err.message.includes('\n'),
+        JSON.stringify(env),
+      );
     }
   });
 
@@ -44,7 +48,10 @@ describe('configuration', () => {
   });
 
   it('never echoes a secret in its error message', () => {
-    assert.throws(() => loadConfig({ env: { AUTH_SECRET: '' }, argv: ['--auth-secret', ''] }), (err: Error) => !err.message.includes('""') || err.message.includes('<hidden>'));
+    assert.throws(
+      () => loadConfig({ env: { AUTH_SECRET: '' }, argv: ['--auth-secret', ''] }),
+      (err: Error) => !err.message.includes('""') || err.message.includes('<hidden>'),
+    );
   });
 
   it('refuses unknown flags with a pointer to --help', () => {
@@ -70,7 +77,7 @@ describe('configuration', () => {
 });
 
 describe('README', () => {
-  it("carries the option table generated from the schema, unchanged", async () => {
+  it('carries the option table generated from the schema, unchanged', async () => {
     const { readFileSync } = await import('node:fs');
     const readme = readFileSync(new URL('../../../README.md', import.meta.url), 'utf8');
     const start = readme.indexOf('<!-- options-table:start -->\n');

@@ -13,7 +13,10 @@ describe('how courier behaves is documented', () => {
     const facts: Array<[string, RegExp]> = [
       ['1: long texts go out in parts with one id, 160 UTF-8 bytes by default', /160, counted in UTF-8 bytes[\s\S]*same\*\* `\{\{id\}\}`/],
       ['2: status updates are flushed every 500 ms and overwrite', /flushed every 500 ms[\s\S]*unconditionally/],
-      ['3: EX makes one attempt; mailroom retries 5 and 10 minutes later; WWC 3 attempts in 1.5 s', /one attempt[\s\S]*mailroom[\s\S]*5 and then 10 minutes[\s\S]*at most 3 attempts within about 1\.5 s/],
+      [
+        '3: EX makes one attempt; mailroom retries 5 and 10 minutes later; WWC 3 attempts in 1.5 s',
+        /one attempt[\s\S]*mailroom[\s\S]*5 and then 10 minutes[\s\S]*at most 3 attempts within about 1\.5 s/,
+      ],
       ['4: the same text within 2-4 s is dropped as a repeat', /same text from the same contact within 2-4 s/],
       ['the operator sets Max length to its maximum', /Max length to its maximum/],
     ];

@@ -15,7 +15,11 @@ interface Answer {
 }
 
 async function ask(base: string, path: string, form: Record<string, string>): Promise<Answer> {
-  const res = await fetch(base + path, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(form).toString() });
+  const res = await fetch(base + path, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams(form).toString(),
+  });
   const text = await res.text();
   let message: unknown;
   try {

@@ -16,13 +16,16 @@ describe('a conversation between widgets and the platform', () => {
     await platform.stop();
   });
 
-  it('forwards 50 messages of a v9 widget in order to courier\'s receive URL as form fields', async () => {
+  it("forwards 50 messages of a v9 widget in order to courier's receive URL as form fields", async () => {
     const w = new V9Widget(gw.port);
     const { urn } = await w.register();
     const started = Date.now();
     for (let i = 0; i < 50; i++) w.send(`user ${i}`);
     await waitFor(() => platform.textsFrom(urn).length === 50, 10_000, '50 user messages at the platform');
-    assert.deepEqual(platform.textsFrom(urn), Array.from({ length: 50 }, (_, i) => `user ${i}`));
+    assert.deepEqual(
+      platform.textsFrom(urn),
+      Array.from({ length: 50 }, (_, i) => `user ${i}`),
+    );
     const first = platform.received.find((m) => m.from === urn)!;
     assert.equal(first.channel, TEST_CHANNEL);
     assert.match(first.contentType, /application\/x-www-form-urlencoded/);
@@ -36,18 +39,28 @@ describe('a conversation between widgets and the platform', () => {
     const { urn } = await w.register();
     await w.subscribeAndWait(urn);
     for (let i = 0; i < 50; i++) {
-      const r = await postToGateway(gw.url, { id: `r${i}`, text: `reply ${i}`, to: urn, from: 'bot', channel: TEST_CHANNEL, quick_replies: ['A', 'B'] }, { token: TEST_TOKEN });
+      const r = await postToGateway(
+        gw.url,
+        { id: `r${i}`, text: `reply ${i}`, to: urn, from: 'bot', channel: TEST_CHANNEL, quick_replies: ['A', 'B'] },
+        { token: TEST_TOKEN },
+      );
       assert.equal(r.status, 200);
     }
     await waitFor(() => w.received.length === 50 && w.rawEvents.length === 50, 10_000, '50 replies');
-    assert.deepEqual(w.received.map((m) => m.text), Array.from({ length: 50 }, (_, i) => `reply ${i}`));
+    assert.deepEqual(
+      w.received.map((m) => m.text),
+      Array.from({ length: 50 }, (_, i) => `reply ${i}`),
+    );
     const m = w.received[0]!;
     assert.equal(m.to, urn);
     assert.equal(m.id, 'r0');
     assert.equal(m['from'], 'bot');
     assert.equal(m['channel'], TEST_CHANNEL);
     assert.deepEqual(m.quick_replies, ['A', 'B']);
-    assert.deepEqual(w.rawEvents.map((e) => e.id), w.received.map((e) => e.id));
+    assert.deepEqual(
+      w.rawEvents.map((e) => e.id),
+      w.received.map((e) => e.id),
+    );
     w.close();
   });
 
@@ -71,7 +84,10 @@ describe('a conversation between widgets and the platform', () => {
     assert.equal(ok.err, null);
     assert.match(ok.data.id, /^in-/);
     const stored = await gw.gateway.store.readMessages(urn, { limit: 10 });
-    assert.ok(stored.some((m) => m.id === ok.data.id && m.text === 'stored?'), 'stored before the answer');
+    assert.ok(
+      stored.some((m) => m.id === ok.data.id && m.text === 'stored?'),
+      'stored before the answer',
+    );
 
     const cases: Array<[unknown, string]> = [
       [{ text: 'x'.repeat(4097), userUrn: urn }, 'WG_ERR_TEXT_TOO_LONG'],
@@ -134,7 +150,10 @@ describe('the built-in demo bot', () => {
     await waitFor(() => w.received.length === 2, 5000, 'second reply');
     assert.notEqual(w.received[1]!.text, `You said: ${w.received[0]!.quick_replies[0]}`);
     const history = await gw.gateway.store.readMessages(urn, { limit: 10 });
-    assert.deepEqual(history.map((m) => m.direction), ['in', 'out', 'in', 'out']);
+    assert.deepEqual(
+      history.map((m) => m.direction),
+      ['in', 'out', 'in', 'out'],
+    );
     w.close();
   });
 });

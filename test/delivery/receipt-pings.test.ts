@@ -46,7 +46,10 @@ describe('receipt pings', () => {
     const b = widget(jar); // the reloaded page: same token, straight to subscribe
     await b.subscribeAndWait(urn);
     await sleep(300);
-    assert.deepEqual(b.received.map((m) => m.id), []);
+    assert.deepEqual(
+      b.received.map((m) => m.id),
+      [],
+    );
   });
 
   it('proves what follows within the delay only with the next ping: a reload before it shows those again, once', async () => {
@@ -64,12 +67,18 @@ describe('receipt pings', () => {
     const b = widget(jar);
     await b.subscribeAndWait(urn);
     await waitFor(() => b.received.length === 2, 5000, 'the two unproven messages');
-    assert.deepEqual(b.received.map((m) => m.id), ['f-2', 'f-3']);
+    assert.deepEqual(
+      b.received.map((m) => m.id),
+      ['f-2', 'f-3'],
+    );
     await sleep(200); // b's socket was quiet: the replay is proven at once
     b.close();
     const c = widget(jar);
     await c.subscribeAndWait(urn);
     await sleep(300);
-    assert.deepEqual(c.received.map((m) => m.id), []);
+    assert.deepEqual(
+      c.received.map((m) => m.id),
+      [],
+    );
   });
 });

@@ -52,7 +52,10 @@ describe('delivery receipts (STATUS_CALLBACKS)', () => {
       await waitFor(() => platform.statuses.length >= 1, 8000, 'a delivered report');
       await sleep(300);
       // One report for the message (both parts), the platform's id, after the 503 and a retry.
-      assert.deepEqual(platform.statuses.map((s) => [s.kind, s.id]), [['delivered', '103']]);
+      assert.deepEqual(
+        platform.statuses.map((s) => [s.kind, s.id]),
+        [['delivered', '103']],
+      );
       assert.equal(refused, 2, 'one refused attempt, one accepted');
       assert.ok(reportedAt[0]! - answeredAt >= 1000, `reported ${reportedAt[0]! - answeredAt} ms after the last /send was answered`);
       w.close();
@@ -71,7 +74,10 @@ describe('delivery receipts (STATUS_CALLBACKS)', () => {
       await postToGateway(gw.url, { id: '104', text: 'nobody listens', to: urn }, { token: TEST_TOKEN });
       // The gateway checks by itself (every DELIVERY_MAX_AGE here, as it is under a minute).
       await waitFor(() => platform.statuses.some((s) => s.kind === 'failed'), 5000, 'failed report');
-      assert.deepEqual(platform.statuses.map((s) => [s.kind, s.id]), [['failed', '104']]);
+      assert.deepEqual(
+        platform.statuses.map((s) => [s.kind, s.id]),
+        [['failed', '104']],
+      );
       assert.equal(await gw.gateway.reportExpired(), 0, 'never reported twice');
       // It stays queued: the widget still gets it when it subscribes.
       await w.subscribeAndWait(urn);
@@ -87,7 +93,11 @@ describe('delivery receipts (STATUS_CALLBACKS)', () => {
     const platform = await new PlatformStandIn().start();
     const gw = await startGateway({ PLATFORM_URL: platform.url, WEBHOOK_TOKEN: TEST_TOKEN, STATUS_CALLBACKS: 'true' });
     try {
-      const r = await postToGateway(gw.url, { id: '106', text: 'to nobody', to: 'ext:gone-session', channel: 'c0ffee00-0000-4000-8000-000000000001' }, { token: TEST_TOKEN });
+      const r = await postToGateway(
+        gw.url,
+        { id: '106', text: 'to nobody', to: 'ext:gone-session', channel: 'c0ffee00-0000-4000-8000-000000000001' },
+        { token: TEST_TOKEN },
+      );
       assert.deepEqual([r.status, r.body.dropped], [200, true]);
       await waitFor(() => platform.statuses.length >= 1, 5000, 'a failed report');
       assert.deepEqual(platform.statuses, [{ kind: 'failed', id: '106', channel: 'c0ffee00-0000-4000-8000-000000000001' }]);
@@ -124,7 +134,10 @@ describe('delivery receipts (STATUS_CALLBACKS)', () => {
       w.close();
       await gw.stop();
       stopped = true;
-      assert.deepEqual(platform.statuses.map((s) => [s.kind, s.id]), [['delivered', '108']]);
+      assert.deepEqual(
+        platform.statuses.map((s) => [s.kind, s.id]),
+        [['delivered', '108']],
+      );
     } finally {
       if (!stopped) await gw.stop();
       await platform.stop();

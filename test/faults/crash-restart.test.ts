@@ -64,7 +64,12 @@ describe('crash (kill -9) and restart on the same SQLite file', () => {
       let refusedCount = 0;
       const senders = widgets.map(async (w, i) => {
         for (const text of inTexts[i]!) {
-          if (w.state !== 'open') await waitUntil(() => w.state === 'open', 20_000, () => 'widget reconnected');
+          if (w.state !== 'open')
+            await waitUntil(
+              () => w.state === 'open',
+              20_000,
+              () => 'widget reconnected',
+            );
           const r = await w.sendAck({ text, userUrn: w.urn });
           if (r.err === null && r.data?.id) {
             acked[i]!.add(text);
@@ -77,7 +82,11 @@ describe('crash (kill -9) and restart on the same SQLite file', () => {
       });
 
       // Kill in the thick of it.
-      await waitUntil(() => acceptedOutBeforeKill.size >= 350 && ackedCount >= 350, 20_000, () => `traffic: out ${acceptedOutBeforeKill.size} in ${ackedCount}`);
+      await waitUntil(
+        () => acceptedOutBeforeKill.size >= 350 && ackedCount >= 350,
+        20_000,
+        () => `traffic: out ${acceptedOutBeforeKill.size} in ${ackedCount}`,
+      );
       killed = true;
       killedAt = Date.now();
       const ackedAtKill = ackedCount;
@@ -108,16 +117,18 @@ describe('crash (kill -9) and restart on the same SQLite file', () => {
       for (const [i, w] of widgets.entries()) {
         const h = await w.emitAck('getHistory', { limit: 1000 });
         assert.equal(h.err, null);
-        for (const m of h.data.messages) if (m.direction === 'in') {
-          seqOf.set(m.text, m.seq);
-          storedBy[i]!.push(m.text);
-        }
+        for (const m of h.data.messages)
+          if (m.direction === 'in') {
+            seqOf.set(m.text, m.seq);
+            storedBy[i]!.push(m.text);
+          }
         for (const t of acked[i]!) assert.ok(storedBy[i]!.includes(t), `acked ${t} is in the store after the crash`);
       }
       await waitUntil(
         () => widgets.every((w, i) => storedBy[i]!.every((t) => platform.textsFrom(w.urn!).includes(t))),
         30_000,
-        () => `stored user messages at the platform: ${widgets.reduce((n, w, i) => n + storedBy[i]!.filter((t) => platform.textsFrom(w.urn!).includes(t)).length, 0)}/${seqOf.size}`,
+        () =>
+          `stored user messages at the platform: ${widgets.reduce((n, w, i) => n + storedBy[i]!.filter((t) => platform.textsFrom(w.urn!).includes(t)).length, 0)}/${seqOf.size}`,
       );
       await waitUntil(
         () => widgets.every((w) => dedupeById(w.received).unique.length === PER_SESSION),
@@ -132,7 +143,9 @@ describe('crash (kill -9) and restart on the same SQLite file', () => {
       const logs = firstRunLog + gp.output();
       const retriedAfterNetworkError = (urn: string, seq: number | undefined): boolean =>
         seq !== undefined &&
-        logs.split('\n').some((l) => l.includes('will retry') && l.includes(`"urn":"${urn}"`) && l.includes(`"seq":${seq},`) && /network|timeout|abort/i.test(l));
+        logs
+          .split('\n')
+          .some((l) => l.includes('will retry') && l.includes(`"urn":"${urn}"`) && l.includes(`"seq":${seq},`) && /network|timeout|abort/i.test(l));
       let repeatsInFlightAtKill = 0;
       let repeatsAfterFailedCall = 0;
       const unexplained: string[] = [];
@@ -159,7 +172,10 @@ describe('crash (kill -9) and restart on the same SQLite file', () => {
         for (const t of acked[i]!) assert.ok(d.unique.includes(t), `acked ${t} reached the platform`);
         assert.deepEqual(d.unique, storedBy[i], `session ${i}: exactly the stored messages, in seq order`);
         for (const t of d.unique) if (!acked[i]!.has(t)) inUnackedButDelivered++;
-        assert.ok(d.unique.every((t) => inTexts[i]!.includes(t)), 'nothing the widget did not send');
+        assert.ok(
+          d.unique.every((t) => inTexts[i]!.includes(t)),
+          'nothing the widget did not send',
+        );
         assert.ok(isSubsequence(d.unique, inTexts[i]!), `session ${i}: in send order: ${d.unique.join(',')}`);
       }
 
@@ -175,7 +191,13 @@ describe('crash (kill -9) and restart on the same SQLite file', () => {
         assert.deepEqual(new Set(d.unique.map((m) => m.id)), new Set(outIds[i]), `session ${i}: every platform message`);
         assert.ok(isStrictlyIncreasing(d.unique.map((m) => m.seq)), `session ${i}: seq order ${d.unique.map((m) => m.seq)}`);
         const acceptedOrder = outIds[i]!.filter((id) => acceptedOutBeforeKill.has(id));
-        assert.ok(isSubsequence(acceptedOrder, d.unique.map((m) => m.id)), `session ${i}: accepted-before-kill in post order`);
+        assert.ok(
+          isSubsequence(
+            acceptedOrder,
+            d.unique.map((m) => m.id),
+          ),
+          `session ${i}: accepted-before-kill in post order`,
+        );
         assert.ok(w.closes.length >= 1, 'the widget saw the crash');
         assert.equal(w.state, 'open', 'and came back');
       }

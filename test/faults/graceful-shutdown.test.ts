@@ -146,7 +146,8 @@ describe('graceful shutdown (SIGTERM)', () => {
     const urn = (await w.register()).urn as string;
     w.close();
     const body = (id: string) => JSON.stringify({ id, text: `text ${id}`, to: urn });
-    const head = (id: string) => `POST /send HTTP/1.1\r\nHost: gateway\r\nAuthorization: ${TEST_TOKEN}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body(id))}\r\n`;
+    const head = (id: string) =>
+      `POST /send HTTP/1.1\r\nHost: gateway\r\nAuthorization: ${TEST_TOKEN}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body(id))}\r\n`;
     // A: courier has started a request (headers not finished) when the signal arrives.
     const a = await splitRequest(port, head('sd-a'));
     // B: headers complete (the shutdown check passed), half of the body sent.
@@ -162,7 +163,13 @@ describe('graceful shutdown (SIGTERM)', () => {
     const closedA = (await Promise.race([a.closedByServer, sleep(0).then(() => 0)])) - t;
     a.destroy();
     b.destroy();
-    report('graceful-shutdown in-progress /send', { statusA: ra.status, statusB: rb.status, exitMs, exitCode: String(exit), connectionAClosedAfterMs: closedA });
+    report('graceful-shutdown in-progress /send', {
+      statusA: ra.status,
+      statusB: rb.status,
+      exitMs,
+      exitCode: String(exit),
+      connectionAClosedAfterMs: closedA,
+    });
     assert.equal(ra.status, 200, `a request begun before the signal is accepted (${JSON.stringify(ra.body)})`);
     assert.equal(rb.status, 200, 'a request begun before the signal is accepted');
     assert.equal(exit, 0);
@@ -174,7 +181,11 @@ describe('graceful shutdown (SIGTERM)', () => {
       assert.deepEqual([again.status, again.body.duplicate], [200, true]);
       const back = new V9Widget(port, { jar });
       await back.subscribeAndWait(urn);
-      await waitUntil(() => back.received.length >= 2, 5000, () => `replay: ${back.received.map((m) => m.id)}`);
+      await waitUntil(
+        () => back.received.length >= 2,
+        5000,
+        () => `replay: ${back.received.map((m) => m.id)}`,
+      );
       assert.deepEqual(back.received.map((m) => m.id).sort(), ['sd-a', 'sd-b']);
       back.close();
     } finally {

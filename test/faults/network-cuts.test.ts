@@ -27,12 +27,16 @@ describe('random network cuts under a stream of platform messages', () => {
     });
     const widgets: V9Widget[] = [];
     try {
-      await pool(Array.from({ length: WIDGETS }, (_, i) => i), 10, async () => {
-        const w = new V9Widget(gw.port, { jar: new TokenJar(), autoReconnect: true });
-        widgets.push(w);
-        await w.register();
-        await w.subscribeAndWait();
-      });
+      await pool(
+        Array.from({ length: WIDGETS }, (_, i) => i),
+        10,
+        async () => {
+          const w = new V9Widget(gw.port, { jar: new TokenJar(), autoReconnect: true });
+          widgets.push(w);
+          await w.register();
+          await w.subscribeAndWait();
+        },
+      );
       const started = Date.now();
 
       // Chaos: cut a random open widget's TCP connection every ~10 ms until the stream is done
@@ -52,21 +56,25 @@ describe('random network cuts under a stream of platform messages', () => {
       // The stream: each poster owns 5 widgets and posts to them round-robin, so posts to one
       // widget never overlap and its k-th message gets seq k+1. 20 posts in flight.
       let non200 = 0;
-      await pool(Array.from({ length: POSTERS }, (_, p) => p), POSTERS, async (p) => {
-        const mine = widgets.filter((_, i) => i % POSTERS === p);
-        for (let k = 0; k < PER_WIDGET; k++) {
-          for (const w of mine) {
-            const id = `${w.urn}-${k}`;
-            // Courier retries until it gets a 2xx; none is expected to be needed here.
-            for (;;) {
-              const s = await tryPost(gw.url, { id, text: `message ${k}`, to: w.urn! }, TEST_TOKEN);
-              if (s === 200) break;
-              non200++;
-              await sleep(50);
+      await pool(
+        Array.from({ length: POSTERS }, (_, p) => p),
+        POSTERS,
+        async (p) => {
+          const mine = widgets.filter((_, i) => i % POSTERS === p);
+          for (let k = 0; k < PER_WIDGET; k++) {
+            for (const w of mine) {
+              const id = `${w.urn}-${k}`;
+              // Courier retries until it gets a 2xx; none is expected to be needed here.
+              for (;;) {
+                const s = await tryPost(gw.url, { id, text: `message ${k}`, to: w.urn! }, TEST_TOKEN);
+                if (s === 200) break;
+                non200++;
+                await sleep(50);
+              }
             }
           }
-        }
-      });
+        },
+      );
       const postedMs = Date.now() - started;
       posting = false;
       await chaos;
@@ -75,7 +83,8 @@ describe('random network cuts under a stream of platform messages', () => {
       const waitedMs = await waitUntil(
         () => widgets.every((w) => dedupeById(w.received).unique.length >= PER_WIDGET),
         120_000,
-        () => `all messages at their widgets; have ${uniqueTotal()}/${WIDGETS * PER_WIDGET}, ${widgets.filter((w) => w.state !== 'open').length} widgets not open`,
+        () =>
+          `all messages at their widgets; have ${uniqueTotal()}/${WIDGETS * PER_WIDGET}, ${widgets.filter((w) => w.state !== 'open').length} widgets not open`,
       );
       await sleep(500); // late extras would show now
 
@@ -86,10 +95,23 @@ describe('random network cuts under a stream of platform messages', () => {
       for (const w of widgets) {
         const d = dedupeById(w.received);
         assert.deepEqual(d.conflicts, [], 'a duplicate is an exact copy');
-        assert.deepEqual(d.unique.map((m) => m.id), Array.from({ length: PER_WIDGET }, (_, k) => `${w.urn}-${k}`), `widget ${w.urn}: its messages, in order`);
-        assert.deepEqual(d.unique.map((m) => m.seq), Array.from({ length: PER_WIDGET }, (_, k) => k + 1));
-        assert.deepEqual(d.unique.map((m) => m.text), Array.from({ length: PER_WIDGET }, (_, k) => `message ${k}`));
-        assert.ok(w.received.every((m) => m.to === w.urn), 'only its own messages');
+        assert.deepEqual(
+          d.unique.map((m) => m.id),
+          Array.from({ length: PER_WIDGET }, (_, k) => `${w.urn}-${k}`),
+          `widget ${w.urn}: its messages, in order`,
+        );
+        assert.deepEqual(
+          d.unique.map((m) => m.seq),
+          Array.from({ length: PER_WIDGET }, (_, k) => k + 1),
+        );
+        assert.deepEqual(
+          d.unique.map((m) => m.text),
+          Array.from({ length: PER_WIDGET }, (_, k) => `message ${k}`),
+        );
+        assert.ok(
+          w.received.every((m) => m.to === w.urn),
+          'only its own messages',
+        );
         delivered += d.unique.length;
         duplicates += d.duplicates;
         received += w.received.length;

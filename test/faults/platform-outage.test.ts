@@ -186,6 +186,13 @@ describe('platform outages', () => {
       for (let i = 1; i < got.length; i++) assert.ok(texts(h.urn, 5).indexOf(got[i]!) >= texts(h.urn, 5).indexOf(got[i - 1]!), `no going back: ${got}`);
     }
     for (const f of failers) assert.deepEqual(platform.textsFrom(f.urn), texts(f.urn, 5));
-    report('platform-outage isolation', { healthySent: 20, healthyDelivered: platform.textsFrom(healthy.urn).length, healthyMs, hungSessions: 3, failingSessions: 3, repeatsAfterTimeout: repeats });
+    report('platform-outage isolation', {
+      healthySent: 20,
+      healthyDelivered: platform.textsFrom(healthy.urn).length,
+      healthyMs,
+      hungSessions: 3,
+      failingSessions: 3,
+      repeatsAfterTimeout: repeats,
+    });
   });
 });

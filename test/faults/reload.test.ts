@@ -61,7 +61,11 @@ describe('page reloads and replay', () => {
     }
     await sending;
     const last = instances.at(-1)!;
-    await waitUntil(() => last.received.some((m) => m.seq === N), 10_000, () => `the last message; last widget has ${last.received.length}`);
+    await waitUntil(
+      () => last.received.some((m) => m.seq === N),
+      10_000,
+      () => `the last message; last widget has ${last.received.length}`,
+    );
     await sleep(200);
 
     let previousLast = 0;
@@ -76,8 +80,19 @@ describe('page reloads and replay', () => {
     const all = instances.flatMap((w) => w.received);
     const d = dedupeById(all);
     assert.deepEqual(d.conflicts, []);
-    assert.deepEqual(d.unique.map((m) => m.id), Array.from({ length: N }, (_, k) => `rl-${k}`));
-    report('reload', { reloads: 3, sent: N, delivered: d.unique.length, duplicates: d.duplicates, lost: N - d.unique.length, awayMs, elapsedMs: Date.now() - started });
+    assert.deepEqual(
+      d.unique.map((m) => m.id),
+      Array.from({ length: N }, (_, k) => `rl-${k}`),
+    );
+    report('reload', {
+      reloads: 3,
+      sent: N,
+      delivered: d.unique.length,
+      duplicates: d.duplicates,
+      lost: N - d.unique.length,
+      awayMs,
+      elapsedMs: Date.now() - started,
+    });
   });
 
   it('stores and shows a platform message posted twice with the same id once; both posts get 200', async () => {
@@ -93,9 +108,18 @@ describe('page reloads and replay', () => {
     await post('dup-2', 'after', urn);
     await waitFor(() => w.received.length >= 2, 5000, 'two messages');
     await sleep(300);
-    assert.deepEqual(w.received.map((m) => [m.id, m.seq]), [['dup-1', 1], ['dup-2', 2]]);
+    assert.deepEqual(
+      w.received.map((m) => [m.id, m.seq]),
+      [
+        ['dup-1', 1],
+        ['dup-2', 2],
+      ],
+    );
     const h = await w.emitAck('getHistory', { limit: 10 });
-    assert.deepEqual(h.data.messages.map((m: any) => m.id), ['dup-1', 'dup-2']);
+    assert.deepEqual(
+      h.data.messages.map((m: any) => m.id),
+      ['dup-1', 'dup-2'],
+    );
   });
 
   it('replays what came after `since` on subscribe (current client and v9), and nothing proven without it', async () => {
@@ -107,7 +131,10 @@ describe('page reloads and replay', () => {
     await cur.subscribe(curUrn, { data: { since: 6 } });
     await waitFor(() => cur.received.length >= 4, 5000, 'seq 7..10');
     await sleep(200);
-    assert.deepEqual(cur.received.map((m) => m.seq), [7, 8, 9, 10]);
+    assert.deepEqual(
+      cur.received.map((m) => m.seq),
+      [7, 8, 9, 10],
+    );
 
     // v9: everything proven delivered; a reload with since rewinds, a reload without does not.
     const jar = new TokenJar();
@@ -124,7 +151,10 @@ describe('page reloads and replay', () => {
     const c = v9(jar);
     await c.subscribeAndWait(urn);
     await sleep(300);
-    assert.deepEqual(b.received.map((m) => m.seq), [3, 4, 5, 6, 7, 8, 9, 10]);
+    assert.deepEqual(
+      b.received.map((m) => m.seq),
+      [3, 4, 5, 6, 7, 8, 9, 10],
+    );
     assert.equal(c.received.length, 0, 'nothing: all was proven delivered');
     await post('vs-11', 'since 11', urn);
     await waitFor(() => c.received.length === 1 && b.received.length === 9, 5000, 'both tabs get the new one');
@@ -143,9 +173,18 @@ describe('page reloads and replay', () => {
     const h = await w.emitAck('getHistory', { limit: 50 });
     assert.equal(h.err, null);
     const ms = h.data.messages as any[];
-    assert.deepEqual(ms.map((m) => m.seq), [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
-    assert.deepEqual(ms.map((m) => m.direction), ['in', 'out', 'in', 'out', 'in', 'out', 'in', 'out', 'in', 'out']);
-    assert.deepEqual(ms.map((m) => m.text), [0, 1, 2, 3, 4].flatMap((k) => [`user ${k}`, `bot ${k}`]));
+    assert.deepEqual(
+      ms.map((m) => m.seq),
+      [1, 2, 3, 4, 5, 6, 7, 8, 9, 10],
+    );
+    assert.deepEqual(
+      ms.map((m) => m.direction),
+      ['in', 'out', 'in', 'out', 'in', 'out', 'in', 'out', 'in', 'out'],
+    );
+    assert.deepEqual(
+      ms.map((m) => m.text),
+      [0, 1, 2, 3, 4].flatMap((k) => [`user ${k}`, `bot ${k}`]),
+    );
     for (const [i, m] of ms.entries()) {
       if (m.direction === 'out') assert.equal(m.id, `hist-${(i - 1) / 2}`);
       else assert.match(m.id, /^in-/);
@@ -154,11 +193,21 @@ describe('page reloads and replay', () => {
       if (i > 0) assert.ok(Date.parse(m.createdAt) >= Date.parse(ms[i - 1].createdAt), 'createdAt follows seq');
     }
     const newest = await w.emitAck('getHistory', { limit: 4 });
-    assert.deepEqual(newest.data.messages.map((m: any) => m.seq), [7, 8, 9, 10], 'the newest page, oldest first');
+    assert.deepEqual(
+      newest.data.messages.map((m: any) => m.seq),
+      [7, 8, 9, 10],
+      'the newest page, oldest first',
+    );
     const page = await w.emitAck('getHistory', { before: 5, limit: 2 });
-    assert.deepEqual(page.data.messages.map((m: any) => m.seq), [3, 4]);
+    assert.deepEqual(
+      page.data.messages.map((m: any) => m.seq),
+      [3, 4],
+    );
     const since = await w.emitAck('getHistory', { since: 8 });
-    assert.deepEqual(since.data.messages.map((m: any) => m.seq), [9, 10]);
+    assert.deepEqual(
+      since.data.messages.map((m: any) => m.seq),
+      [9, 10],
+    );
   });
 
   it('publishes what waited for an offline session in order, before newer ones', async () => {
@@ -174,7 +223,10 @@ describe('page reloads and replay', () => {
     await subscribed;
     await waitFor(() => back.received.length >= 60, 5000, '60 messages');
     await sleep(200);
-    assert.deepEqual(back.received.map((m) => m.id), Array.from({ length: 60 }, (_, k) => `off-${k}`));
+    assert.deepEqual(
+      back.received.map((m) => m.id),
+      Array.from({ length: 60 }, (_, k) => `off-${k}`),
+    );
   });
 
   it('does not let a `since` beyond the newest message swallow the messages that come next', async () => {
@@ -193,7 +245,15 @@ describe('page reloads and replay', () => {
     await again.subscribeAndWait(urn);
     await sleep(500);
     const union = new Set([...got, ...again.received.map((m) => m.seq)]);
-    report('stale since', { newestAtSubscribe: 3, since: 10, postedAfter: 12, receivedBySinceSocket: got.length, firstSeq: got[0] ?? '-', replayedOnReload: again.received.length });
-    for (let seq = 4; seq <= 15; seq++) assert.ok(union.has(seq), `seq ${seq} (posted after the subscription) never reached a widget; got ${got} then ${again.received.map((m) => m.seq)}`);
+    report('stale since', {
+      newestAtSubscribe: 3,
+      since: 10,
+      postedAfter: 12,
+      receivedBySinceSocket: got.length,
+      firstSeq: got[0] ?? '-',
+      replayedOnReload: again.received.length,
+    });
+    for (let seq = 4; seq <= 15; seq++)
+      assert.ok(union.has(seq), `seq ${seq} (posted after the subscription) never reached a widget; got ${got} then ${again.received.map((m) => m.seq)}`);
   });
 });

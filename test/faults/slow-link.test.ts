@@ -34,16 +34,24 @@ async function backlogOverSlowLink(count: number, textLength: number, limitMs: n
     first.close();
     // Offline: the backlog piles up.
     const pad = 'x'.repeat(textLength);
-    await pool(Array.from({ length: count }, (_, k) => k), 10, async (k) => {
-      assert.equal(await tryPost(gp.url, { id: `bl-${k}`, text: `${k} ${pad}`, to: urn }, TEST_TOKEN), 200);
-    });
+    await pool(
+      Array.from({ length: count }, (_, k) => k),
+      10,
+      async (k) => {
+        assert.equal(await tryPost(gp.url, { id: `bl-${k}`, text: `${k} ${pad}`, to: urn }, TEST_TOKEN), 200);
+      },
+    );
     // Back, over the slow link.
     w = new V9Widget(link.port, { jar, autoReconnect: true });
     await w.subscribeAndWait(urn);
     const started = Date.now();
     const widget = w;
     let settled = true;
-    await waitUntil(() => dedupeById(widget.received).unique.length >= count, limitMs, () => 'backlog').catch(() => (settled = false));
+    await waitUntil(
+      () => dedupeById(widget.received).unique.length >= count,
+      limitMs,
+      () => 'backlog',
+    ).catch(() => (settled = false));
     const d = dedupeById(w.received);
     const wireBytes = w.received.length * (textLength + 200) * 2; // publish + receivedMessageFromChannel
     report(`slow-link backlog ${count}x${textLength}`, {
@@ -59,8 +67,14 @@ async function backlogOverSlowLink(count: number, textLength: number, limitMs: n
       elapsedMs: Date.now() - started,
       idealMs: Math.round(((count * (textLength + 200) * 2) / LINK) * 1000),
     });
-    assert.ok(settled, `the backlog did not finish in ${limitMs} ms: ${d.unique.length}/${count} after ${w.closes.length} disconnects (${[...new Set(w.closes)]}), ${d.duplicates} duplicates`);
-    assert.deepEqual(d.unique.map((m) => m.seq), Array.from({ length: count }, (_, k) => k + 1));
+    assert.ok(
+      settled,
+      `the backlog did not finish in ${limitMs} ms: ${d.unique.length}/${count} after ${w.closes.length} disconnects (${[...new Set(w.closes)]}), ${d.duplicates} duplicates`,
+    );
+    assert.deepEqual(
+      d.unique.map((m) => m.seq),
+      Array.from({ length: count }, (_, k) => k + 1),
+    );
     assert.deepEqual(d.conflicts, []);
   } finally {
     // Tear down hard: a clean close would queue behind megabytes still in flight.

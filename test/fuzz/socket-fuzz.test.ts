@@ -51,7 +51,10 @@ describe('socket fuzz: hostile sockets next to legit widgets', () => {
       server.emit = (ev: string, data: any) => {
         if (ev === 'connection' || ev === 'closure' || ev === 'connectionAbort' || ev === 'disconnection') {
           const id = data?.socket?.id;
-          trace.set(id, [...(trace.get(id) ?? []), `${ev}@${Date.now() % 100000} state=${data?.socket?.state} ws=${data?.socket?.socket?.readyState} code=${data?.code ?? ''}`]);
+          trace.set(id, [
+            ...(trace.get(id) ?? []),
+            `${ev}@${Date.now() % 100000} state=${data?.socket?.state} ws=${data?.socket?.socket?.readyState} code=${data?.code ?? ''}`,
+          ]);
         }
         return orig(ev, data);
       };
@@ -161,7 +164,11 @@ describe('socket fuzz: hostile sockets next to legit widgets', () => {
           a.sendFrame({ event: 'sendMessageToChannel', data: { text: c.text, userUrn: resolveTarget(c.userUrn, own) }, ...maybeCid(c.cid) });
           break;
         case 'subscribe':
-          a.sendFrame({ event: '#subscribe', data: { channel: resolveTarget(c.channel, own), ...(c.since !== undefined ? { data: { since: c.since } } : {}) }, cid: a.cid() });
+          a.sendFrame({
+            event: '#subscribe',
+            data: { channel: resolveTarget(c.channel, own), ...(c.since !== undefined ? { data: { since: c.since } } : {}) },
+            cid: a.cid(),
+          });
           break;
         case 'unsubscribe':
           a.sendFrame({ event: '#unsubscribe', data: resolveTarget(c.channel, own), cid: a.cid() });
@@ -203,15 +210,15 @@ describe('socket fuzz: hostile sockets next to legit widgets', () => {
 
   /** A real v9 client used as an attacker: the same commands through the client API where it has one. */
   /**
- * socketcluster-client 9 keeps its channels in a plain object: for a name like "toString" it
- * finds Object.prototype's function, sends nothing and breaks on it. The raw attacker sends such
- * names on the wire, so the v9 attacker skips them.
- */
-function clientCannotName(channel: string): boolean {
-  return Object.prototype.hasOwnProperty.call(Object.prototype, channel);
-}
+   * socketcluster-client 9 keeps its channels in a plain object: for a name like "toString" it
+   * finds Object.prototype's function, sends nothing and breaks on it. The raw attacker sends such
+   * names on the wire, so the v9 attacker skips them.
+   */
+  function clientCannotName(channel: string): boolean {
+    return Object.prototype.hasOwnProperty.call(Object.prototype, channel);
+  }
 
-async function runV9(cmds: AttackCommand[], frames: string[], who: string): Promise<V9Widget> {
+  async function runV9(cmds: AttackCommand[], frames: string[], who: string): Promise<V9Widget> {
     const w = new V9Widget(gw.port);
     const subscribeCids = new Map<number, string>();
     const hook = (): void => {
@@ -328,7 +335,8 @@ async function runV9(cmds: AttackCommand[], frames: string[], who: string): Prom
       if (l.w.state !== 'open') violate(`legit ${l.urn} is ${l.w.state} (closes ${l.w.closes.join(',')})`);
       const ids = l.w.received.map((m) => m.id);
       if (new Set(ids).size !== ids.length) violate(`legit ${l.urn} received duplicates`);
-      if (ids.length !== l.expectedIds.size || ids.some((id) => !l.expectedIds.has(id))) violate(`legit ${l.urn} received ${ids.length} of ${l.expectedIds.size} / foreign ids`);
+      if (ids.length !== l.expectedIds.size || ids.some((id) => !l.expectedIds.has(id)))
+        violate(`legit ${l.urn} received ${ids.length} of ${l.expectedIds.size} / foreign ids`);
       for (let i = 1; i < l.w.received.length; i++) {
         if (!(l.w.received[i]!.seq > l.w.received[i - 1]!.seq)) violate(`legit ${l.urn} out of seq order at ${i}`);
       }
@@ -384,7 +392,10 @@ async function runV9(cmds: AttackCommand[], frames: string[], who: string): Prom
       ),
       cmds: fc.array(cmd, { minLength: 1, maxLength: 14 }),
     });
-    const traffic = fc.array(fc.record({ to: fc.nat({ max: LEGIT_COUNT - 1 }), pause: fc.integer({ min: 0, max: 150 }), inbound: fc.boolean() }), { minLength: 2, maxLength: 12 });
+    const traffic = fc.array(fc.record({ to: fc.nat({ max: LEGIT_COUNT - 1 }), pause: fc.integer({ min: 0, max: 150 }), inbound: fc.boolean() }), {
+      minLength: 2,
+      maxLength: 12,
+    });
     const started = Date.now();
 
     await fc.assert(
@@ -401,7 +412,7 @@ async function runV9(cmds: AttackCommand[], frames: string[], who: string): Prom
             ...attackers.map(async (a, i) => {
               if (a.kind === 'raw') {
                 const r = await runRaw(a.cmds, a.handshake, i).catch(() => undefined);
-                if (r) raws.push(r), rawPlans.set(r, a);
+                if (r) (raws.push(r), rawPlans.set(r, a));
               } else {
                 v9s.push(await runV9(a.cmds, [], `v9-attacker-${i}`));
               }
@@ -421,17 +432,24 @@ async function runV9(cmds: AttackCommand[], frames: string[], who: string): Prom
         // FUZZ_TOLERATE_CLOSED_LEAK=1 counts Connections of already-closed sockets left in the map
         // (see the report on connectionFor) instead of failing, to look for other violations.
         const liveCount = (): number =>
-          process.env['FUZZ_TOLERATE_CLOSED_LEAK'] ? [...(sockets()['connections'] as Map<string, any>).values()].filter((c) => c.socket.state !== 'closed').length : sockets().connectionCount;
+          process.env['FUZZ_TOLERATE_CLOSED_LEAK']
+            ? [...(sockets()['connections'] as Map<string, any>).values()].filter((c) => c.socket.state !== 'closed').length
+            : sockets().connectionCount;
         await waitFor(() => liveCount() === LEGIT_COUNT, 8000, 'attacker connections are gone').catch(() => {
           const legitIds = new Set(legit.map((l) => l.w.socket.id as string));
           const extra = [...(sockets()['connections'] as Map<string, any>).values()]
             .filter((c) => !legitIds.has(c.id))
-            .map((c) => `${c.id} trace=${JSON.stringify(trace.get(c.id))} state=${c.socket.state} inClients=${c.id in sockets().server.clients} token=${JSON.stringify(c.socket.authToken)}`);
+            .map(
+              (c) =>
+                `${c.id} trace=${JSON.stringify(trace.get(c.id))} state=${c.socket.state} inClients=${c.id in sockets().server.clients} token=${JSON.stringify(c.socket.authToken)}`,
+            );
           const owners = [...(sockets()['connections'] as Map<string, any>).keys()]
             .filter((id) => !legitIds.has(id))
             .map((id) => {
               const r = raws.find((x) => x.frames.some((f) => f.includes(`"id":"${id}"`)));
-              return r ? `raw attacker closed ${r.closedWith}: ${JSON.stringify(rawPlans.get(r))} frames ${JSON.stringify(r.frames).slice(0, 1500)}` : 'owner unknown (v9 attacker?)';
+              return r
+                ? `raw attacker closed ${r.closedWith}: ${JSON.stringify(rawPlans.get(r))} frames ${JSON.stringify(r.frames).slice(0, 1500)}`
+                : 'owner unknown (v9 attacker?)';
             });
           violate(`connectionCount ${sockets().connectionCount} after the run, want ${LEGIT_COUNT}: ${extra.join('; ')} ${owners.join(' | ')}`);
         });
@@ -440,7 +458,13 @@ async function runV9(cmds: AttackCommand[], frames: string[], who: string): Prom
         // Fail this run (so fast-check shrinks it) when it produced a violation.
         if (violations.length !== before) throw new Error('violations:\n' + violations.slice(before).join('\n'));
       }),
-      { numRuns: NUM_RUNS, ...(process.env['FUZZ_SEED'] ? { seed: Number(process.env['FUZZ_SEED']) } : {}), interruptAfterTimeLimit: TIME_LIMIT_MS, timeout: 60_000, endOnFailure: true },
+      {
+        numRuns: NUM_RUNS,
+        ...(process.env['FUZZ_SEED'] ? { seed: Number(process.env['FUZZ_SEED']) } : {}),
+        interruptAfterTimeLimit: TIME_LIMIT_MS,
+        timeout: 60_000,
+        endOnFailure: true,
+      },
     );
 
     // After the property: the legit widgets still work, in order.

@@ -49,9 +49,18 @@ describe('webhook fuzz: /send answers every request with JSON and the right clas
     const printable = fc.string({ unit: 'grapheme-ascii', maxLength: 60 });
     const auth: fc.Arbitrary<Auth> = fc.oneof(
       { weight: 1, arbitrary: fc.constant<Auth>({ kind: 'none' }) },
-      { weight: 4, arbitrary: fc.constantFrom(TEST_TOKEN, `Bearer ${TEST_TOKEN}`, `bearer   ${TEST_TOKEN}`, `Token ${TEST_TOKEN}`, ` ${TEST_TOKEN} `).map((header): Auth => ({ kind: 'good', header })) },
+      {
+        weight: 4,
+        arbitrary: fc
+          .constantFrom(TEST_TOKEN, `Bearer ${TEST_TOKEN}`, `bearer   ${TEST_TOKEN}`, `Token ${TEST_TOKEN}`, ` ${TEST_TOKEN} `)
+          .map((header): Auth => ({ kind: 'good', header })),
+      },
       fc
-        .oneof(printable, printable.map((s) => `Bearer ${s}`), fc.constantFrom(`${TEST_TOKEN}x`, `Bearer ${TEST_TOKEN.slice(1)}`, 'Bearer', `Basic ${TEST_TOKEN}`, TEST_TOKEN.toUpperCase()))
+        .oneof(
+          printable,
+          printable.map((s) => `Bearer ${s}`),
+          fc.constantFrom(`${TEST_TOKEN}x`, `Bearer ${TEST_TOKEN.slice(1)}`, 'Bearer', `Basic ${TEST_TOKEN}`, TEST_TOKEN.toUpperCase()),
+        )
         .filter((h) => {
           const t = h.trim();
           const m = /^(Bearer|Token)\s+(.+)$/i.exec(t);
@@ -61,7 +70,18 @@ describe('webhook fuzz: /send answers every request with JSON and the right clas
     );
     const contentType = fc.oneof(
       fc.constantFrom<string | undefined>('application/json', 'application/x-www-form-urlencoded'),
-      fc.constantFrom<string | undefined>(undefined, 'application/json', 'application/json; charset=utf-8', 'APPLICATION/JSON', 'application/vnd.courier+json', 'application/x-www-form-urlencoded', 'text/plain', 'multipart/form-data; boundary=x', 'application/xml', ''),
+      fc.constantFrom<string | undefined>(
+        undefined,
+        'application/json',
+        'application/json; charset=utf-8',
+        'APPLICATION/JSON',
+        'application/vnd.courier+json',
+        'application/x-www-form-urlencoded',
+        'text/plain',
+        'multipart/form-data; boundary=x',
+        'application/xml',
+        '',
+      ),
       printable,
     );
     const validMsg = fc.record(
@@ -80,25 +100,34 @@ describe('webhook fuzz: /send answers every request with JSON and the right clas
       const isForm = type === 'application/x-www-form-urlencoded';
       const sniff = type === '' || type === 'text/plain';
       return fc.oneof(
-        { weight: 6, arbitrary: validMsg.map((m): Body => {
-          const msg = { ...m, to: m.to.replace('URN', urn) };
-          // Encoded as the content type says (a sniffed type gets JSON, which starts with "{").
-          if (isForm) {
-            const f = new URLSearchParams();
-            for (const [k, v] of Object.entries(msg)) {
-              if (k === 'quick_replies') for (const q of v as string[]) f.append('quick_reply', q);
-              else f.append(k, String(v));
+        {
+          weight: 6,
+          arbitrary: validMsg.map((m): Body => {
+            const msg = { ...m, to: m.to.replace('URN', urn) };
+            // Encoded as the content type says (a sniffed type gets JSON, which starts with "{").
+            if (isForm) {
+              const f = new URLSearchParams();
+              for (const [k, v] of Object.entries(msg)) {
+                if (k === 'quick_replies') for (const q of v as string[]) f.append('quick_reply', q);
+                else f.append(k, String(v));
+              }
+              return { valid: true, json: false, text: f.toString() };
             }
-            return { valid: true, json: false, text: f.toString() };
-          }
-          return { valid: isJson || sniff, json: true, text: JSON.stringify(msg) };
-        }) },
+            return { valid: isJson || sniff, json: true, text: JSON.stringify(msg) };
+          }),
+        },
         fc.jsonValue({ maxDepth: 3 }).map((v): Body => ({ valid: false, json: true, text: JSON.stringify(v) ?? 'null' })),
-        fc.record({ to: fc.oneof(fc.string({ maxLength: 200 }), fc.jsonValue()), text: fc.jsonValue() }).map((v): Body => ({ valid: false, json: true, text: JSON.stringify(v) })),
+        fc
+          .record({ to: fc.oneof(fc.string({ maxLength: 200 }), fc.jsonValue()), text: fc.jsonValue() })
+          .map((v): Body => ({ valid: false, json: true, text: JSON.stringify(v) })),
         fc.string({ maxLength: 300 }).map((s): Body => ({ valid: false, json: false, text: s })),
         fc.uint8Array({ maxLength: 300 }).map((b): Body => ({ valid: false, json: false, text: Buffer.from(b) })),
-        fc.constantFrom('{', '{"to":', '[]', 'to=&text=', `to=${urn}`, 'text=hi', '{"to":"x","text":"y","quick_replies":"not json"}').map((s): Body => ({ valid: false, json: false, text: s })),
-        fc.integer({ min: MAX_BODY - 10, max: MAX_BODY + 4096 }).map((n): Body => ({ valid: false, json: true, text: JSON.stringify({ to: urn, text: 'x'.repeat(n) }) })),
+        fc
+          .constantFrom('{', '{"to":', '[]', 'to=&text=', `to=${urn}`, 'text=hi', '{"to":"x","text":"y","quick_replies":"not json"}')
+          .map((s): Body => ({ valid: false, json: false, text: s })),
+        fc
+          .integer({ min: MAX_BODY - 10, max: MAX_BODY + 4096 })
+          .map((n): Body => ({ valid: false, json: true, text: JSON.stringify({ to: urn, text: 'x'.repeat(n) }) })),
       );
     };
     const req = contentType.chain((ct) => fc.record({ ct: fc.constant(ct), auth, body: body(ct), path: fc.constantFrom('/send', '/send', '/send?x=1', '/') }));
@@ -156,11 +185,17 @@ describe('webhook fuzz: /send answers every request with JSON and the right clas
 
     // The server is up and the widget got every accepted message.
     assert.equal((await fetch(gw.url + '/healthz')).status, 200);
-    await waitFor(() => accepted.size === 0 || [...accepted].every((id) => widget.received.some((m) => m.id === id)), 10_000, 'the widget receives every accepted message').catch(() => {
+    await waitFor(
+      () => accepted.size === 0 || [...accepted].every((id) => widget.received.some((m) => m.id === id)),
+      10_000,
+      'the widget receives every accepted message',
+    ).catch(() => {
       stats.violations.push(`widget received ${widget.received.length} messages, ${accepted.size} distinct ids accepted`);
     });
     for (const m of widget.received) if (m.to !== urn) stats.violations.push(`widget got a message for ${m.to}`);
-    console.log(`webhook fuzz: requests=${stats.requests} ok=${stats.ok} 4xx=${stats.client4xx} acceptedIds=${accepted.size} received=${widget.received.length} violations=${stats.violations.length}`);
+    console.log(
+      `webhook fuzz: requests=${stats.requests} ok=${stats.ok} 4xx=${stats.client4xx} acceptedIds=${accepted.size} received=${widget.received.length} violations=${stats.violations.length}`,
+    );
     assert.deepEqual(stats.violations, []);
   });
 });

@@ -37,14 +37,18 @@ export class CourierWwcStandIn {
       try {
         body = JSON.parse(raw);
       } catch {
-        return void res.writeHead(400, { 'content-type': 'application/json' }).end('{"message":"Error","data":[{"type":"error","error":"unable to parse request JSON"}]}');
+        return void res
+          .writeHead(400, { 'content-type': 'application/json' })
+          .end('{"message":"Error","data":[{"type":"error","error":"unable to parse request JSON"}]}');
       }
       const override = this.responder(body);
       if (override !== undefined) return void res.writeHead(override).end('{}');
-      const ok = (status: number, message: string): void => void res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify({ message, data: [] }));
+      const ok = (status: number, message: string): void =>
+        void res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify({ message, data: [] }));
       if (body.type !== 'message' || !['text', 'image', 'video', 'audio', 'file', 'location', 'order'].includes(body.message?.type)) return ok(200, 'Ignored');
       if (typeof body.from !== 'string' || body.from === '') return ok(400, 'Error: from is required');
-      if (typeof body.message.timestamp !== 'string' || !/^\d+$/.test(body.message.timestamp)) return ok(400, `Error: invalid timestamp: ${body.message.timestamp}`);
+      if (typeof body.message.timestamp !== 'string' || !/^\d+$/.test(body.message.timestamp))
+        return ok(400, `Error: invalid timestamp: ${body.message.timestamp}`);
       if (body.message.type === 'text' && !body.message.text) return ok(400, 'Error: blank message, media, location or order');
       this.received.push({ channel: m[1]!, contentType: req.headers['content-type'] ?? '', body });
       ok(200, 'Message Accepted');
@@ -84,7 +88,9 @@ export async function courierSend(
   for (let attempt = 1; attempt <= 3; attempt++) {
     try {
       const init = { method: 'POST', headers: { 'content-type': 'application/json', 'idempotency-key': key, ...options.headers }, body: payload };
-      const res = baseUrl.startsWith('https:') ? await undiciFetch(`${baseUrl}/send`, { ...init, dispatcher: trustingAgent }) : await fetch(`${baseUrl}/send`, init);
+      const res = baseUrl.startsWith('https:')
+        ? await undiciFetch(`${baseUrl}/send`, { ...init, dispatcher: trustingAgent })
+        : await fetch(`${baseUrl}/send`, init);
       const text = await res.text();
       let parsed: unknown = text;
       try {

@@ -164,9 +164,13 @@ export class RealCourier {
    */
   async queueSends(urn: string, items: Array<{ text: string; quickReplies?: string[] }>, tps = 10): Promise<number[]> {
     const payload = JSON.stringify(items.map((i) => ({ text: i.text, qr: i.quickReplies ?? [] })));
-    const { stdout } = await run('psql', ['-d', this.db, '-v', 'ON_ERROR_STOP=1', '-Atq', '-v', `chan=${EX_CHANNEL}`, '-v', `urn=ext:${urn}`, '-v', `items=${payload}`, '-f', QUEUE_SQL_FILE], {
-      env: { ...process.env, ...PG_ENV },
-    });
+    const { stdout } = await run(
+      'psql',
+      ['-d', this.db, '-v', 'ON_ERROR_STOP=1', '-Atq', '-v', `chan=${EX_CHANNEL}`, '-v', `urn=ext:${urn}`, '-v', `items=${payload}`, '-f', QUEUE_SQL_FILE],
+      {
+        env: { ...process.env, ...PG_ENV },
+      },
+    );
     const msgs = stdout.split('\n').filter(Boolean);
     if (msgs.length !== items.length) throw new Error(`queued ${msgs.length} of ${items.length}: ${stdout}`);
     const redis = new Redis(this.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 2 });
@@ -191,22 +195,32 @@ export class RealCourier {
       `SELECT json_build_object('id', m.id, 'direction', m.direction, 'status', m.status, 'text', m.text, 'urn', u.identity, 'externalId', m.external_id, 'createdOn', m.created_on)
          FROM msgs_msg m JOIN contacts_contacturn u ON u.id = m.contact_urn_id ${where} ORDER BY m.id`,
     );
-    return out.split('\n').filter(Boolean).map((l) => JSON.parse(l) as MsgRow);
+    return out
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as MsgRow);
   }
 
   /** Statuses of the given message ids. */
   async statuses(ids: number[]): Promise<Map<number, string>> {
     if (ids.length === 0) return new Map();
     const out = await this.sql(`SELECT id, status FROM msgs_msg WHERE id IN (${ids.map(Number).join(',')})`);
-    return new Map(out.split('\n').filter(Boolean).map((l) => {
-      const [id, status] = l.split('\t');
-      return [Number(id), status!];
-    }));
+    return new Map(
+      out
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => {
+          const [id, status] = l.split('\t');
+          return [Number(id), status!];
+        }),
+    );
   }
 
   /** The HTTP exchanges courier logged (channels_channellog), newest last: read when a test fails. */
   async channelLog(limit = 20): Promise<string> {
-    return this.sql(`SELECT description || ' ' || COALESCE(url, '') || ' ' || COALESCE(response_status::text, '') FROM channels_channellog ORDER BY id DESC LIMIT ${limit}`).catch((e: Error) => e.message);
+    return this.sql(
+      `SELECT description || ' ' || COALESCE(url, '') || ' ' || COALESCE(response_status::text, '') FROM channels_channellog ORDER BY id DESC LIMIT ${limit}`,
+    ).catch((e: Error) => e.message);
   }
 
   logTail(): string {

@@ -151,7 +151,11 @@ export class HangingPlatform {
 
 /** One line of figures for the report, printed so it can be quoted. */
 export function report(name: string, figures: Record<string, number | string>): void {
-  console.log(`[fault] ${name}: ${Object.entries(figures).map(([k, v]) => `${k}=${v}`).join(' ')}`);
+  console.log(
+    `[fault] ${name}: ${Object.entries(figures)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(' ')}`,
+  );
 }
 
 /**
@@ -159,7 +163,10 @@ export function report(name: string, figures: Record<string, number | string>): 
  * "in progress" at a chosen moment (headers on the wire, body still coming). The connection is
  * keep-alive, as courier's HTTP client keeps it.
  */
-export async function splitRequest(port: number, firstPart: string): Promise<{
+export async function splitRequest(
+  port: number,
+  firstPart: string,
+): Promise<{
   finish(rest: string): Promise<{ status: number; headers: string; body: any }>;
   closedByServer: Promise<number>;
   destroy(): void;

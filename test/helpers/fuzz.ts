@@ -100,7 +100,16 @@ function decodePart(part: string | undefined): Record<string, unknown> {
 }
 
 export type ForgeKind = 'swap-urn' | 'extend-exp' | 'alg-none' | 'alg-none-nosig' | 'wrong-secret' | 'hs512-header' | 'truncated' | 'garbage';
-export const FORGE_KINDS: readonly ForgeKind[] = ['swap-urn', 'extend-exp', 'alg-none', 'alg-none-nosig', 'wrong-secret', 'hs512-header', 'truncated', 'garbage'];
+export const FORGE_KINDS: readonly ForgeKind[] = [
+  'swap-urn',
+  'extend-exp',
+  'alg-none',
+  'alg-none-nosig',
+  'wrong-secret',
+  'hs512-header',
+  'truncated',
+  'garbage',
+];
 
 /**
  * A token for `targetUrn` that the gateway must refuse: a legit token (`base`) with its payload
@@ -168,7 +177,23 @@ export function commandArb(legitCount: number, maxPayload: number): fc.Arbitrary
     { weight: 2, arbitrary: fc.string({ maxLength: 40 }).map((s) => ({ random: s })) },
   );
   const eventName = fc.oneof(
-    fc.constantFrom('registerUser', 'sendMessageToChannel', 'getHistory', 'getSuggestions', '#subscribe', '#publish', '#unsubscribe', '#handshake', '#authenticate', '#removeAuthToken', '#disconnect', '__proto__', 'constructor', 'receivedMessageFromChannel', '#setAuthToken'),
+    fc.constantFrom(
+      'registerUser',
+      'sendMessageToChannel',
+      'getHistory',
+      'getSuggestions',
+      '#subscribe',
+      '#publish',
+      '#unsubscribe',
+      '#handshake',
+      '#authenticate',
+      '#removeAuthToken',
+      '#disconnect',
+      '__proto__',
+      'constructor',
+      'receivedMessageFromChannel',
+      '#setAuthToken',
+    ),
     fc.string({ maxLength: 30 }),
   );
   const json = fc.jsonValue({ maxDepth: 4 });
@@ -178,12 +203,19 @@ export function commandArb(legitCount: number, maxPayload: number): fc.Arbitrary
     fc.record({ k: fc.constant('garbage' as const), s: fc.string({ maxLength: 200 }) }),
     fc.record({ k: fc.constant('json' as const), v: json }),
     fc.record({ k: fc.constant('frame' as const), event: eventName, data: json, cid: fc.boolean() }),
-    fc.record({ k: fc.constant('register' as const), id: fc.option(target, { nil: undefined }), extra: fc.dictionary(fc.string({ maxLength: 10 }), json, { maxKeys: 3 }) }),
+    fc.record({
+      k: fc.constant('register' as const),
+      id: fc.option(target, { nil: undefined }),
+      extra: fc.dictionary(fc.string({ maxLength: 10 }), json, { maxKeys: 3 }),
+    }),
     fc.record({ k: fc.constant('send' as const), userUrn: target, text: fc.string({ minLength: 1, maxLength: 50 }), cid: fc.boolean() }),
     fc.record({ k: fc.constant('subscribe' as const), channel: target, since: fc.oneof(fc.constant(undefined), fc.constant(0), fc.integer(), json) }),
     fc.record({ k: fc.constant('unsubscribe' as const), channel: target }),
     fc.record({ k: fc.constant('publish' as const), channel: target, cid: fc.boolean() }),
-    fc.record({ k: fc.constant('history' as const), data: fc.oneof(json, fc.record({ since: fc.integer(), before: fc.integer(), limit: fc.integer() }, { requiredKeys: [] })) }),
+    fc.record({
+      k: fc.constant('history' as const),
+      data: fc.oneof(json, fc.record({ since: fc.integer(), before: fc.integer(), limit: fc.integer() }, { requiredKeys: [] })),
+    }),
     fc.record({ k: fc.constant('handshake' as const), forged: fc.option(forge, { nil: undefined }), target: legit }),
     fc.record({ k: fc.constant('authenticate' as const), forged: forge, target: legit }),
     fc.constant({ k: 'removeAuth' as const }),
@@ -193,7 +225,11 @@ export function commandArb(legitCount: number, maxPayload: number): fc.Arbitrary
       event: fc.constantFrom('sendMessageToChannel', 'registerUser', 'getHistory', '#publish', 'raw'),
     }),
     fc.record({ k: fc.constant('binary' as const), bytes: fc.uint8Array({ maxLength: 256 }) }),
-    fc.record({ k: fc.constant('nested' as const), depth: fc.integer({ min: 1, max: 3000 }), kind: fc.constantFrom('array' as const, 'object' as const, 'inData' as const) }),
+    fc.record({
+      k: fc.constant('nested' as const),
+      depth: fc.integer({ min: 1, max: 3000 }),
+      kind: fc.constantFrom('array' as const, 'object' as const, 'inData' as const),
+    }),
     fc.record({ k: fc.constant('pause' as const), ms: fc.integer({ min: 0, max: 30 }) }),
   );
 }

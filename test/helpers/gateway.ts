@@ -49,7 +49,10 @@ export interface RunningGateway {
   stop(): Promise<void>;
 }
 
-export async function startGateway(env: Record<string, string | undefined> = {}, options: { logTo?: { write(line: string): void } } = {}): Promise<RunningGateway> {
+export async function startGateway(
+  env: Record<string, string | undefined> = {},
+  options: { logTo?: { write(line: string): void } } = {},
+): Promise<RunningGateway> {
   const config = testConfig(env);
   const gateway = new Gateway({ config, log: createLogger(config.logLevel, options.logTo) });
   await gateway.start();

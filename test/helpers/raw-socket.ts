@@ -13,4 +13,3 @@ export function tryConnect(port: number, headers: Record<string, string> = {}): 
     ws.on('error', () => {});
   });
 }
-

@@ -27,10 +27,11 @@ export class HostSite {
     this.server = createServer((req, res) => {
       const hostile = req.url?.startsWith('/hostile') ?? false;
       // /manual?config=<json>: the script tag only loads; the page calls WebchatGateway.init itself.
-      const manual = req.url?.startsWith('/manual') ? new URL(req.url, 'http://x').searchParams.get('config') ?? '{}' : undefined;
-      const tag = manual === undefined
-        ? `<script src="${this.gatewayUrl()}/widget.js" ${this.attrs} async></script>`
-        : `<script src="${this.gatewayUrl()}/widget.js" data-manual></script><script>window.events=[];WebchatGateway.on('message',(m)=>events.push('message: '+m.text));WebchatGateway.on('open',()=>events.push('open'));WebchatGateway.init(${manual.replace(/</g, '\\u003c')});</script>`;
+      const manual = req.url?.startsWith('/manual') ? (new URL(req.url, 'http://x').searchParams.get('config') ?? '{}') : undefined;
+      const tag =
+        manual === undefined
+          ? `<script src="${this.gatewayUrl()}/widget.js" ${this.attrs} async></script>`
+          : `<script src="${this.gatewayUrl()}/widget.js" data-manual></script><script>window.events=[];WebchatGateway.on('message',(m)=>events.push('message: '+m.text));WebchatGateway.on('open',()=>events.push('open'));WebchatGateway.init(${manual.replace(/</g, '\\u003c')});</script>`;
       const body = `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Example Bakery</title><link rel="icon" href="data:,">${hostile ? `<style>${HOSTILE_CSS}</style>` : ''}
 <style>body{font-family:Georgia,serif;margin:0;padding:24px;background:#faf7f2;color:#2b2620} @media (prefers-color-scheme: dark){body{background:#1d1b18;color:#ece6dc}}</style></head>
@@ -77,7 +78,9 @@ export function bubbles(page: Page, direction: 'in' | 'out'): Promise<string[]> 
 
 /** Status marks of the visitor's messages: sending / sent / failed. */
 export function marks(page: Page): Promise<string[]> {
-  return page.locator(`${W} .msg.in`).evaluateAll((els) => els.map((e) => (e.classList.contains('sending') ? 'sending' : e.classList.contains('failed') ? 'failed' : 'sent')));
+  return page
+    .locator(`${W} .msg.in`)
+    .evaluateAll((els) => els.map((e) => (e.classList.contains('sending') ? 'sending' : e.classList.contains('failed') ? 'failed' : 'sent')));
 }
 
 export async function waitBubble(page: Page, direction: 'in' | 'out', text: string, timeout = 10_000): Promise<void> {

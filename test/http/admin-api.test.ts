@@ -100,7 +100,9 @@ describe('admin API', () => {
     let cursor: string | null = null;
     let pages = 0;
     do {
-      const r: { status: number; body: any } = await call(`${gw.url}/admin/api/sessions?q=pager-&limit=3${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+      const r: { status: number; body: any } = await call(
+        `${gw.url}/admin/api/sessions?q=pager-&limit=3${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
+      );
       assert.equal(r.status, 200);
       assert.ok(r.body.sessions.length <= 3);
       for (const s of r.body.sessions) seen.add(s.urn);
@@ -108,7 +110,10 @@ describe('admin API', () => {
       pages++;
     } while (cursor);
     assert.equal(pages, 3);
-    assert.deepEqual([...seen].sort(), Array.from({ length: 7 }, (_, i) => `pager-${i}`));
+    assert.deepEqual(
+      [...seen].sort(),
+      Array.from({ length: 7 }, (_, i) => `pager-${i}`),
+    );
     const one = (await call(`${gw.url}/admin/api/sessions?q=pager-4`)).body.sessions;
     assert.equal(one.length, 1);
     assert.equal(one[0].urn, 'pager-4');
@@ -155,7 +160,10 @@ describe('admin API', () => {
     assert.equal(first.messages.length, 50);
     assert.equal(first.messages.at(-1).text, 'm59');
     const older = (await call(`${gw.url}/admin/api/sessions/${encodeURIComponent(w.urn)}/messages?before=${first.nextBefore}`)).body;
-    assert.deepEqual(older.messages.map((m: any) => m.text), Array.from({ length: 10 }, (_, i) => `m${i}`));
+    assert.deepEqual(
+      older.messages.map((m: any) => m.text),
+      Array.from({ length: 10 }, (_, i) => `m${i}`),
+    );
     assert.equal(older.nextBefore, null);
   });
 
@@ -194,7 +202,10 @@ describe('admin API', () => {
     assert.equal(r.body.status, 'requeued');
     await waitFor(() => platform.textsFrom(w.urn).includes('refuse me'), 10_000, 'retried message reached the platform');
     const after = (await call(`${gw.url}/admin/api/outbox?state=failed`)).body;
-    assert.equal(after.entries.some((e: any) => e.urn === w.urn), false);
+    assert.equal(
+      after.entries.some((e: any) => e.urn === w.urn),
+      false,
+    );
   });
 
   it('still ends a session with DELETE /admin/sessions/{urn}', async () => {

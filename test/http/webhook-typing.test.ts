@@ -23,7 +23,11 @@ describe('the platform webhook: typing signals', () => {
     await gw.stop();
   });
   const post = (body: unknown, token: string | undefined = TEST_TOKEN) =>
-    fetch(gw.url + '/send', { method: 'POST', headers: { 'content-type': 'application/json', ...(token ? { authorization: token } : {}) }, body: JSON.stringify(body) });
+    fetch(gw.url + '/send', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...(token ? { authorization: token } : {}) },
+      body: JSON.stringify(body),
+    });
 
   it('reaches the session\'s sockets as the raw event "typing" and stores nothing', async () => {
     for (const to of [urn, `ext:${urn}`]) {
@@ -32,7 +36,10 @@ describe('the platform webhook: typing signals', () => {
       assert.deepEqual(await r.json(), { status: 'success', typing: true, relayed: 1 });
     }
     await waitFor(() => typing.length === 2, 2_000, 'two typing events');
-    assert.deepEqual(typing, [{ to: urn, typing: true }, { to: urn, typing: true }]);
+    assert.deepEqual(typing, [
+      { to: urn, typing: true },
+      { to: urn, typing: true },
+    ]);
     assert.deepEqual(await gw.gateway.store.readMessages(urn, { limit: 10 }), []);
     assert.deepEqual(w.received, [], 'nothing published on the session channel');
   });

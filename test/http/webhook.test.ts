@@ -40,7 +40,11 @@ describe('the platform webhook (POST /send)', () => {
   });
 
   it("takes courier's default form body, with repeated quick_reply fields", async () => {
-    const r = await postToGateway(gw.url, { id: 'form-1', text: 'Pick one', to: urn, from: 'push-web', channel: 'c', quick_replies: ['Yes', 'No'] }, { token: TEST_TOKEN, format: 'form' });
+    const r = await postToGateway(
+      gw.url,
+      { id: 'form-1', text: 'Pick one', to: urn, from: 'push-web', channel: 'c', quick_replies: ['Yes', 'No'] },
+      { token: TEST_TOKEN, format: 'form' },
+    );
     assert.equal(r.status, 200);
     await waitFor(() => w.received.some((m) => m.id === 'form-1'), 5000, 'form message');
     const m = w.received.find((x) => x.id === 'form-1')!;
@@ -61,7 +65,7 @@ describe('the platform webhook (POST /send)', () => {
     assert.deepEqual(w.received.find((m) => m.id === 'qr-none')!.quick_replies, []);
   });
 
-  it("decodes quick replies that courier posts still JSON-escaped, and leaves plain ones alone", async () => {
+  it('decodes quick replies that courier posts still JSON-escaped, and leaves plain ones alone', async () => {
     // What courier 1.64 posts for the quick replies ['Say "no"', 'Terms & conditions', 'a\\b'] as
     // mailroom stores them (JSON with & as \u0026): each one's JSON escapes, not decoded.
     const escaped = ['Say \\"no\\"', 'Terms \\u0026 conditions', 'a\\\\b', 'plain', 'say "hi" \\n'];
@@ -95,7 +99,7 @@ describe('the platform webhook (POST /send)', () => {
     assert.equal(w.received.filter((m) => m.id === 'dup-1').length, 1);
   });
 
-  it("shows every part of a long message courier posted in parts with one id, buttons with the last", async () => {
+  it('shows every part of a long message courier posted in parts with one id, buttons with the last', async () => {
     // Courier's External sender splits a text longer than the channel's max_length and posts
     // each part with the same id; only the last part carries the quick replies.
     const parts = ['Olá! Esta é a primeira parte de uma resposta longa', 'a segunda parte', 'e a última, com botões.'];
@@ -104,25 +108,41 @@ describe('the platform webhook (POST /send)', () => {
       const qr = i === parts.length - 1 ? ['Sim', 'Não'] : [];
       answers.push(await postToGateway(gw.url, { id: '9001', text, to: `ext:${urn}`, quick_replies: qr }, { token: TEST_TOKEN }));
     }
-    assert.deepEqual(answers.map((a) => [a.status, a.body.duplicate, a.body.id]), [[200, false, '9001'], [200, false, '9001.2'], [200, false, '9001.3']]);
+    assert.deepEqual(
+      answers.map((a) => [a.status, a.body.duplicate, a.body.id]),
+      [
+        [200, false, '9001'],
+        [200, false, '9001.2'],
+        [200, false, '9001.3'],
+      ],
+    );
     // A retry of a part is still a duplicate.
     const retry = await postToGateway(gw.url, { id: '9001', text: parts[1]!, to: urn }, { token: TEST_TOKEN });
     assert.deepEqual([retry.status, retry.body.duplicate, retry.body.id], [200, true, '9001.2']);
     await waitFor(() => w.received.filter((m) => String(m.id).startsWith('9001')).length >= 3, 5000, 'three parts');
     await new Promise((r) => setTimeout(r, 100));
     const shown = w.received.filter((m) => String(m.id).startsWith('9001'));
-    assert.deepEqual(shown.map((m) => [m.id, m.text, m.quick_replies, m['part']]), [
-      ['9001', parts[0], [], undefined],
-      ['9001.2', parts[1], [], 2],
-      ['9001.3', parts[2], ['Sim', 'Não'], 3],
-    ]);
+    assert.deepEqual(
+      shown.map((m) => [m.id, m.text, m.quick_replies, m['part']]),
+      [
+        ['9001', parts[0], [], undefined],
+        ['9001.2', parts[1], [], 2],
+        ['9001.3', parts[2], ['Sim', 'Não'], 3],
+      ],
+    );
     const h = await w.emitAck('getHistory', { limit: 50 });
-    assert.deepEqual(h.data.messages.filter((m: any) => String(m.id).startsWith('9001')).map((m: any) => m.text), parts);
+    assert.deepEqual(
+      h.data.messages.filter((m: any) => String(m.id).startsWith('9001')).map((m: any) => m.text),
+      parts,
+    );
   });
 
   it('answers malformed, incomplete, unknown and oversized bodies with a JSON error', async () => {
     const post = (body: string, type = 'application/json') =>
-      fetch(gw.url + '/send', { method: 'POST', headers: { authorization: TEST_TOKEN, 'content-type': type }, body }).then(async (r) => ({ status: r.status, body: await r.json() }));
+      fetch(gw.url + '/send', { method: 'POST', headers: { authorization: TEST_TOKEN, 'content-type': type }, body }).then(async (r) => ({
+        status: r.status,
+        body: await r.json(),
+      }));
     const cases: Array<[string, string, number, string]> = [
       ['{not json', 'application/json', 400, 'WG_ERR_MALFORMED_BODY'],
       ['[1,2]', 'application/json', 400, 'WG_ERR_MALFORMED_BODY'],

@@ -66,7 +66,10 @@ describe('per-address limits', () => {
     try {
       // Untrusted peer: spoofed headers do not buy more connections.
       const spoof = await Promise.all(['1.1.1.1', '2.2.2.2', '3.3.3.3'].map((ip) => tryConnect(direct.port, { 'x-forwarded-for': ip })));
-      assert.deepEqual(spoof.map((s) => s.open), [true, true, false]);
+      assert.deepEqual(
+        spoof.map((s) => s.open),
+        [true, true, false],
+      );
       // Behind a trusted proxy: each client address has its own budget.
       const viaProxy = await Promise.all(['1.1.1.1', '1.1.1.1', '1.1.1.1', '2.2.2.2'].map((ip) => tryConnect(proxied.port, { 'x-forwarded-for': ip })));
       assert.deepEqual(viaProxy.map((s) => s.open).sort(), [false, true, true, true]);

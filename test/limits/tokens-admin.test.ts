@@ -72,7 +72,8 @@ describe('admin API', () => {
       const w = new V9Widget(gw.port, { jar });
       const { urn } = await w.register();
       await w.subscribeAndWait(urn);
-      const del = (auth?: string) => fetch(`${gw.url}/admin/sessions/${encodeURIComponent(urn)}`, { method: 'DELETE', headers: auth ? { authorization: auth } : {} });
+      const del = (auth?: string) =>
+        fetch(`${gw.url}/admin/sessions/${encodeURIComponent(urn)}`, { method: 'DELETE', headers: auth ? { authorization: auth } : {} });
       assert.equal((await del()).status, 401);
       assert.equal((await del('Bearer wrong')).status, 401);
       assert.equal((await del('admin-secret')).status, 401, 'Bearer is required');

@@ -48,8 +48,14 @@ describe('logs', () => {
       w.send('secret words of a visitor');
       await waitFor(() => lines.filter((l) => l['msg'] === 'platform call failed; will retry' && l['urn'] === urn).length >= 2, 10_000, 'two retries logged');
       const retries = lines.filter((l) => l['msg'] === 'platform call failed; will retry' && l['urn'] === urn);
-      assert.deepEqual(retries.map((l) => l['level']), retries.map(() => 'warn'));
-      assert.deepEqual(retries.slice(0, 2).map((l) => l['attempt']), [1, 2]);
+      assert.deepEqual(
+        retries.map((l) => l['level']),
+        retries.map(() => 'warn'),
+      );
+      assert.deepEqual(
+        retries.slice(0, 2).map((l) => l['attempt']),
+        [1, 2],
+      );
       assert.ok(retries.every((l) => typeof l['nextDelayMs'] === 'number' && (l['nextDelayMs'] as number) > 0));
       mode = 'refuse';
       await waitFor(() => lines.some((l) => String(l['msg']).startsWith('user message given up') && l['urn'] === urn), 10_000, 'give-up logged');
@@ -68,10 +74,24 @@ describe('logs', () => {
     }
   });
 
-  it('LOG_FORMAT=pretty turns a JSON line into one readable line, an error\'s stack below it', () => {
-    const line = prettyLine(JSON.stringify({ level: 'warn', time: '2026-01-02T03:04:05.678Z', pid: 1, hostname: 'h', service: 'webchat-gateway', msg: 'platform call failed; will retry', urn: 'abc', attempt: 2, reason: 'HTTP 503' }));
+  it("LOG_FORMAT=pretty turns a JSON line into one readable line, an error's stack below it", () => {
+    const line = prettyLine(
+      JSON.stringify({
+        level: 'warn',
+        time: '2026-01-02T03:04:05.678Z',
+        pid: 1,
+        hostname: 'h',
+        service: 'webchat-gateway',
+        msg: 'platform call failed; will retry',
+        urn: 'abc',
+        attempt: 2,
+        reason: 'HTTP 503',
+      }),
+    );
     assert.equal(line, '2026-01-02T03:04:05.678Z WARN  platform call failed; will retry  urn=abc attempt=2 reason="HTTP 503"\n');
-    const withErr = prettyLine(JSON.stringify({ level: 'error', time: 't', msg: 'boom', err: { type: 'Error', message: 'x', stack: 'Error: x\n    at f (a.js:1:1)' } }));
+    const withErr = prettyLine(
+      JSON.stringify({ level: 'error', time: 't', msg: 'boom', err: { type: 'Error', message: 'x', stack: 'Error: x\n    at f (a.js:1:1)' } }),
+    );
     assert.equal(withErr, 't ERROR boom\n    Error: x\n        at f (a.js:1:1)\n');
     assert.equal(prettyLine('not json'), 'not json\n');
   });

@@ -54,7 +54,10 @@ describe('status reports (StatusReporter)', () => {
     await tick(DELAY - 31);
     assert.equal(sent.length, 0);
     await tick(1);
-    assert.deepEqual(sent.map((s) => [s.kind, s.urn, s.id, s.at - T0]), [['delivered', 'u1', '17', DELAY]]);
+    assert.deepEqual(
+      sent.map((s) => [s.kind, s.urn, s.id, s.at - T0]),
+      [['delivered', 'u1', '17', DELAY]],
+    );
     await tick(60_000);
     assert.equal(sent.length, 1);
     assert.deepEqual(reporter.stats(), { pending: 0, sent: 1, retried: 0, gaveUp: 0 });
@@ -69,7 +72,13 @@ describe('status reports (StatusReporter)', () => {
     // Long after: at once.
     reporter.report('failed', 'u1', '19', T0 - 7 * 24 * 3600_000);
     await tick(0);
-    assert.deepEqual(sent.map((s) => [s.kind, s.id]), [['delivered', '18'], ['failed', '19']]);
+    assert.deepEqual(
+      sent.map((s) => [s.kind, s.id]),
+      [
+        ['delivered', '18'],
+        ['failed', '19'],
+      ],
+    );
   });
 
   it('a later part of the same message pushes the report back; parts and repeats fold into one report', async () => {
@@ -81,11 +90,20 @@ describe('status reports (StatusReporter)', () => {
     await tick(1_000); // T0 + 2500: the first part's time has passed, the second's has not
     assert.equal(sent.length, 0);
     await tick(1_000);
-    assert.deepEqual(sent.map((s) => [s.id, s.at - T0]), [['20', 3_500]]);
+    assert.deepEqual(
+      sent.map((s) => [s.id, s.at - T0]),
+      [['20', 3_500]],
+    );
     // Another session's message with the same platform id is its own report.
     reporter.report('delivered', 'u2', '20', T0);
     await tick(0);
-    assert.deepEqual(sent.map((s) => [s.urn, s.id]), [['u1', '20'], ['u2', '20']]);
+    assert.deepEqual(
+      sent.map((s) => [s.urn, s.id]),
+      [
+        ['u1', '20'],
+        ['u2', '20'],
+      ],
+    );
   });
 
   it('retries a report that did not get through with growing backoff, and honours Retry-After', async () => {
@@ -106,7 +124,15 @@ describe('status reports (StatusReporter)', () => {
     await tick(29_999); // Retry-After: 30 s beats the 4 s backoff
     assert.equal(sent.length, 3);
     await tick(1);
-    assert.deepEqual(sent.map((s) => [s.attempts, s.at - T0]), [[1, 0], [2, 1_000], [3, 3_000], [4, 33_000]]);
+    assert.deepEqual(
+      sent.map((s) => [s.attempts, s.at - T0]),
+      [
+        [1, 0],
+        [2, 1_000],
+        [3, 3_000],
+        [4, 33_000],
+      ],
+    );
     assert.deepEqual(reporter.stats(), { pending: 0, sent: 1, retried: 3, gaveUp: 0 });
   });
 
@@ -145,7 +171,13 @@ describe('status reports (StatusReporter)', () => {
     reporter.report('delivered', 'u1', '50', T0);
     reporter.report('delivered', 'u1', '51', T0);
     await tick(DELAY);
-    assert.deepEqual(sent.map((s) => [s.kind, s.id]), [['delivered', '50'], ['delivered', '51']]);
+    assert.deepEqual(
+      sent.map((s) => [s.kind, s.id]),
+      [
+        ['delivered', '50'],
+        ['delivered', '51'],
+      ],
+    );
     reporter.report('delivered', 'u1', '52', T0 + DELAY);
     assert.equal(reporter.stop(), 1);
     await tick(60_000);

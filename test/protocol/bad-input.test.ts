@@ -46,10 +46,21 @@ describe('bad input leaves the server and other sessions working', () => {
     const ws = await rawSocket(gw.port);
     await handshake(ws);
     const garbage = [
-      '{not json', '[]', '[1,2,3]', 'null', '12', '"#1"', '{"event":5}', '{"event":"registerUser","data":{"id":{"$ne":1}},"cid":2}',
-      '{"event":"sendMessageToChannel","data":"str"}', '{"event":"#subscribe","data":{"channel":{}},"cid":3}', '{"rid":99}',
-      '{"event":"#publish","data":{"channel":"x","data":1},"cid":4}', '{"event":"__proto__","data":{},"cid":5}',
-      '{"event":"getHistory","data":{"limit":-1},"cid":6}', '{"event":"#unsubscribe","data":7,"cid":8}',
+      '{not json',
+      '[]',
+      '[1,2,3]',
+      'null',
+      '12',
+      '"#1"',
+      '{"event":5}',
+      '{"event":"registerUser","data":{"id":{"$ne":1}},"cid":2}',
+      '{"event":"sendMessageToChannel","data":"str"}',
+      '{"event":"#subscribe","data":{"channel":{}},"cid":3}',
+      '{"rid":99}',
+      '{"event":"#publish","data":{"channel":"x","data":1},"cid":4}',
+      '{"event":"__proto__","data":{},"cid":5}',
+      '{"event":"getHistory","data":{"limit":-1},"cid":6}',
+      '{"event":"#unsubscribe","data":7,"cid":8}',
     ];
     const replies: string[] = [];
     ws.on('message', (m) => replies.push(m.toString()));
@@ -58,7 +69,15 @@ describe('bad input leaves the server and other sessions working', () => {
     await new Promise((r) => setTimeout(r, 300));
     // Every frame with a cid got an error reply; none crashed anything.
     for (const cid of [2, 4, 5, 6]) {
-      const reply = replies.map((r) => { try { return JSON.parse(r); } catch { return null; } }).find((r) => r?.rid === cid);
+      const reply = replies
+        .map((r) => {
+          try {
+            return JSON.parse(r);
+          } catch {
+            return null;
+          }
+        })
+        .find((r) => r?.rid === cid);
       assert.ok(reply?.error, `frame with cid ${cid} got an error reply`);
     }
     ws.close();

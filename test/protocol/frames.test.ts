@@ -4,7 +4,13 @@ import { bothSlotsReply, deliveryFrame, payloadJson } from '../../src/protocol/s
 import type { StoredMessage } from '../../src/store/store.js';
 
 const message = (seq: number, payload: Record<string, unknown>): StoredMessage => ({
-  urn: 'ext:ab"c', seq, direction: 'out', id: `p${seq}`, text: String(payload['text'] ?? ''), payload, createdAt: 1,
+  urn: 'ext:ab"c',
+  seq,
+  direction: 'out',
+  id: `p${seq}`,
+  text: String(payload['text'] ?? ''),
+  payload,
+  createdAt: 1,
 });
 
 describe('frames written to widgets', () => {

@@ -52,10 +52,22 @@ describe('sendMessageToChannel with a clientMessageId', () => {
     await sleep(200); // room for a wrongly queued repeat to arrive
     assert.deepEqual(platform.textsFrom(urn), ['only once', 'next']);
     const stored = await gw.gateway.store.readMessages(urn, { limit: 10 });
-    assert.deepEqual(stored.map((m) => [m.seq, m.text, m.payload]), [[1, 'only once', { clientMessageId: 'c-1' }], [2, 'next', { clientMessageId: 'c-2' }]]);
+    assert.deepEqual(
+      stored.map((m) => [m.seq, m.text, m.payload]),
+      [
+        [1, 'only once', { clientMessageId: 'c-1' }],
+        [2, 'next', { clientMessageId: 'c-2' }],
+      ],
+    );
     // History carries the client id, so a reloaded client matches its outbox to what is stored.
     const history = await w.emitAck('getHistory', {});
-    assert.deepEqual(history.data.messages.map((m: any) => [m.seq, m.clientMessageId]), [[1, 'c-1'], [2, 'c-2']]);
+    assert.deepEqual(
+      history.data.messages.map((m: any) => [m.seq, m.clientMessageId]),
+      [
+        [1, 'c-1'],
+        [2, 'c-2'],
+      ],
+    );
     w.close();
     tab.close();
   });
@@ -90,7 +102,10 @@ describe('sendMessageToChannel with a clientMessageId', () => {
     const reused = await w.sendAck({ text: 'different', userUrn: urn, clientMessageId: 'k' });
     assert.equal(reused.err?.name, 'WG_ERR_CLIENT_MESSAGE_ID_REUSED');
     const stored = await gw.gateway.store.readMessages(urn, { limit: 10 });
-    assert.deepEqual(stored.map((m) => m.text), ['original']);
+    assert.deepEqual(
+      stored.map((m) => m.text),
+      ['original'],
+    );
     w.close();
   });
 });

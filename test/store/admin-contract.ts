@@ -49,7 +49,11 @@ export function runAdminContract(getStore: () => Store): void {
       assert.equal(items.length, 23);
       assert.equal(new Set(items.map((x) => x.urn)).size, 23);
       const times = items.map((x) => x.createdAt);
-      assert.deepEqual(times, [...times].sort((a, b) => b - a), 'newest first');
+      assert.deepEqual(
+        times,
+        [...times].sort((a, b) => b - a),
+        'newest first',
+      );
       const first = await s().listSessions({ limit: 5 });
       assert.equal(first.items.length, 5);
       assert.ok(first.nextCursor);
@@ -65,8 +69,14 @@ export function runAdminContract(getStore: () => Store): void {
     it('finds sessions by urn prefix, by urn, in pages', async () => {
       for (const urn of ['visitor-a1', 'visitor-a2', 'visitor-a3', 'visitor-b1', 'other-a1', 'visitor-a']) await create(urn, T0);
       const { items } = await allPages((cursor) => s().listSessions({ prefix: 'visitor-a', cursor, limit: 2 }));
-      assert.deepEqual(items.map((x) => x.urn), ['visitor-a', 'visitor-a1', 'visitor-a2', 'visitor-a3']);
-      assert.deepEqual((await s().listSessions({ prefix: 'visitor-b1', limit: 10 })).items.map((x) => x.urn), ['visitor-b1']);
+      assert.deepEqual(
+        items.map((x) => x.urn),
+        ['visitor-a', 'visitor-a1', 'visitor-a2', 'visitor-a3'],
+      );
+      assert.deepEqual(
+        (await s().listSessions({ prefix: 'visitor-b1', limit: 10 })).items.map((x) => x.urn),
+        ['visitor-b1'],
+      );
       assert.deepEqual((await s().listSessions({ prefix: 'nobody', limit: 10 })).items, []);
     });
 
@@ -78,7 +88,17 @@ export function runAdminContract(getStore: () => Store): void {
     it('summarises a session: last message, undelivered (capped), outbox pending and failed', async () => {
       await create('ext:a', T0);
       let summary = (await s().summarizeSessions(['ext:a', 'ext:unknown']))[0]!;
-      assert.deepEqual(summary, { urn: 'ext:a', channelUuid: 'chan-1', hostApi: null, createdAt: T0, lastMessageAt: null, deliveredSeq: 0, undelivered: 0, outboxPending: 0, outboxFailed: 0 });
+      assert.deepEqual(summary, {
+        urn: 'ext:a',
+        channelUuid: 'chan-1',
+        hostApi: null,
+        createdAt: T0,
+        lastMessageAt: null,
+        deliveredSeq: 0,
+        undelivered: 0,
+        outboxPending: 0,
+        outboxFailed: 0,
+      });
       await failOne('ext:a', 'in-1');
       await s().appendInbound('ext:a', { id: 'in-2', text: 'hi', createdAt: T0 + 5 });
       for (let i = 0; i < 3; i++) await s().appendOutbound('ext:a', { id: `p${i}`, text: 't', payload: {}, createdAt: T0 + 10 + i });
@@ -108,7 +128,7 @@ export function runAdminContract(getStore: () => Store): void {
       assert.equal(o.oldestPendingAt, T0 + 50);
     });
 
-    it('lists failed entries newest first in pages, and a session\'s own outbox in seq order', async () => {
+    it("lists failed entries newest first in pages, and a session's own outbox in seq order", async () => {
       await create('ext:a', T0);
       await create('ext:b', T0);
       for (let i = 0; i < 7; i++) await failOne(i % 2 ? 'ext:a' : 'ext:b', `f${i}`, T0 + Math.floor(i / 2));
@@ -117,15 +137,26 @@ export function runAdminContract(getStore: () => Store): void {
       assert.equal(new Set(items.map((x) => x.id)).size, 7);
       assert.ok(items.every((x) => x.state === 'failed' && x.lastError === `HTTP 400 for ${x.messageId}`));
       const times = items.map((x) => x.createdAt);
-      assert.deepEqual(times, [...times].sort((a, b) => b - a));
+      assert.deepEqual(
+        times,
+        [...times].sort((a, b) => b - a),
+      );
       await s().appendInbound('ext:a', { id: 'a-pending', text: 'waiting', createdAt: T0 + 9 });
       const own = await s().sessionOutbox('ext:a', 10);
-      assert.deepEqual(own.map((x) => [x.messageId, x.state]), [['f1', 'failed'], ['f3', 'failed'], ['f5', 'failed'], ['a-pending', 'pending']]);
+      assert.deepEqual(
+        own.map((x) => [x.messageId, x.state]),
+        [
+          ['f1', 'failed'],
+          ['f3', 'failed'],
+          ['f5', 'failed'],
+          ['a-pending', 'pending'],
+        ],
+      );
       assert.equal((await s().sessionOutbox('ext:a', 2)).length, 2);
       assert.deepEqual(await s().sessionOutbox('ext:nobody', 10), []);
     });
 
-    it('requeues a failed entry at the end of its session\'s queue with a fresh age; refuses the rest', async () => {
+    it("requeues a failed entry at the end of its session's queue with a fresh age; refuses the rest", async () => {
       await create('ext:a', T0);
       const [failed] = await failOne('ext:a', 'old');
       await s().appendInbound('ext:a', { id: 'newer', text: 'n', createdAt: T0 + 1 });
@@ -141,10 +172,16 @@ export function runAdminContract(getStore: () => Store): void {
       assert.equal((await s().storeOverview()).oldestPendingAt, T0 + 1);
       // "newer" first (it was queued while "old" was failed), then "old" again, fresh and unattempted.
       const first = await s().claimOutbox(later, 10, LEASE);
-      assert.deepEqual(first.map((e) => e.messageId), ['newer']);
+      assert.deepEqual(
+        first.map((e) => e.messageId),
+        ['newer'],
+      );
       await s().completeOutbox(first[0]!);
       const second = await s().claimOutbox(later, 10, LEASE);
-      assert.deepEqual(second.map((e) => [e.messageId, e.seq, e.attempts, e.createdAt]), [['old', failed!.seq, 0, later]]);
+      assert.deepEqual(
+        second.map((e) => [e.messageId, e.seq, e.attempts, e.createdAt]),
+        [['old', failed!.seq, 0, later]],
+      );
       await s().completeOutbox(second[0]!);
       assert.deepEqual(await s().outboxStats(), { pending: 0, failed: 0 });
     });
@@ -154,7 +191,10 @@ export function runAdminContract(getStore: () => Store): void {
       await create('ext:kept', T0 + 1);
       await failOne('ext:gone', 'g1');
       await s().deleteSession('ext:gone');
-      assert.deepEqual((await s().listSessions({ limit: 10 })).items.map((x) => x.urn), ['ext:kept']);
+      assert.deepEqual(
+        (await s().listSessions({ limit: 10 })).items.map((x) => x.urn),
+        ['ext:kept'],
+      );
       assert.deepEqual((await s().listSessions({ prefix: 'ext:g', limit: 10 })).items, []);
       assert.deepEqual((await s().listFailedOutbox({ limit: 10 })).items, []);
     });

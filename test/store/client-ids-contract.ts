@@ -36,7 +36,10 @@ export function runClientIdContract(name: string, makeStore: () => Promise<Store
       assert.deepEqual(await store.readMessages('ext:a', { limit: 10 }), [first.message]);
       assert.deepEqual(await store.outboxStats(), { pending: 1, failed: 0 });
       const entries = await store.claimOutbox(T0 + 10, 10, LEASE);
-      assert.deepEqual(entries.map((e) => [e.seq, e.messageId, e.text]), [[1, 'gw-1', 'text c-1']]);
+      assert.deepEqual(
+        entries.map((e) => [e.seq, e.messageId, e.text]),
+        [[1, 'gw-1', 'text c-1']],
+      );
       // The repeat did not use up a seq.
       assert.equal((await store.appendInbound('ext:a', { id: 'gw-3', text: 'plain', createdAt: T0 + 3 })).seq, 2);
     });
@@ -71,7 +74,14 @@ export function runClientIdContract(name: string, makeStore: () => Promise<Store
       await once('ext:a', 'y', 'gw-3');
       await once('ext:a', 'x', 'gw-4');
       const read = await store.readMessages('ext:a', { limit: 10 });
-      assert.deepEqual(read.map((m) => [m.seq, m.id, m.payload]), [[1, 'gw-1', { clientMessageId: 'x' }], [2, 'gw-2', {}], [3, 'gw-3', { clientMessageId: 'y' }]]);
+      assert.deepEqual(
+        read.map((m) => [m.seq, m.id, m.payload]),
+        [
+          [1, 'gw-1', { clientMessageId: 'x' }],
+          [2, 'gw-2', {}],
+          [3, 'gw-3', { clientMessageId: 'y' }],
+        ],
+      );
       const claimed: string[] = [];
       for (let i = 0; i < 3; i++) {
         const [e] = await store.claimOutbox(T0 + i, 10, LEASE);

@@ -10,4 +10,3 @@ const openMemory = async () => {
 };
 runStoreContract('memory', openMemory);
 runClientIdContract('memory', openMemory);
-

@@ -21,17 +21,24 @@ describe('redis admin indexes', () => {
     const raw = new Redis(url);
     try {
       await store.init();
-      for (let i = 0; i < 30; i++) await store.createSession({ urn: `ext:v${String(i).padStart(2, '0')}`, channelUuid: 'c', hostApi: null, createdAt: 1_000 + i });
+      for (let i = 0; i < 30; i++)
+        await store.createSession({ urn: `ext:v${String(i).padStart(2, '0')}`, channelUuid: 'c', hostApi: null, createdAt: 1_000 + i });
       // As an earlier version left it: no admin indexes.
       await raw.del('old:sessions:bytime', 'old:sessions:lex');
       const fresh = new RedisStore(url, { prefix: 'old:' });
       await fresh.init();
       try {
         const page = await fresh.listSessions({ limit: 10 });
-        assert.deepEqual(page.items.map((s) => s.urn), Array.from({ length: 10 }, (_, i) => `ext:v${29 - i}`));
+        assert.deepEqual(
+          page.items.map((s) => s.urn),
+          Array.from({ length: 10 }, (_, i) => `ext:v${29 - i}`),
+        );
         assert.equal(await raw.zcard('old:sessions:bytime'), 30);
         assert.equal(await raw.zcard('old:sessions:lex'), 30);
-        assert.deepEqual((await fresh.listSessions({ prefix: 'ext:v2', limit: 100 })).items.map((s) => s.urn), Array.from({ length: 10 }, (_, i) => `ext:v2${i}`));
+        assert.deepEqual(
+          (await fresh.listSessions({ prefix: 'ext:v2', limit: 100 })).items.map((s) => s.urn),
+          Array.from({ length: 10 }, (_, i) => `ext:v2${i}`),
+        );
       } finally {
         await fresh.close();
       }

@@ -33,7 +33,6 @@ const openRedis = async () => {
 runStoreContract('redis', openRedis);
 runClientIdContract('redis', openRedis);
 
-
 const T0 = 1_700_000_000_000;
 
 describe('redis store specifics', () => {
@@ -92,7 +91,7 @@ describe('redis store specifics', () => {
     }
   });
 
-  it('prune also drops the pruned messages\' dedupe ids and age index entries', async () => {
+  it("prune also drops the pruned messages' dedupe ids and age index entries", async () => {
     const store = await redisStore(server.url, 'prune-idx:');
     await store.createSession({ urn: 'ext:x', channelUuid: 'c', hostApi: null, createdAt: T0 });
     for (let i = 0; i < 6; i++) await store.appendOutbound('ext:x', { id: `p${i}`, text: 't', payload: {}, createdAt: T0 + i });
@@ -101,7 +100,7 @@ describe('redis store specifics', () => {
     assert.deepEqual(await admin.zrange('prune-idx:msgtime:ext:x', 0, -1), ['5', '6']);
   });
 
-  it('prune also drops the pruned messages\' client message ids', async () => {
+  it("prune also drops the pruned messages' client message ids", async () => {
     const store = await redisStore(server.url, 'prune-cid:');
     await store.createSession({ urn: 'ext:x', channelUuid: 'c', hostApi: null, createdAt: T0 });
     for (let i = 0; i < 4; i++) await store.appendInboundOnce('ext:x', { id: `m${i}`, clientId: `c${i}`, text: 't', createdAt: T0 + i });
@@ -152,7 +151,13 @@ describe('redis store specifics', () => {
       aof = await startRedisServer({ appendonly: true, dir, port: aof.port });
       const s2 = await redisStore(aof.url);
       assert.deepEqual(await s2.getSession('ext:p'), { urn: 'ext:p', channelUuid: 'c', hostApi: 'https://h', createdAt: T0 });
-      assert.deepEqual((await s2.readMessages('ext:p', { limit: 10 })).map((m) => [m.seq, m.text]), [[1, 'one'], [2, 'two']]);
+      assert.deepEqual(
+        (await s2.readMessages('ext:p', { limit: 10 })).map((m) => [m.seq, m.text]),
+        [
+          [1, 'one'],
+          [2, 'two'],
+        ],
+      );
       assert.equal((await s2.appendOutbound('ext:p', { id: 'p1', text: 'two', payload: {}, createdAt: T0 })).duplicate, true);
       assert.deepEqual(await s2.claimOutbox(T0 + 999, 10, 1000), []); // the lease survived too
       assert.deepEqual(await s2.claimOutbox(T0 + 1000, 10, 1000), [leased]);

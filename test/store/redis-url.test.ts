@@ -6,7 +6,13 @@ import { isRedisUrl, parseRedisUrl, redactRedisUrl } from '../../src/store/redis
 
 describe('Redis STORE_URL forms', () => {
   it('reads a standalone server with credentials, db and TLS', () => {
-    assert.deepEqual(parseRedisUrl('redis://127.0.0.1:6380/2'), { kind: 'standalone', tls: false, server: { host: '127.0.0.1', port: 6380 }, sentinels: [], db: 2 });
+    assert.deepEqual(parseRedisUrl('redis://127.0.0.1:6380/2'), {
+      kind: 'standalone',
+      tls: false,
+      server: { host: '127.0.0.1', port: 6380 },
+      sentinels: [],
+      db: 2,
+    });
     const p = parseRedisUrl('rediss://app:p%40ss@redis.internal');
     assert.equal(p.tls, true);
     assert.deepEqual(p.server, { host: 'redis.internal', port: 6379 });
@@ -34,13 +40,16 @@ describe('Redis STORE_URL forms', () => {
 
   it('turns a sentinel URL into ioredis sentinel options that follow failovers', () => {
     const o = redisOptions(parseRedisUrl('rediss+sentinel://gw:secret@h1:1,h2:2/m/1'));
-    assert.deepEqual(o.sentinels, [{ host: 'h1', port: 1 }, { host: 'h2', port: 2 }]);
+    assert.deepEqual(o.sentinels, [
+      { host: 'h1', port: 1 },
+      { host: 'h2', port: 2 },
+    ]);
     assert.equal(o.name, 'm');
     assert.equal(o.role, 'master');
     assert.equal(o.failoverDetector, true);
     assert.equal(o.db, 1);
     assert.equal(o.password, 'secret');
-    assert.equal(o.sentinelPassword, undefined, 'the servers\' password is not sent to sentinels');
+    assert.equal(o.sentinelPassword, undefined, "the servers' password is not sent to sentinels");
     assert.equal(o.enableTLSForSentinelMode, true);
     assert.equal(typeof o.reconnectOnError, 'function');
   });

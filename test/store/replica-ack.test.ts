@@ -77,7 +77,14 @@ describe('replica acknowledgement', () => {
 describe('a write no replica confirms', () => {
   it('is WG_ERR_NOT_REPLICATED for the platform (503) and for the widget, not a success', async () => {
     const lonely = await startRedisServer(); // a primary whose replica is gone
-    const gw = await startGateway({ STORE_URL: lonely.url, REDIS_MIN_REPLICAS_ACK: '1', REDIS_REPLICA_ACK_TIMEOUT: '200ms', WEBHOOK_TOKEN: TEST_TOKEN, REDIS_PREFIX: 'lonely:', AUTH_SECRET: 'test-secret' });
+    const gw = await startGateway({
+      STORE_URL: lonely.url,
+      REDIS_MIN_REPLICAS_ACK: '1',
+      REDIS_REPLICA_ACK_TIMEOUT: '200ms',
+      WEBHOOK_TOKEN: TEST_TOKEN,
+      REDIS_PREFIX: 'lonely:',
+      AUTH_SECRET: 'test-secret',
+    });
     try {
       const w = new V9Widget(gw.port);
       const reg = await w.register();
@@ -97,7 +104,13 @@ describe('a write no replica confirms', () => {
   it('answers the webhook 503 WG_ERR_NOT_REPLICATED and the widget WG_ERR_NOT_REPLICATED once the replica is gone', async () => {
     const p = await startRedisServer();
     const rep = await startRedisServer({ replicaOf: p.port });
-    const gw = await startGateway({ STORE_URL: p.url, REDIS_MIN_REPLICAS_ACK: '1', REDIS_REPLICA_ACK_TIMEOUT: '200ms', WEBHOOK_TOKEN: TEST_TOKEN, REDIS_PREFIX: 'gone:' });
+    const gw = await startGateway({
+      STORE_URL: p.url,
+      REDIS_MIN_REPLICAS_ACK: '1',
+      REDIS_REPLICA_ACK_TIMEOUT: '200ms',
+      WEBHOOK_TOKEN: TEST_TOKEN,
+      REDIS_PREFIX: 'gone:',
+    });
     try {
       const w = new V9Widget(gw.port);
       const { urn } = await w.register();

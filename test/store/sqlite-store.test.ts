@@ -70,10 +70,13 @@ function writeEarlierFile(path: string, rows: string): void {
 describe('sqlite store: files from earlier versions', () => {
   it('drops the per-message indexes earlier versions kept and still answers a repeated platform id with the stored copy', async () => {
     const path = join(dir, 'old-schema.db');
-    writeEarlierFile(path, `
+    writeEarlierFile(
+      path,
+      `
       INSERT INTO sessions (urn, channel_uuid, created_at) VALUES ('ext:old', '00000000-0000-4000-8000-000000000001', 1);
       INSERT INTO messages VALUES ('ext:old', 1, 'out', 'p1', 'hi', '{"text":"hi"}', 1);
-    `);
+    `,
+    );
     const store = new SqliteStore(path);
     await store.init();
     try {
@@ -85,7 +88,11 @@ describe('sqlite store: files from earlier versions', () => {
       await store.close();
     }
     const db = new Database(path, { readonly: true });
-    const indexes = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'messages' AND sql IS NOT NULL").all() as { name: string }[]).map((r) => r.name).sort();
+    const indexes = (
+      db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'messages' AND sql IS NOT NULL").all() as { name: string }[]
+    )
+      .map((r) => r.name)
+      .sort();
     db.close();
     assert.deepEqual(indexes, ['messages_expiry', 'messages_out_by_id']);
   });
@@ -107,16 +114,19 @@ describe('sqlite store: outbox claims read only the due front', () => {
     }
   });
 
-  it('opens an outbox written before heads were kept and sends each session\'s entries in order', async () => {
+  it("opens an outbox written before heads were kept and sends each session's entries in order", async () => {
     const path = join(dir, 'old-outbox.db');
-    writeEarlierFile(path, `
+    writeEarlierFile(
+      path,
+      `
       INSERT INTO sessions (urn, channel_uuid, created_at) VALUES ('ext:a', 'c', 1), ('ext:b', 'c', 1);
       INSERT INTO outbox (urn, seq, message_id, text, created_at, state, next_at) VALUES
         ('ext:a', 1, 'a1', 'a one', 1, 'failed', 1),
         ('ext:a', 2, 'a2', 'a two', 1, 'pending', 1),
         ('ext:b', 1, 'b1', 'b one', 1, 'pending', 1),
         ('ext:a', 3, 'a3', 'a three', 1, 'pending', 1);
-    `);
+    `,
+    );
     const store = new SqliteStore(path);
     await store.init();
     try {

@@ -131,15 +131,45 @@ export function runStoreContract(name: string, makeStore: () => Promise<StoreFix
       it('a repeated platform id with a different text is a further part, with its own id and part number', async () => {
         await create('ext:a');
         // Courier's External sender posts a long text as several parts, all with the same id.
-        const p1 = await store.appendOutbound('ext:a', { id: '42', text: 'first part', payload: { id: '42', text: 'first part', quick_replies: [] }, createdAt: T0 });
+        const p1 = await store.appendOutbound('ext:a', {
+          id: '42',
+          text: 'first part',
+          payload: { id: '42', text: 'first part', quick_replies: [] },
+          createdAt: T0,
+        });
         await inbound('ext:a', 'in-1', T0 + 1);
-        const p2 = await store.appendOutbound('ext:a', { id: '42', text: 'second part', payload: { id: '42', text: 'second part', quick_replies: [] }, createdAt: T0 + 2 });
-        const p3 = await store.appendOutbound('ext:a', { id: '42', text: 'last part', payload: { id: '42', text: 'last part', quick_replies: ['Yes', 'No'] }, createdAt: T0 + 3 });
+        const p2 = await store.appendOutbound('ext:a', {
+          id: '42',
+          text: 'second part',
+          payload: { id: '42', text: 'second part', quick_replies: [] },
+          createdAt: T0 + 2,
+        });
+        const p3 = await store.appendOutbound('ext:a', {
+          id: '42',
+          text: 'last part',
+          payload: { id: '42', text: 'last part', quick_replies: ['Yes', 'No'] },
+          createdAt: T0 + 3,
+        });
         assert.deepEqual([p1.duplicate, p2.duplicate, p3.duplicate], [false, false, false]);
-        assert.deepEqual(p1.message, { urn: 'ext:a', seq: 1, direction: 'out', id: '42', text: 'first part', payload: { id: '42', text: 'first part', quick_replies: [] }, createdAt: T0 });
+        assert.deepEqual(p1.message, {
+          urn: 'ext:a',
+          seq: 1,
+          direction: 'out',
+          id: '42',
+          text: 'first part',
+          payload: { id: '42', text: 'first part', quick_replies: [] },
+          createdAt: T0,
+        });
         assert.deepEqual(p2.message, {
-          urn: 'ext:a', seq: 3, direction: 'out', id: '42.2', platformId: '42', part: 2, text: 'second part',
-          payload: { id: '42.2', part: 2, text: 'second part', quick_replies: [] }, createdAt: T0 + 2,
+          urn: 'ext:a',
+          seq: 3,
+          direction: 'out',
+          id: '42.2',
+          platformId: '42',
+          part: 2,
+          text: 'second part',
+          payload: { id: '42.2', part: 2, text: 'second part', quick_replies: [] },
+          createdAt: T0 + 2,
         });
         assert.deepEqual([p3.message.id, p3.message.platformId, p3.message.part, p3.message.seq], ['42.3', '42', 3, 4]);
         assert.deepEqual(p3.message.payload, { id: '42.3', part: 3, text: 'last part', quick_replies: ['Yes', 'No'] });
@@ -283,14 +313,23 @@ export function runStoreContract(name: string, makeStore: () => Promise<StoreFix
         assert.deepEqual(await store.claimOutbox(T0 + 20, 10, LEASE), []);
         // Lease ran out without completion: the head comes again, never the second entry.
         const again = await store.claimOutbox(T0 + 10 + LEASE, 10, LEASE);
-        assert.deepEqual(again.map((e) => e.seq), [1]);
+        assert.deepEqual(
+          again.map((e) => e.seq),
+          [1],
+        );
         await store.completeOutbox(again[0]!);
         assert.deepEqual(await store.outboxStats(), { pending: 2, failed: 0 });
         const second = await store.claimOutbox(T0 + 10 + LEASE, 10, LEASE);
-        assert.deepEqual(second.map((e) => [e.seq, e.messageId]), [[2, 'm2']]);
+        assert.deepEqual(
+          second.map((e) => [e.seq, e.messageId]),
+          [[2, 'm2']],
+        );
         await store.completeOutbox(second[0]!);
         const third = await store.claimOutbox(T0 + 10 + LEASE, 10, LEASE);
-        assert.deepEqual(third.map((e) => e.seq), [3]);
+        assert.deepEqual(
+          third.map((e) => e.seq),
+          [3],
+        );
         await store.completeOutbox(third[0]!);
         assert.deepEqual(await store.claimOutbox(T0 + 10 * LEASE, 10, LEASE), []);
         assert.deepEqual(await store.outboxStats(), { pending: 0, failed: 0 });
@@ -343,7 +382,10 @@ export function runStoreContract(name: string, makeStore: () => Promise<StoreFix
         assert.deepEqual(await store.outboxStats(), { pending: 1, failed: 1 });
         // The next entry is claimable right away, not only after the failed one's lease.
         const next = await store.claimOutbox(T0 + 1, 10, LEASE);
-        assert.deepEqual(next.map((x) => x.seq), [2]);
+        assert.deepEqual(
+          next.map((x) => x.seq),
+          [2],
+        );
         await store.completeOutbox(next[0]!);
         // The failed entry never comes back.
         assert.deepEqual(await store.claimOutbox(T0 + 100 * LEASE, 10, LEASE), []);
@@ -395,7 +437,10 @@ export function runStoreContract(name: string, makeStore: () => Promise<StoreFix
           await inbound(`ext:s${i}`, `m${i}`, T0 + 1_000 - i * 10);
         }
         const first = await store.claimOutbox(T0 + 1_000, 5, LEASE);
-        assert.deepEqual(first.map((e) => e.urn), ['ext:s19', 'ext:s18', 'ext:s17', 'ext:s16', 'ext:s15']);
+        assert.deepEqual(
+          first.map((e) => e.urn),
+          ['ext:s19', 'ext:s18', 'ext:s17', 'ext:s16', 'ext:s15'],
+        );
         const rest = await store.claimOutbox(T0 + 1_000, 100, LEASE);
         assert.equal(rest.length, 15);
         assert.equal(new Set([...first, ...rest].map((e) => e.urn)).size, 20);
@@ -472,7 +517,10 @@ export function runStoreContract(name: string, makeStore: () => Promise<StoreFix
           await outbound('ext:b', `b${i}`, T0 + 10 * i + 5);
         }
         const first = await store.takeExpiredUndelivered(T0 + 1_000, 3);
-        assert.deepEqual(first.map((m) => m.createdAt), [T0, T0 + 5, T0 + 10]);
+        assert.deepEqual(
+          first.map((m) => m.createdAt),
+          [T0, T0 + 5, T0 + 10],
+        );
         const second = await store.takeExpiredUndelivered(T0 + 1_000, 3);
         const third = await store.takeExpiredUndelivered(T0 + 1_000, 100);
         assert.deepEqual([second.length, third.length], [3, 4]);
@@ -610,7 +658,7 @@ export function runStoreContract(name: string, makeStore: () => Promise<StoreFix
         assert.equal(await store.deleteSession('ext:never'), false);
       });
 
-      it('also removes the session\'s failed outbox entries', async () => {
+      it("also removes the session's failed outbox entries", async () => {
         await create('ext:a');
         await inbound('ext:a', 'a1', T0);
         const [e] = await store.claimOutbox(T0, 1, LEASE);
@@ -638,7 +686,7 @@ export function runStoreContract(name: string, makeStore: () => Promise<StoreFix
         opened = [];
       });
 
-      it('see each other\'s sessions, messages, settings and deliveredSeq', async (t) => {
+      it("see each other's sessions, messages, settings and deliveredSeq", async (t) => {
         const other = await second(t);
         if (!other) return;
         assert.equal(await store.getOrSetSetting('k', 'one'), 'one');
@@ -660,21 +708,24 @@ export function runStoreContract(name: string, makeStore: () => Promise<StoreFix
         const other = await second(t);
         if (!other) return;
         await create('ext:a');
-        const results = await Promise.all(
-          Array.from({ length: 20 }, (_, i) => inbound('ext:a', `m${i}`, T0 + i, i % 2 ? other : store)),
+        const results = await Promise.all(Array.from({ length: 20 }, (_, i) => inbound('ext:a', `m${i}`, T0 + i, i % 2 ? other : store)));
+        assert.deepEqual(
+          results.map((m) => m.seq).sort((x, y) => x - y),
+          Array.from({ length: 20 }, (_, i) => i + 1),
         );
-        assert.deepEqual(results.map((m) => m.seq).sort((x, y) => x - y), Array.from({ length: 20 }, (_, i) => i + 1));
         const outs = await Promise.all([outbound('ext:a', 'same', T0 + 30), outbound('ext:a', 'same', T0 + 31, {}, other)]);
         assert.deepEqual(outs.map((o) => o.duplicate).sort(), [false, true]);
         assert.equal(outs[0].message.seq, outs[1].message.seq);
         // Parts posted through two instances at once get distinct part numbers.
-        const parts = await Promise.all(['p1', 'p2', 'p3', 'p4'].map((text, i) => (i % 2 ? other : store).appendOutbound('ext:a', { id: 'long', text, payload: {}, createdAt: T0 + 40 + i })));
+        const parts = await Promise.all(
+          ['p1', 'p2', 'p3', 'p4'].map((text, i) => (i % 2 ? other : store).appendOutbound('ext:a', { id: 'long', text, payload: {}, createdAt: T0 + 40 + i })),
+        );
         assert.deepEqual(parts.map((p) => p.message.id).sort(), ['long', 'long.2', 'long.3', 'long.4']);
         const created = await Promise.all([create('ext:race'), other.createSession(sessionRecord('ext:race'))]);
         assert.deepEqual(created.map((c) => c.created).sort(), [false, true]);
       });
 
-      it('never both lease the same outbox entry; one takes over the other\'s expired lease', async (t) => {
+      it("never both lease the same outbox entry; one takes over the other's expired lease", async (t) => {
         const other = await second(t);
         if (!other) return;
         for (let i = 0; i < 12; i++) {
@@ -701,7 +752,13 @@ export function runStoreContract(name: string, makeStore: () => Promise<StoreFix
         const next = await other.claimOutbox(T0 + 2_000, 100, LEASE); // leased past the takeover below
         assert.deepEqual(claimedSeqs(next), mine.map((e) => `${e.urn}#2`).sort());
         const takeover = await store.claimOutbox(T0 + 1_000 + LEASE, 100, LEASE);
-        assert.deepEqual(claimedSeqs(takeover), [claims[1]!, claims[3]!].flat().map((e) => `${e.urn}#1`).sort());
+        assert.deepEqual(
+          claimedSeqs(takeover),
+          [claims[1]!, claims[3]!]
+            .flat()
+            .map((e) => `${e.urn}#1`)
+            .sort(),
+        );
         assert.deepEqual(await other.outboxStats(), { pending: 24 - mine.length, failed: 0 });
       });
 
@@ -718,9 +775,7 @@ export function runStoreContract(name: string, makeStore: () => Promise<StoreFix
         }
         await store.advanceDeliveredSeq('ext:s0', 2);
         expected.splice(0, 2);
-        const results = await Promise.all(
-          Array.from({ length: 8 }, (_, i) => (i % 2 ? store : other).takeExpiredUndelivered(T0 + 100, 3)),
-        );
+        const results = await Promise.all(Array.from({ length: 8 }, (_, i) => (i % 2 ? store : other).takeExpiredUndelivered(T0 + 100, 3)));
         const all = results.flat().map((m) => `${m.urn}#${m.seq}`);
         assert.equal(all.length, expected.length);
         assert.deepEqual(all.sort(), expected.sort());

@@ -36,11 +36,11 @@ describe('WWC frames on /ws (raw WebSocket client)', () => {
     await c.next('pong');
     c.send({ type: 'message', message: { type: 'text', text: 'hello gateway' }, context: '', from: 'someone-else@x' });
     await waitFor(() => platform.textsFrom(from).length === 1, 5000, 'message at the platform');
-    assert.deepEqual(platform.textsFrom(from), ['hello gateway'], 'sent as the registered identity, not the frame\'s from');
+    assert.deepEqual(platform.textsFrom(from), ['hello gateway'], "sent as the registered identity, not the frame's from");
     c.close();
   });
 
-  it('sends a register\'s trigger to the platform as the visitor\'s first text', async () => {
+  it("sends a register's trigger to the platform as the visitor's first text", async () => {
     const c = new RawWwc(ws);
     const from = visitor();
     assert.equal((await c.register(from, callback, { trigger: 'start flow' })).type, 'ready_for_message');
@@ -151,13 +151,20 @@ describe('WWC frames on /ws (raw WebSocket client)', () => {
     await first.register(from, callback);
     first.close();
     await waitFor(() => first.closed !== undefined, 2000, 'closed');
-    for (let i = 0; i < 3; i++) assert.equal((await postToGateway(gw.url, { id: `off-${from}-${i}`, text: `offline ${i}`, to: from, quick_replies: ['Yes', 'No'] }, { token: TEST_TOKEN })).status, 200);
+    for (let i = 0; i < 3; i++)
+      assert.equal(
+        (await postToGateway(gw.url, { id: `off-${from}-${i}`, text: `offline ${i}`, to: from, quick_replies: ['Yes', 'No'] }, { token: TEST_TOKEN })).status,
+        200,
+      );
     const back = new RawWwc(ws);
     const ready = await back.register(from, callback);
     assert.deepEqual(ready['data'].history, [], 'undelivered messages come as live frames, not history');
     await back.next('message', 3);
     const frames = back.of('message');
-    assert.deepEqual(frames.map((f) => f['message'].text), ['offline 0', 'offline 1', 'offline 2']);
+    assert.deepEqual(
+      frames.map((f) => f['message'].text),
+      ['offline 0', 'offline 1', 'offline 2'],
+    );
     assert.ok(back.frames.indexOf(ready) < back.frames.indexOf(frames[0]!), 'replay after ready_for_message');
     const f = frames[0]!;
     assert.equal(f['to'], from);
@@ -187,7 +194,10 @@ describe('WWC frames on /ws (raw WebSocket client)', () => {
     again.send({ type: 'get_history', params: { limit: 20, page: 1 } });
     const history = (await again.next('history'))['history'];
     assert.deepEqual(texts(history), ['a1', 'q1'], 'history stops where replay starts');
-    assert.deepEqual(history.map((h: any) => h.direction), ['in', 'out']);
+    assert.deepEqual(
+      history.map((h: any) => h.direction),
+      ['in', 'out'],
+    );
     assert.equal(history[0].ID, `h-${from}-1`);
     assert.equal(typeof history[0].timestamp, 'number');
     assert.ok(Math.abs(history[0].timestamp - Date.now() / 1000) < 60, 'seconds');

@@ -8,7 +8,7 @@ import { RawWwc } from '../helpers/wwc-clients.js';
 let n = 0;
 const visitor = (): string => `${Date.now()}${++n}@shop.example.test`;
 
-describe('courier\'s WWC channel (PLATFORM_CHANNEL_TYPE=wwc)', () => {
+describe("courier's WWC channel (PLATFORM_CHANNEL_TYPE=wwc)", () => {
   let gw: RunningGateway;
   let courier: CourierWwcStandIn;
   let callback: string;
@@ -16,7 +16,10 @@ describe('courier\'s WWC channel (PLATFORM_CHANNEL_TYPE=wwc)', () => {
   const logs: string[] = [];
   before(async () => {
     courier = await new CourierWwcStandIn().start();
-    gw = await startGateway({ PLATFORM_URL: courier.url, PLATFORM_CHANNEL_TYPE: 'wwc', WEBHOOK_TOKEN: TEST_TOKEN, LOG_LEVEL: 'debug' }, { logTo: { write: (l) => void logs.push(l) } });
+    gw = await startGateway(
+      { PLATFORM_URL: courier.url, PLATFORM_CHANNEL_TYPE: 'wwc', WEBHOOK_TOKEN: TEST_TOKEN, LOG_LEVEL: 'debug' },
+      { logTo: { write: (l) => void logs.push(l) } },
+    );
     callback = `${courier.url}/c/wwc/${TEST_CHANNEL}/receive`;
     ws = `ws://127.0.0.1:${gw.port}/ws`;
   });
@@ -25,13 +28,16 @@ describe('courier\'s WWC channel (PLATFORM_CHANNEL_TYPE=wwc)', () => {
     await courier.stop();
   });
 
-  it('posts a visitor\'s text to /c/wwc/{uuid}/receive as JSON with a Unix-seconds timestamp, in order', async () => {
+  it("posts a visitor's text to /c/wwc/{uuid}/receive as JSON with a Unix-seconds timestamp, in order", async () => {
     const c = new RawWwc(ws);
     const from = visitor();
     await c.register(from, callback);
     for (let i = 0; i < 10; i++) c.send({ type: 'message', message: { type: 'text', text: `m${i}` } });
     await waitFor(() => courier.textsFrom(from).length === 10, 5000, '10 messages at courier');
-    assert.deepEqual(courier.textsFrom(from), Array.from({ length: 10 }, (_, i) => `m${i}`));
+    assert.deepEqual(
+      courier.textsFrom(from),
+      Array.from({ length: 10 }, (_, i) => `m${i}`),
+    );
     const r = courier.received.find((x) => x.body.from === from)!;
     assert.equal(r.channel, TEST_CHANNEL);
     assert.match(r.contentType, /^application\/json/);
@@ -42,13 +48,17 @@ describe('courier\'s WWC channel (PLATFORM_CHANNEL_TYPE=wwc)', () => {
     c.close();
   });
 
-  it('forwards a SocketCluster widget\'s messages to the WWC channel too (the widget protocol and channel type are independent)', async () => {
+  it("forwards a SocketCluster widget's messages to the WWC channel too (the widget protocol and channel type are independent)", async () => {
     const w = new V9Widget(gw.port);
     const { urn } = await w.register();
     w.send('from socketcluster');
     await waitFor(() => courier.textsFrom(urn).length === 1, 5000, 'at courier');
     await w.subscribeAndWait(urn);
-    const res = await courierSend(`${gw.url}/hooks/${TEST_TOKEN}`, { to: urn, channel_uuid: TEST_CHANNEL, message: { type: 'text', timestamp: '1700000000', text: 'to socketcluster' } });
+    const res = await courierSend(`${gw.url}/hooks/${TEST_TOKEN}`, {
+      to: urn,
+      channel_uuid: TEST_CHANNEL,
+      message: { type: 'text', timestamp: '1700000000', text: 'to socketcluster' },
+    });
     assert.equal(res.status, 200);
     await waitFor(() => w.received.length === 1, 5000, 'reply at the SC widget');
     assert.equal(w.received[0]!.text, 'to socketcluster');
@@ -76,7 +86,7 @@ describe('courier\'s WWC channel (PLATFORM_CHANNEL_TYPE=wwc)', () => {
     c.close();
   });
 
-  it('takes courier\'s send on /hooks/<WEBHOOK_TOKEN>/send without credentials and delivers the message frame', async () => {
+  it("takes courier's send on /hooks/<WEBHOOK_TOKEN>/send without credentials and delivers the message frame", async () => {
     const c = new RawWwc(ws);
     const from = visitor();
     await c.register(from, callback);
@@ -92,7 +102,11 @@ describe('courier\'s WWC channel (PLATFORM_CHANNEL_TYPE=wwc)', () => {
     assert.equal(f['from'], 'Weni Web Chat');
     assert.equal(f['channel_uuid'], TEST_CHANNEL);
     assert.deepEqual(f['message'], { type: 'text', timestamp: '1700000000', text: 'Simple Message', quick_replies: ['Yes', 'No'] });
-    const image = await courierSend(`${gw.url}/hooks/${TEST_TOKEN}`, { to: from, channel_uuid: TEST_CHANNEL, message: { type: 'image', timestamp: '', media_url: 'https://cdn.example.org/a.png', caption: 'look' } });
+    const image = await courierSend(`${gw.url}/hooks/${TEST_TOKEN}`, {
+      to: from,
+      channel_uuid: TEST_CHANNEL,
+      message: { type: 'image', timestamp: '', media_url: 'https://cdn.example.org/a.png', caption: 'look' },
+    });
     assert.equal(image.status, 200);
     const img = await c.next('message', 2);
     assert.equal(img['message'].type, 'image');
@@ -102,7 +116,7 @@ describe('courier\'s WWC channel (PLATFORM_CHANNEL_TYPE=wwc)', () => {
     c.close();
   });
 
-  it('relays typing_start to the visitor\'s live connections', async () => {
+  it("relays typing_start to the visitor's live connections", async () => {
     const c = new RawWwc(ws);
     const from = visitor();
     await c.register(from, callback);
@@ -120,7 +134,11 @@ describe('courier\'s WWC channel (PLATFORM_CHANNEL_TYPE=wwc)', () => {
     assert.equal((await courierSend(gw.url, body)).status, 401);
     assert.equal((await courierSend(`${gw.url}/hooks/wrong-token`, body)).status, 401);
     assert.equal((await courierSend(`${gw.url}/hooks`, body)).status, 404);
-    const authed = await courierSend(gw.url, { ...body, message: { ...body.message, text: 'with authorization' } }, { headers: { authorization: `Bearer ${TEST_TOKEN}` } });
+    const authed = await courierSend(
+      gw.url,
+      { ...body, message: { ...body.message, text: 'with authorization' } },
+      { headers: { authorization: `Bearer ${TEST_TOKEN}` } },
+    );
     assert.equal(authed.status, 200);
     assert.equal((await c.next('message'))['message'].text, 'with authorization');
     assert.equal(c.of('message').length, 1, 'refused posts delivered nothing');

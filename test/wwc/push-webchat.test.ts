@@ -54,7 +54,15 @@ describe('push-webchat 2.11.0 in Chromium over wss (TLS_CERT/TLS_KEY)', { timeou
     tls = selfSignedCert();
     const { cert, key } = tls;
     courier = await new CourierWwcStandIn().start();
-    gw = await startGateway({ PLATFORM_URL: courier.url, PLATFORM_CHANNEL_TYPE: 'wwc', WEBHOOK_TOKEN: TEST_TOKEN, TLS_CERT: cert, TLS_KEY: key, ALLOWED_ORIGINS: SITE, STORE_URL: `sqlite:${join(tempDir(), 'g.db')}` });
+    gw = await startGateway({
+      PLATFORM_URL: courier.url,
+      PLATFORM_CHANNEL_TYPE: 'wwc',
+      WEBHOOK_TOKEN: TEST_TOKEN,
+      TLS_CERT: cert,
+      TLS_KEY: key,
+      ALLOWED_ORIGINS: SITE,
+      STORE_URL: `sqlite:${join(tempDir(), 'g.db')}`,
+    });
     browser = await launchBrowser();
   });
   after(async () => {
@@ -82,7 +90,11 @@ describe('push-webchat 2.11.0 in Chromium over wss (TLS_CERT/TLS_KEY)', { timeou
   const sessionId = (page: Page): Promise<string> => page.evaluate(() => JSON.parse(localStorage.getItem('chat_session') ?? '{}').session_id);
 
   async function bot(from: string, text: string): Promise<void> {
-    const r = await courierSend(`${gw.url}/hooks/${TEST_TOKEN}`, { to: from, channel_uuid: TEST_CHANNEL, message: { type: 'text', timestamp: String(Math.floor(Date.now() / 1000)), text } });
+    const r = await courierSend(`${gw.url}/hooks/${TEST_TOKEN}`, {
+      to: from,
+      channel_uuid: TEST_CHANNEL,
+      message: { type: 'text', timestamp: String(Math.floor(Date.now() / 1000)), text },
+    });
     assert.equal(r.status, 200);
   }
 
@@ -91,12 +103,13 @@ describe('push-webchat 2.11.0 in Chromium over wss (TLS_CERT/TLS_KEY)', { timeou
     for (;;) {
       const texts = await botTexts(page);
       if (texts.length >= count) return texts;
-      if (Date.now() > until) throw new Error(`timed out waiting for ${count} bot messages; page shows ${JSON.stringify(texts)}: ${await page.locator('body').innerText()}`);
+      if (Date.now() > until)
+        throw new Error(`timed out waiting for ${count} bot messages; page shows ${JSON.stringify(texts)}: ${await page.locator('body').innerText()}`);
       await page.waitForTimeout(50);
     }
   }
 
-  it('a person chats: the initPayload and their text reach courier, the bot\'s answers show once', async () => {
+  it("a person chats: the initPayload and their text reach courier, the bot's answers show once", async () => {
     const context = await newProfile();
     const page = await open(context);
     const errors = watchPage(page);
@@ -127,7 +140,11 @@ describe('push-webchat 2.11.0 in Chromium over wss (TLS_CERT/TLS_KEY)', { timeou
     await bot(from, 'Yes, green and black.');
     assert.deepEqual(await waitBot(page, 2), ['Welcome to the shop!', 'Yes, green and black.']);
     await page.screenshot({ path: join(shots, 'push-webchat-chat.png') });
-    assert.deepEqual(errors.errors.filter((e) => !/favicon/.test(e)), [], 'no page errors');
+    assert.deepEqual(
+      errors.errors.filter((e) => !/favicon/.test(e)),
+      [],
+      'no page errors',
+    );
   });
 
   /** The visitor's id once the widget registered and its initPayload reached courier. */
@@ -192,11 +209,22 @@ describe('push-webchat 2.11.0 in Chromium over wss (TLS_CERT/TLS_KEY)', { timeou
   });
 
   it('a gateway killed with -9 and restarted: the page reconnects by itself, and a reload shows every message once', async () => {
-    const env = { PLATFORM_URL: courier.url, PLATFORM_CHANNEL_TYPE: 'wwc', WEBHOOK_TOKEN: TEST_TOKEN, TLS_CERT: tls.cert, TLS_KEY: tls.key, STORE_URL: `sqlite:${join(tempDir(), 'crash.db')}` };
+    const env = {
+      PLATFORM_URL: courier.url,
+      PLATFORM_CHANNEL_TYPE: 'wwc',
+      WEBHOOK_TOKEN: TEST_TOKEN,
+      TLS_CERT: tls.cert,
+      TLS_KEY: tls.key,
+      STORE_URL: `sqlite:${join(tempDir(), 'crash.db')}`,
+    };
     let gp = await spawnGateway(env);
     pagePort = gp.port;
     const send = async (from: string, text: string): Promise<void> => {
-      const r = await courierSend(`https://127.0.0.1:${gp.port}/hooks/${TEST_TOKEN}`, { to: from, channel_uuid: TEST_CHANNEL, message: { type: 'text', timestamp: String(Math.floor(Date.now() / 1000)), text } });
+      const r = await courierSend(`https://127.0.0.1:${gp.port}/hooks/${TEST_TOKEN}`, {
+        to: from,
+        channel_uuid: TEST_CHANNEL,
+        message: { type: 'text', timestamp: String(Math.floor(Date.now() / 1000)), text },
+      });
       assert.equal(r.status, 200);
     };
     try {
@@ -227,7 +255,10 @@ describe('push-webchat 2.11.0 in Chromium over wss (TLS_CERT/TLS_KEY)', { timeou
       // (a widget quirk no server can prevent): repeats, but nothing unknown and nothing missing.
       const shown = await botTexts(page);
       for (const t of expected) assert.ok(shown.includes(t), `${t} shown: ${JSON.stringify(shown)}`);
-      assert.ok(shown.every((t) => expected.includes(t)), JSON.stringify(shown));
+      assert.ok(
+        shown.every((t) => expected.includes(t)),
+        JSON.stringify(shown),
+      );
       await page.screenshot({ path: join(shots, 'push-webchat-after-crash-same-page.png') });
       await page.waitForTimeout(300);
       await page.reload({ waitUntil: 'load' });

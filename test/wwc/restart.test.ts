@@ -9,7 +9,11 @@ import { scratchDir } from '../helpers/faults.js';
 import { spawnGateway, TEST_CHANNEL, TEST_TOKEN, type GatewayProcess } from '../helpers/gateway.js';
 import { createService, dispose } from '../helpers/wwc-clients.js';
 
-const incoming = (service: any): string[] => service.getMessages().filter((m: any) => m.direction === 'incoming').map((m: any) => m.text);
+const incoming = (service: any): string[] =>
+  service
+    .getMessages()
+    .filter((m: any) => m.direction === 'incoming')
+    .map((m: any) => m.text);
 
 describe('@weni/webchat-service across kill -9 of the gateway', () => {
   it('shows every bot message once, in order, after the gateway is killed and restarted', { timeout: 120_000 }, async () => {
@@ -25,7 +29,12 @@ describe('@weni/webchat-service across kill -9 of the gateway', () => {
     try {
       await service.init();
       const from = service.getSessionId();
-      const send = (text: string) => courierSend(`http://127.0.0.1:${port}/hooks/${TEST_TOKEN}`, { to: from, channel_uuid: TEST_CHANNEL, message: { type: 'text', timestamp: String(Math.floor(Date.now() / 1000)), text } });
+      const send = (text: string) =>
+        courierSend(`http://127.0.0.1:${port}/hooks/${TEST_TOKEN}`, {
+          to: from,
+          channel_uuid: TEST_CHANNEL,
+          message: { type: 'text', timestamp: String(Math.floor(Date.now() / 1000)), text },
+        });
       for (let i = 0; i < 5; i++) assert.equal((await send(`before ${i}`)).status, 200);
       await waitFor(() => incoming(service).length === 5, 5000, 'five live messages');
       await service.sendMessage('visitor before the crash');
@@ -35,11 +44,15 @@ describe('@weni/webchat-service across kill -9 of the gateway', () => {
       gp = await spawnGateway(env, port);
       await waitFor(() => service.getConnectionStatus() === 'connected', 45_000, 'webchat-service reconnected by itself');
       for (let i = 0; i < 5; i++) assert.equal((await send(`after ${i}`)).status, 200);
-      const expected = [...[0, 1, 2, 3, 4].map((i) => `before ${i}`), ...[0, 1, 2, 3, 4].map((i) => `at the crash ${i}`), ...[0, 1, 2, 3, 4].map((i) => `after ${i}`)];
+      const expected = [
+        ...[0, 1, 2, 3, 4].map((i) => `before ${i}`),
+        ...[0, 1, 2, 3, 4].map((i) => `at the crash ${i}`),
+        ...[0, 1, 2, 3, 4].map((i) => `after ${i}`),
+      ];
       await waitFor(() => incoming(service).length >= 15, 10_000, `15 messages; got ${JSON.stringify(incoming(service))}`);
       await sleep(1000);
       assert.deepEqual(incoming(service), expected);
-      await waitFor(() => courier.textsFrom(from).includes('visitor before the crash'), 10_000, 'the visitor\'s message reached courier');
+      await waitFor(() => courier.textsFrom(from).includes('visitor before the crash'), 10_000, "the visitor's message reached courier");
     } finally {
       dispose(service);
       await gp.stop();

@@ -7,7 +7,11 @@ import { CourierWwcStandIn, courierSend } from '../helpers/courier-wwc.js';
 import { startGateway, TEST_CHANNEL, TEST_TOKEN, type RunningGateway } from '../helpers/gateway.js';
 import { createService, dispose, MemoryStorage, RawWwc } from '../helpers/wwc-clients.js';
 
-const incoming = (service: any): string[] => service.getMessages().filter((m: any) => m.direction === 'incoming').map((m: any) => m.text);
+const incoming = (service: any): string[] =>
+  service
+    .getMessages()
+    .filter((m: any) => m.direction === 'incoming')
+    .map((m: any) => m.text);
 
 async function openSockets(url: string): Promise<number> {
   const text = await (await fetch(`${url}/metrics`)).text();
@@ -44,14 +48,30 @@ describe('several tabs of one WWC visitor', () => {
     const started = Date.now();
     for (let i = 0; Date.now() - started < 30_000; i++) {
       const text = `tick ${i}`;
-      assert.equal((await courierSend(`${gw.url}/hooks/${TEST_TOKEN}`, { to: from, channel_uuid: TEST_CHANNEL, message: { type: 'text', timestamp: String(Math.floor(Date.now() / 1000)), text } })).status, 200);
+      assert.equal(
+        (
+          await courierSend(`${gw.url}/hooks/${TEST_TOKEN}`, {
+            to: from,
+            channel_uuid: TEST_CHANNEL,
+            message: { type: 'text', timestamp: String(Math.floor(Date.now() / 1000)), text },
+          })
+        ).status,
+        200,
+      );
       sent.push(text);
       await sleep(2_000);
     }
-    await waitFor(() => incoming(tab1).length === sent.length && incoming(tab2).length === sent.length && raw.of('message').length === sent.length, 5000, 'every tab has every message');
+    await waitFor(
+      () => incoming(tab1).length === sent.length && incoming(tab2).length === sent.length && raw.of('message').length === sent.length,
+      5000,
+      'every tab has every message',
+    );
     assert.deepEqual(incoming(tab1), sent);
     assert.deepEqual(incoming(tab2), sent);
-    assert.deepEqual(raw.of('message').map((f) => f['message'].text), sent);
+    assert.deepEqual(
+      raw.of('message').map((f) => f['message'].text),
+      sent,
+    );
     assert.deepEqual(statuses, [], 'no tab disconnected or reconnected');
     assert.equal(raw.closed, undefined);
     assert.equal(raw.of('warning').length + raw.of('error').length, 0, 'no eviction warnings, no errors');
@@ -61,7 +81,7 @@ describe('several tabs of one WWC visitor', () => {
     raw.close();
   });
 
-  it('close_session from the visitor\'s own tab ends its other tabs with the warning; a stranger\'s does nothing', async () => {
+  it("close_session from the visitor's own tab ends its other tabs with the warning; a stranger's does nothing", async () => {
     const from = `${Date.now()}@shop.example.test`;
     const cb = `${courier.url}/c/wwc/${TEST_CHANNEL}/receive`;
     const a = new RawWwc(`ws://127.0.0.1:${gw.port}/ws`);

@@ -8,18 +8,36 @@ import { FrameError, parseHistoryParams, parseRegister } from '../../src/protoco
 import type { StoredMessage } from '../../src/store/store.js';
 
 const CH = '8eb23e93-5ecb-45ba-b726-3b064e0c568c';
-const out = (payload: Record<string, unknown>, text = 'hi'): StoredMessage => ({ urn: 'v@x', seq: 3, direction: 'out', id: 'm1', text, payload, createdAt: 1_700_000_000_250 });
+const out = (payload: Record<string, unknown>, text = 'hi'): StoredMessage => ({
+  urn: 'v@x',
+  seq: 3,
+  direction: 'out',
+  id: 'm1',
+  text,
+  payload,
+  createdAt: 1_700_000_000_250,
+});
 
 describe('WWC translation', () => {
-  it('tells courier\'s WWC bodies from External ones', () => {
+  it("tells courier's WWC bodies from External ones", () => {
     assert.equal(isWwcBody({ type: 'message', to: 'a', message: { type: 'text', text: 'x' } }), true);
     assert.equal(isWwcBody({ type: 'typing_start', to: 'a' }), true);
     assert.equal(isWwcBody({ to: 'a', text: 'x' }), false);
     assert.equal(isWwcBody({ type: 'warning', to: 'a', text: 'x' }), false);
   });
 
-  it('takes the Idempotency-Key as the message id, strips ext:, keeps courier\'s message object', () => {
-    const r = normalizeWwcBody({ type: 'message', to: 'ext:v@x', from: 'Bot', channel_uuid: CH, message: { type: 'image', media_url: 'https://m/a.png', caption: 'c', quick_replies: ['A'] } }, 'key-1', () => 'gen');
+  it("takes the Idempotency-Key as the message id, strips ext:, keeps courier's message object", () => {
+    const r = normalizeWwcBody(
+      {
+        type: 'message',
+        to: 'ext:v@x',
+        from: 'Bot',
+        channel_uuid: CH,
+        message: { type: 'image', media_url: 'https://m/a.png', caption: 'c', quick_replies: ['A'] },
+      },
+      'key-1',
+      () => 'gen',
+    );
     assert.equal(r.kind, 'message');
     if (r.kind !== 'message') return;
     assert.equal(r.message.id, 'key-1');
@@ -35,7 +53,14 @@ describe('WWC translation', () => {
 
   it('frames a stored External message as a WWC text message with a seconds timestamp', () => {
     const f = JSON.parse(messageFrame(out({ id: 'm1', to: 'v@x', text: 'hi', from: 'bot', quick_replies: ['Y'] }), CH));
-    assert.deepEqual(f, { type: 'message', id: 'm1', to: 'v@x', from: 'bot', channel_uuid: CH, message: { type: 'text', text: 'hi', quick_replies: ['Y'], timestamp: '1700000000' } });
+    assert.deepEqual(f, {
+      type: 'message',
+      id: 'm1',
+      to: 'v@x',
+      from: 'bot',
+      channel_uuid: CH,
+      message: { type: 'text', text: 'hi', quick_replies: ['Y'], timestamp: '1700000000' },
+    });
   });
 
   it('writes history with fractional seconds, WWC directions, and text in place of types push-webchat cannot render', () => {

@@ -8,7 +8,10 @@ import { PlatformStandIn, postToGateway } from '../helpers/platform.js';
 import { createService, dispose, MemoryStorage } from '../helpers/wwc-clients.js';
 
 const texts = (service: any, direction: 'incoming' | 'outgoing'): string[] =>
-  service.getMessages().filter((m: any) => m.direction === direction).map((m: any) => m.text);
+  service
+    .getMessages()
+    .filter((m: any) => m.direction === direction)
+    .map((m: any) => m.text);
 
 async function init(service: any): Promise<void> {
   await Promise.race([service.init(), sleep(5000).then(() => Promise.reject(new Error('init() did not resolve: no ready_for_message')))]);
@@ -30,7 +33,7 @@ describe('@weni/webchat-service 1.5.0 through the gateway', () => {
     await Promise.all([courier.stop(), ex.stop()]);
   });
 
-  it('chats end to end on the WWC channel: init resolves, the visitor\'s text reaches courier, the bot\'s reply shows once', async () => {
+  it("chats end to end on the WWC channel: init resolves, the visitor's text reaches courier, the bot's reply shows once", async () => {
     const { service } = createService({ socketUrl: `127.0.0.1:${wwcGw.port}`, channelUuid: TEST_CHANNEL, host: courier.url });
     await init(service);
     assert.equal(service.getConnectionStatus(), 'connected');
@@ -39,7 +42,11 @@ describe('@weni/webchat-service 1.5.0 through the gateway', () => {
     await service.sendMessage('hello from webchat-service');
     await waitFor(() => courier.textsFrom(from).length === 1, 5000, 'at courier');
     assert.deepEqual(courier.textsFrom(from), ['hello from webchat-service']);
-    const res = await courierSend(`${wwcGw.url}/hooks/${TEST_TOKEN}`, { to: from, channel_uuid: TEST_CHANNEL, message: { type: 'text', timestamp: String(Math.floor(Date.now() / 1000)), text: 'hi, human', quick_replies: ['A', 'B'] } });
+    const res = await courierSend(`${wwcGw.url}/hooks/${TEST_TOKEN}`, {
+      to: from,
+      channel_uuid: TEST_CHANNEL,
+      message: { type: 'text', timestamp: String(Math.floor(Date.now() / 1000)), text: 'hi, human', quick_replies: ['A', 'B'] },
+    });
     assert.equal(res.status, 200);
     await waitFor(() => texts(service, 'incoming').length === 1, 5000, 'reply shown');
     await sleep(300);
@@ -67,12 +74,20 @@ describe('@weni/webchat-service 1.5.0 through the gateway', () => {
     const from = first.getSessionId();
     await first.sendMessage('before leaving');
     await waitFor(() => courier.textsFrom(from).length === 1, 5000, 'at courier');
-    await courierSend(`${wwcGw.url}/hooks/${TEST_TOKEN}`, { to: from, channel_uuid: TEST_CHANNEL, message: { type: 'text', timestamp: '1700000000', text: 'seen live' } });
+    await courierSend(`${wwcGw.url}/hooks/${TEST_TOKEN}`, {
+      to: from,
+      channel_uuid: TEST_CHANNEL,
+      message: { type: 'text', timestamp: '1700000000', text: 'seen live' },
+    });
     await waitFor(() => texts(first, 'incoming').length === 1, 5000, 'live');
     await sleep(200); // the receipt ping's pong
     dispose(first);
     for (let i = 0; i < 3; i++) {
-      await courierSend(`${wwcGw.url}/hooks/${TEST_TOKEN}`, { to: from, channel_uuid: TEST_CHANNEL, message: { type: 'text', timestamp: '1700000000', text: `while away ${i}` } });
+      await courierSend(`${wwcGw.url}/hooks/${TEST_TOKEN}`, {
+        to: from,
+        channel_uuid: TEST_CHANNEL,
+        message: { type: 'text', timestamp: '1700000000', text: `while away ${i}` },
+      });
     }
     const second = createService(opts).service;
     await init(second);

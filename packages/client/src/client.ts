@@ -176,11 +176,16 @@ export class WebchatClient {
   private async connect(): Promise<void> {
     if (!this.running) return;
     this.setStatus('connecting');
-    const socket = new ScSocket(socketUrl(this.options), this.options.WebSocket ?? (globalThis as unknown as { WebSocket: WebSocketFactory }).WebSocket, {
-      onEvent: (event, data) => this.onEvent(socket, event, data),
-      onToken: (token) => this.saveSession({ ...this.session, token }),
-      onClose: (code) => this.onClose(socket, code),
-    }, this.options.ackTimeout);
+    const socket = new ScSocket(
+      socketUrl(this.options),
+      this.options.WebSocket ?? (globalThis as unknown as { WebSocket: WebSocketFactory }).WebSocket,
+      {
+        onEvent: (event, data) => this.onEvent(socket, event, data),
+        onToken: (token) => this.saveSession({ ...this.session, token }),
+        onClose: (code) => this.onClose(socket, code),
+      },
+      this.options.ackTimeout,
+    );
     this.socket = socket;
     try {
       const { isAuthenticated } = await socket.handshake(this.session.token ?? null);

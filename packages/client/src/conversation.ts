@@ -78,7 +78,7 @@ export class Conversation {
       ...existing,
       key,
       direction,
-      text: typeof w.text === 'string' ? w.text : existing?.text ?? '',
+      text: typeof w.text === 'string' ? w.text : (existing?.text ?? ''),
       time: existing?.time ?? (Number.isFinite(time) ? time : now),
     };
     if (Number.isFinite(time)) message.time = time;
@@ -174,5 +174,12 @@ function compare(a: ChatMessage, b: ChatMessage): number {
 
 function isChatMessage(m: unknown): m is ChatMessage {
   const o = m as ChatMessage;
-  return typeof o === 'object' && o !== null && typeof o.key === 'string' && typeof o.text === 'string' && (o.direction === 'in' || o.direction === 'out') && typeof o.time === 'number';
+  return (
+    typeof o === 'object' &&
+    o !== null &&
+    typeof o.key === 'string' &&
+    typeof o.text === 'string' &&
+    (o.direction === 'in' || o.direction === 'out') &&
+    typeof o.time === 'number'
+  );
 }

@@ -23,7 +23,7 @@ export class HistoryReader {
   }
 
   async since(call: Call, since: number): Promise<void> {
-    for (let from = since; ; ) {
+    for (let from = since; ;) {
       const items = await page(call, { since: from, limit: HISTORY_PAGE });
       this.merge(items);
       if (items.length < HISTORY_PAGE) return;

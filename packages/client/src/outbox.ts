@@ -86,12 +86,20 @@ export class Outbox {
 
 function isEntry(e: unknown): e is OutboxEntry {
   const o = e as OutboxEntry;
-  return typeof o === 'object' && o !== null && typeof o.clientMessageId === 'string' && typeof o.text === 'string' && (o.state === 'pending' || o.state === 'failed');
+  return (
+    typeof o === 'object' &&
+    o !== null &&
+    typeof o.clientMessageId === 'string' &&
+    typeof o.text === 'string' &&
+    (o.state === 'pending' || o.state === 'failed')
+  );
 }
 
 /** A client message id: time-ordered prefix plus randomness, within the gateway's charset. */
 export function newClientMessageId(now = Date.now(), random: () => number = Math.random): string {
   const c = (globalThis as { crypto?: { randomUUID?: () => string } }).crypto;
-  const rand = c?.randomUUID ? c.randomUUID().replace(/-/g, '').slice(0, 20) : Array.from({ length: 20 }, () => Math.floor(random() * 36).toString(36)).join('');
+  const rand = c?.randomUUID
+    ? c.randomUUID().replace(/-/g, '').slice(0, 20)
+    : Array.from({ length: 20 }, () => Math.floor(random() * 36).toString(36)).join('');
   return `${now.toString(36)}-${rand}`;
 }

@@ -43,7 +43,11 @@ export class OutboxSender {
           const target = this.host.target();
           if (!target) return;
           try {
-            const ack = (await target.socket.call('sendMessageToChannel', { text: entry.text, userUrn: target.urn, clientMessageId: entry.clientMessageId })) as { id: string; seq: number };
+            const ack = (await target.socket.call('sendMessageToChannel', {
+              text: entry.text,
+              userUrn: target.urn,
+              clientMessageId: entry.clientMessageId,
+            })) as { id: string; seq: number };
             this.host.confirmed(entry, ack);
           } catch (err) {
             const code = err instanceof CallError ? err.code : 'WG_CLIENT_ERROR';

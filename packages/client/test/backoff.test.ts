@@ -7,9 +7,15 @@ import { MemoryStorage } from '../src/storage.js';
 describe('Backoff', () => {
   it('doubles from base up to max, each delay jittered within [step/2, step]', () => {
     const low = new Backoff({ base: 100, max: 1_000, random: () => 0 });
-    assert.deepEqual(Array.from({ length: 7 }, () => low.next()), [50, 100, 200, 400, 500, 500, 500]);
+    assert.deepEqual(
+      Array.from({ length: 7 }, () => low.next()),
+      [50, 100, 200, 400, 500, 500, 500],
+    );
     const high = new Backoff({ base: 100, max: 1_000, random: () => 0.999999 });
-    assert.deepEqual(Array.from({ length: 7 }, () => high.next()), [100, 200, 400, 800, 1_000, 1_000, 1_000]);
+    assert.deepEqual(
+      Array.from({ length: 7 }, () => high.next()),
+      [100, 200, 400, 800, 1_000, 1_000, 1_000],
+    );
   });
 
   it('spreads clients apart: random delays differ, all within bounds', () => {
@@ -20,7 +26,10 @@ describe('Backoff', () => {
       b.next();
       return b.next(); // third attempt: step 4 000
     });
-    assert.ok(delays.every((d) => d >= 2_000 && d <= 4_000), String(delays));
+    assert.ok(
+      delays.every((d) => d >= 2_000 && d <= 4_000),
+      String(delays),
+    );
     assert.ok(new Set(delays).size > 50, 'jittered');
   });
 

@@ -24,7 +24,8 @@ export interface ViewActions {
 }
 
 const ICON_CHAT = '<svg viewBox="0 0 24 24" aria-hidden="true"><path d="M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H8l-4 4V6a2 2 0 0 1 2-2z"/></svg>';
-const ICON_CLOSE = '<svg viewBox="0 0 24 24" aria-hidden="true"><path d="M6.4 5 12 10.6 17.6 5 19 6.4 13.4 12l5.6 5.6-1.4 1.4-5.6-5.6L6.4 19 5 17.6l5.6-5.6L5 6.4z"/></svg>';
+const ICON_CLOSE =
+  '<svg viewBox="0 0 24 24" aria-hidden="true"><path d="M6.4 5 12 10.6 17.6 5 19 6.4 13.4 12l5.6 5.6-1.4 1.4-5.6-5.6L6.4 19 5 17.6l5.6-5.6L5 6.4z"/></svg>';
 const ICON_SEND = '<svg viewBox="0 0 24 24" aria-hidden="true"><path d="M3 20.5V14l9-2-9-2V3.5L22 12z"/></svg>';
 
 export class View {
@@ -177,7 +178,10 @@ export class View {
   setStatus(status: ConnectionStatus): void {
     const s = this.o.strings;
     this.statusEl.dataset['status'] = status;
-    this.statusEl.replaceChildren(el(this.doc, 'span', 'dot'), this.doc.createTextNode(status === 'online' ? s.online : status === 'offline' ? s.offline : s.connecting));
+    this.statusEl.replaceChildren(
+      el(this.doc, 'span', 'dot'),
+      this.doc.createTextNode(status === 'online' ? s.online : status === 'offline' ? s.offline : s.connecting),
+    );
   }
 
   setTyping(on: boolean): void {
@@ -226,7 +230,7 @@ export class View {
     const li = el(this.doc, 'div', `msg ${m.direction}${m.status ? ' ' + m.status : ''}`);
     li.dataset['key'] = m.key;
     const who = el(this.doc, 'span', 'sr');
-    who.textContent = `${m.direction === 'in' ? s.you : this.o.title ?? s.bot}: `;
+    who.textContent = `${m.direction === 'in' ? s.you : (this.o.title ?? s.bot)}: `;
     const bubble = el(this.doc, 'div', 'bubble');
     bubble.append(linkify(this.doc, m.text));
     const meta = el(this.doc, 'div', 'meta');
@@ -269,7 +273,10 @@ export class View {
     this.badge.hidden = n === 0;
     this.badge.textContent = n > 99 ? '99+' : String(n);
     this.badge.setAttribute('aria-label', this.o.strings.unread(n));
-    this.launcher.setAttribute('aria-label', n > 0 && !this.isOpen ? `${this.o.strings.open} (${this.o.strings.unread(n)})` : this.isOpen ? this.o.strings.close : this.o.strings.open);
+    this.launcher.setAttribute(
+      'aria-label',
+      n > 0 && !this.isOpen ? `${this.o.strings.open} (${this.o.strings.unread(n)})` : this.isOpen ? this.o.strings.close : this.o.strings.open,
+    );
   }
 
   private scrollDown(): void {

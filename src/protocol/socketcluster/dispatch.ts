@@ -49,4 +49,3 @@ function reply(request: AGRequest, name: string, body: unknown, error?: GatewayE
     request.end(body);
   }
 }
-

@@ -108,7 +108,10 @@ function toHistoryItem(m: StoredMessage): HistoryItem {
  * a registration (REGISTRATIONS_PER_MINUTE). Real widgets JSON.parse the first reply argument
  * of registerUser and getSuggestions, so those replies carry a JSON string in both slots.
  */
-export const SC_EVENTS: Record<WidgetEvent, { handler: (events: WidgetEvents, ctx: WidgetContext, data: unknown) => Promise<unknown>; reply: 'both-slots' | 'standard'; registers?: true }> = {
+export const SC_EVENTS: Record<
+  WidgetEvent,
+  { handler: (events: WidgetEvents, ctx: WidgetContext, data: unknown) => Promise<unknown>; reply: 'both-slots' | 'standard'; registers?: true }
+> = {
   registerUser: { handler: async (e, ctx, data) => ({ urn: await e.registerUser(ctx, data) }), reply: 'both-slots', registers: true },
   sendMessageToChannel: {
     handler: async (e, ctx, data) => {

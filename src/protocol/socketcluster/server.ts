@@ -135,7 +135,11 @@ export class SocketServer {
       const conn = this.connectionFor(action.socket);
       if (!conn.guard.take()) {
         this.deps.metrics.refuse('event_rate');
-        action.block(socketError(new GatewayError('WG_ERR_RATE_LIMITED', `Too many events; the limit is ${this.options.clientRate}/s with bursts of ${this.options.clientBurst}.`)));
+        action.block(
+          socketError(
+            new GatewayError('WG_ERR_RATE_LIMITED', `Too many events; the limit is ${this.options.clientRate}/s with bursts of ${this.options.clientBurst}.`),
+          ),
+        );
         this.noteAbuse(conn);
         continue;
       }
@@ -144,7 +148,12 @@ export class SocketServer {
         await conn.verified;
         const urn = conn.tokenUrn();
         if (urn !== undefined && urn === action.channel) action.allow();
-        else action.block(socketError(new GatewayError('WG_ERR_NOT_SESSION_OWNER', 'A socket may only subscribe to the session its auth token names; emit registerUser first.')));
+        else
+          action.block(
+            socketError(
+              new GatewayError('WG_ERR_NOT_SESSION_OWNER', 'A socket may only subscribe to the session its auth token names; emit registerUser first.'),
+            ),
+          );
       } else if (action.type === action.PUBLISH_IN) {
         action.block(socketError(new GatewayError('WG_ERR_PUBLISH_FORBIDDEN')));
       } else if (action.type === action.INVOKE || action.type === action.TRANSMIT) {
@@ -278,7 +287,6 @@ export class SocketServer {
   close(): Promise<void> {
     return closeAll(this.server, this.connections.values());
   }
-
 }
 
 /** SocketCluster hydrates `name` and `message` into the client's Error (subscribeFail etc.). */

@@ -27,7 +27,8 @@ function seconds(ms: number): number {
 /** The platform's `message` object of a stored platform message (WWC bodies keep it; EX ones are text). */
 function platformMessage(m: StoredMessage): Record<string, unknown> {
   const nested = m.payload['message'];
-  const base: Record<string, unknown> = nested !== null && typeof nested === 'object' && !Array.isArray(nested) ? { ...(nested as Record<string, unknown>) } : {};
+  const base: Record<string, unknown> =
+    nested !== null && typeof nested === 'object' && !Array.isArray(nested) ? { ...(nested as Record<string, unknown>) } : {};
   if (typeof base['type'] !== 'string') base['type'] = 'text';
   if (base['type'] === 'text' || base['text'] === undefined) base['text'] = m.text;
   const qr = m.payload['quick_replies'];
@@ -70,10 +71,22 @@ export function historyItem(m: StoredMessage, channelUuid: string): HistoryItem 
     if (!RENDERABLE.has(message['type'] as string)) {
       // An interactive or location message with text still reads as its text.
       if (typeof m.text !== 'string' || m.text === '') return null;
-      message = { type: 'text', timestamp: message['timestamp'], text: m.text, ...(message['quick_replies'] ? { quick_replies: message['quick_replies'] } : {}) };
+      message = {
+        type: 'text',
+        timestamp: message['timestamp'],
+        text: m.text,
+        ...(message['quick_replies'] ? { quick_replies: message['quick_replies'] } : {}),
+      };
     }
   }
-  return { ID: m.id, contact_urn: `ext:${m.urn}`, channel_uuid: channelUuid, direction: m.direction === 'out' ? 'in' : 'out', timestamp: seconds(m.createdAt), message };
+  return {
+    ID: m.id,
+    contact_urn: `ext:${m.urn}`,
+    channel_uuid: channelUuid,
+    direction: m.direction === 'out' ? 'in' : 'out',
+    timestamp: seconds(m.createdAt),
+    message,
+  };
 }
 
 export function typingFrame(to: string, from: string, channelUuid: string): string {

@@ -170,4 +170,3 @@ export class WwcHandlers {
     return items.slice(skip, skip + limit);
   }
 }
-

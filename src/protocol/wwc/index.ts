@@ -23,7 +23,21 @@ export interface WwcParts {
 export function createWwcServer(c: Config, parts: WwcParts): WwcServer {
   const { conversation, admission, deliverer, registry, targets, metrics, log } = parts;
   return new WwcServer(
-    { clientRate: c.clientRate, clientBurst: c.clientBurst, pingInterval: c.pingInterval, pingTimeout: c.pingTimeout, maxPayload: c.maxPayload, registerTimeout: c.registerTimeout },
-    { handlers: new WwcHandlers({ conversation, admission, deliverer, registry, targets, log, defaultLanguage: c.defaultLanguage }), admission, registry, deliverer, metrics, log },
+    {
+      clientRate: c.clientRate,
+      clientBurst: c.clientBurst,
+      pingInterval: c.pingInterval,
+      pingTimeout: c.pingTimeout,
+      maxPayload: c.maxPayload,
+      registerTimeout: c.registerTimeout,
+    },
+    {
+      handlers: new WwcHandlers({ conversation, admission, deliverer, registry, targets, log, defaultLanguage: c.defaultLanguage }),
+      admission,
+      registry,
+      deliverer,
+      metrics,
+      log,
+    },
   );
 }

@@ -15,7 +15,6 @@ import { errorFrame } from './frames.js';
 import type { WwcHandlers } from './handlers.js';
 import { FrameError, parseFrame } from './validate.js';
 
-
 export interface WwcServerOptions extends WwcConnectionOptions {
   /** Frames above this get an `error` frame; the connection stays. */
   maxPayload: number;
@@ -46,7 +45,12 @@ export class WwcServer {
     private readonly options: WwcServerOptions,
     private readonly deps: WwcServerDeps,
   ) {
-    this.wss = new WebSocketServer({ noServer: true, maxPayload: Math.max(options.maxPayload * HARD_PAYLOAD_FACTOR, 1024 * 1024), perMessageDeflate: false, clientTracking: false });
+    this.wss = new WebSocketServer({
+      noServer: true,
+      maxPayload: Math.max(options.maxPayload * HARD_PAYLOAD_FACTOR, 1024 * 1024),
+      perMessageDeflate: false,
+      clientTracking: false,
+    });
   }
 
   get connectionCount(): number {
@@ -144,5 +148,7 @@ export class WwcServer {
 function refuse(socket: Duplex, status: number, reason: string): void {
   if (socket.destroyed) return;
   const body = reason.replace(/[\r\n]/g, ' ');
-  socket.end(`HTTP/1.1 ${status} ${status === 429 ? 'Too Many Requests' : status === 403 ? 'Forbidden' : status === 503 ? 'Service Unavailable' : 'Bad Request'}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+  socket.end(
+    `HTTP/1.1 ${status} ${status === 429 ? 'Too Many Requests' : status === 403 ? 'Forbidden' : status === 503 ? 'Service Unavailable' : 'Bad Request'}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+  );
 }

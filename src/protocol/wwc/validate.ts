@@ -90,7 +90,8 @@ export function parseHistoryParams(frame: Frame): { limit: number; page: number 
     const v = p[key];
     if (v === undefined || v === null) return dflt;
     const n = typeof v === 'number' ? v : typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : NaN;
-    if (!Number.isSafeInteger(n) || n < 1 || n > max) throw new FrameError(`error on get history: could not parse ${key} param: expected a whole number from 1 to ${max}`);
+    if (!Number.isSafeInteger(n) || n < 1 || n > max)
+      throw new FrameError(`error on get history: could not parse ${key} param: expected a whole number from 1 to ${max}`);
     return n;
   };
   return { limit: num('limit', 20, 100), page: num('page', 1, 100_000) };

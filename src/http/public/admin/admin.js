@@ -5,15 +5,22 @@
   'use strict';
   var TOKEN_KEY = 'wg-admin-token';
   var REFRESH_MS = 3000;
-  var $ = function (id) { return document.getElementById(id); };
+  var $ = function (id) {
+    return document.getElementById(id);
+  };
   var state = { sessionsPages: 0, sessionsCursor: null, failedCursor: null, selected: null, olderBefore: null, query: '', timer: null };
 
-  function token() { return sessionStorage.getItem(TOKEN_KEY); }
+  function token() {
+    return sessionStorage.getItem(TOKEN_KEY);
+  }
 
   function api(path, options) {
     options = options || {};
     return fetch(path, { method: options.method || 'GET', headers: { authorization: 'Bearer ' + token() } }).then(function (res) {
-      if (res.status === 401) { signOut('That token was not accepted.'); throw new Error('unauthorized'); }
+      if (res.status === 401) {
+        signOut('That token was not accepted.');
+        throw new Error('unauthorized');
+      }
       return res.json().then(function (body) {
         if (!res.ok) throw new Error(body && body.message ? body.message : 'HTTP ' + res.status);
         return body;
@@ -43,13 +50,18 @@
   function time(ms) {
     var d = new Date(ms);
     var today = new Date().toDateString() === d.toDateString();
-    return today ? d.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit' }) : d.toLocaleString([], { dateStyle: 'short', timeStyle: 'short' });
+    return today
+      ? d.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit' })
+      : d.toLocaleString([], { dateStyle: 'short', timeStyle: 'short' });
   }
   function bytes(n) {
     if (n === null || n === undefined) return '';
     var units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
     var i = 0;
-    while (n >= 1024 && i < units.length - 1) { n /= 1024; i++; }
+    while (n >= 1024 && i < units.length - 1) {
+      n /= 1024;
+      i++;
+    }
     return (i ? n.toFixed(1) : n) + ' ' + units[i];
   }
   var toastTimer;
@@ -58,7 +70,9 @@
     t.textContent = text;
     t.classList.add('show');
     clearTimeout(toastTimer);
-    toastTimer = setTimeout(function () { t.classList.remove('show'); }, 2500);
+    toastTimer = setTimeout(function () {
+      t.classList.remove('show');
+    }, 2500);
   }
 
   // --- sign in / out
@@ -88,7 +102,9 @@
     sessionStorage.setItem(TOKEN_KEY, $('token').value.trim());
     api('/admin/api/overview').then(signIn, function () {});
   });
-  $('logout').addEventListener('click', function () { signOut(''); });
+  $('logout').addEventListener('click', function () {
+    signOut('');
+  });
 
   // --- overview
   var STORE_NAMES = { sqlite: 'SQLite', redis: 'Redis', rediss: 'Redis (TLS)', memory: 'memory' };
@@ -106,7 +122,10 @@
     var conns = o.connections || {};
     var total = 0;
     var parts = [];
-    Object.keys(conns).forEach(function (k) { total += conns[k]; parts.push(k + ' ' + conns[k]); });
+    Object.keys(conns).forEach(function (k) {
+      total += conns[k];
+      parts.push(k + ' ' + conns[k]);
+    });
     var outbox = o.outbox || { pending: '–', failed: '–', oldestPendingAgeSeconds: null };
     var oldest = outbox.oldestPendingAgeSeconds;
     var cards = $('cards');
@@ -114,11 +133,23 @@
       card('connections', 'Live connections', total, parts.join(' · ') || 'none'),
       card('in', 'User → platform', o.messagesPerMinute.in, 'messages / min'),
       card('out', 'Platform → user', o.messagesPerMinute.out, 'messages / min'),
-      card('pending', 'Outbox pending', outbox.pending, oldest === null ? 'nothing waiting' : 'oldest ' + duration(oldest), oldest !== null && oldest > 300 ? 'warn' : ''),
+      card(
+        'pending',
+        'Outbox pending',
+        outbox.pending,
+        oldest === null ? 'nothing waiting' : 'oldest ' + duration(oldest),
+        oldest !== null && oldest > 300 ? 'warn' : '',
+      ),
       card('failed', 'Failed', outbox.failed, outbox.failed ? 'retry below' : 'none', outbox.failed ? 'bad' : ''),
       card('sessions', 'Sessions', o.sessions === null ? '–' : o.sessions, 'in the store'),
-      card('store', 'Store', STORE_NAMES[o.store.kind] || o.store.kind, o.store.state + (o.store.bytes !== null ? ' · ' + bytes(o.store.bytes) : ''), o.store.state === 'ok' ? '' : 'bad'),
-      card('ready', 'Node', o.ready ? 'ready' : 'not ready', 'fanout ' + o.fanout.state, o.ready ? '' : 'bad')
+      card(
+        'store',
+        'Store',
+        STORE_NAMES[o.store.kind] || o.store.kind,
+        o.store.state + (o.store.bytes !== null ? ' · ' + bytes(o.store.bytes) : ''),
+        o.store.state === 'ok' ? '' : 'bad',
+      ),
+      card('ready', 'Node', o.ready ? 'ready' : 'not ready', 'fanout ' + o.fanout.state, o.ready ? '' : 'bad'),
     );
     $('updated').textContent = 'updated ' + new Date().toLocaleTimeString();
   }
@@ -147,25 +178,39 @@
     if (!facts.childNodes.length) facts.appendChild(el('span', 'pill', 'all delivered'));
     facts.appendChild(el('span', 'pill', 'since ' + time(s.createdAt)));
     li.appendChild(facts);
-    var open = function () { selectSession(s.urn); };
+    var open = function () {
+      selectSession(s.urn);
+    };
     li.addEventListener('click', open);
-    li.addEventListener('keydown', function (ev) { if (ev.key === 'Enter') open(); });
+    li.addEventListener('keydown', function (ev) {
+      if (ev.key === 'Enter') open();
+    });
     return li;
   }
 
   function loadSessions(more) {
     var q = state.query;
-    var url = '/admin/api/sessions?limit=25' + (q ? '&q=' + encodeURIComponent(q) : '') + (more && state.sessionsCursor ? '&cursor=' + encodeURIComponent(state.sessionsCursor) : '');
-    return api(url).then(function (page) {
-      if (q !== state.query) return;
-      var list = $('sessions');
-      if (!more) list.replaceChildren();
-      state.sessionsPages = more ? state.sessionsPages + 1 : 1;
-      page.sessions.forEach(function (s) { list.appendChild(sessionItem(s)); });
-      state.sessionsCursor = page.nextCursor;
-      $('sessions-more').hidden = !page.nextCursor;
-      $('sessions-empty').hidden = list.childNodes.length > 0;
-    }, function (err) { toast(err.message); });
+    var url =
+      '/admin/api/sessions?limit=25' +
+      (q ? '&q=' + encodeURIComponent(q) : '') +
+      (more && state.sessionsCursor ? '&cursor=' + encodeURIComponent(state.sessionsCursor) : '');
+    return api(url).then(
+      function (page) {
+        if (q !== state.query) return;
+        var list = $('sessions');
+        if (!more) list.replaceChildren();
+        state.sessionsPages = more ? state.sessionsPages + 1 : 1;
+        page.sessions.forEach(function (s) {
+          list.appendChild(sessionItem(s));
+        });
+        state.sessionsCursor = page.nextCursor;
+        $('sessions-more').hidden = !page.nextCursor;
+        $('sessions-empty').hidden = list.childNodes.length > 0;
+      },
+      function (err) {
+        toast(err.message);
+      },
+    );
   }
 
   var searchTimer;
@@ -177,7 +222,9 @@
       loadSessions(false);
     }, 200);
   });
-  $('sessions-more').addEventListener('click', function () { loadSessions(true); });
+  $('sessions-more').addEventListener('click', function () {
+    loadSessions(true);
+  });
 
   // --- conversation
   var TICKS = { sent: '✓✓', delivered: '✓✓', waiting: '✓', queued: '⏳', failed: '!' };
@@ -186,7 +233,7 @@
     delivered: 'received by the widget',
     waiting: 'stored; not yet received by a widget',
     queued: 'waiting for the platform',
-    failed: 'not accepted by the platform'
+    failed: 'not accepted by the platform',
   };
 
   function messageItem(m) {
@@ -196,7 +243,9 @@
     li.appendChild(el('div', 'bubble', m.text));
     if (m.quickReplies && m.quickReplies.length) {
       var r = el('div', 'replies');
-      m.quickReplies.forEach(function (q) { r.appendChild(el('span', '', q)); });
+      m.quickReplies.forEach(function (q) {
+        r.appendChild(el('span', '', q));
+      });
       li.appendChild(r);
     }
     var meta = el('div', 'meta');
@@ -209,7 +258,9 @@
     if (m.state === 'failed') {
       if (m.lastError) meta.appendChild(el('span', '', '· ' + m.lastError));
       var b = el('button', 'retry', 'Retry');
-      b.addEventListener('click', function () { retry(m.outboxId, b); });
+      b.addEventListener('click', function () {
+        retry(m.outboxId, b);
+      });
       meta.appendChild(b);
     }
     li.appendChild(meta);
@@ -218,30 +269,42 @@
 
   function selectSession(urn) {
     state.selected = urn;
-    Array.prototype.forEach.call($('sessions').children, function (li) { li.classList.toggle('selected', li.dataset.urn === urn); });
+    Array.prototype.forEach.call($('sessions').children, function (li) {
+      li.classList.toggle('selected', li.dataset.urn === urn);
+    });
     loadConversation(urn, true);
     if (window.matchMedia('(max-width: 900px)').matches) $('conversation').scrollIntoView({ behavior: 'smooth' });
   }
 
   function loadConversation(urn, scroll) {
-    return api('/admin/api/sessions/' + encodeURIComponent(urn) + '/messages').then(function (page) {
-      if (state.selected !== urn) return;
-      var s = page.session;
-      $('conv-title').textContent = 'Conversation';
-      $('conv-close').hidden = false;
-      $('conv-meta').textContent = s.urn + ' · ' + (s.liveConnections ? s.liveConnections + ' live connection' + (s.liveConnections > 1 ? 's' : '') : 'offline') + ' · channel ' + s.channelUuid;
-      var list = $('messages');
-      var atBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 40;
-      list.replaceChildren();
-      page.messages.forEach(function (m) { list.appendChild(messageItem(m)); });
-      $('conv-empty').hidden = page.messages.length > 0;
-      $('conv-empty').textContent = 'No messages yet.';
-      state.olderBefore = page.nextBefore;
-      $('conv-older').hidden = !page.nextBefore;
-      if (scroll || atBottom) list.scrollTop = list.scrollHeight;
-    }, function (err) {
-      if (err.message !== 'unauthorized') toast(err.message);
-    });
+    return api('/admin/api/sessions/' + encodeURIComponent(urn) + '/messages').then(
+      function (page) {
+        if (state.selected !== urn) return;
+        var s = page.session;
+        $('conv-title').textContent = 'Conversation';
+        $('conv-close').hidden = false;
+        $('conv-meta').textContent =
+          s.urn +
+          ' · ' +
+          (s.liveConnections ? s.liveConnections + ' live connection' + (s.liveConnections > 1 ? 's' : '') : 'offline') +
+          ' · channel ' +
+          s.channelUuid;
+        var list = $('messages');
+        var atBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 40;
+        list.replaceChildren();
+        page.messages.forEach(function (m) {
+          list.appendChild(messageItem(m));
+        });
+        $('conv-empty').hidden = page.messages.length > 0;
+        $('conv-empty').textContent = 'No messages yet.';
+        state.olderBefore = page.nextBefore;
+        $('conv-older').hidden = !page.nextBefore;
+        if (scroll || atBottom) list.scrollTop = list.scrollHeight;
+      },
+      function (err) {
+        if (err.message !== 'unauthorized') toast(err.message);
+      },
+    );
   }
 
   $('conv-older').addEventListener('click', function () {
@@ -250,7 +313,9 @@
     api('/admin/api/sessions/' + encodeURIComponent(urn) + '/messages?before=' + state.olderBefore).then(function (page) {
       var list = $('messages');
       var first = list.firstChild;
-      page.messages.forEach(function (m) { list.insertBefore(messageItem(m), first); });
+      page.messages.forEach(function (m) {
+        list.insertBefore(messageItem(m), first);
+      });
       state.olderBefore = page.nextBefore;
       $('conv-older').hidden = !page.nextBefore;
     });
@@ -264,7 +329,9 @@
     $('conv-older').hidden = true;
     $('conv-empty').hidden = false;
     $('conv-empty').textContent = 'Pick a session to read its conversation.';
-    Array.prototype.forEach.call($('sessions').children, function (li) { li.classList.remove('selected'); });
+    Array.prototype.forEach.call($('sessions').children, function (li) {
+      li.classList.remove('selected');
+    });
   });
 
   // --- failed outbox
@@ -280,36 +347,48 @@
     why.appendChild(el('span', 'err', e.lastError || 'failed'));
     li.appendChild(why);
     var b = el('button', 'retry', 'Retry');
-    b.addEventListener('click', function () { retry(e.id, b); });
+    b.addEventListener('click', function () {
+      retry(e.id, b);
+    });
     li.appendChild(b);
     return li;
   }
 
   function loadFailed(more) {
     var url = '/admin/api/outbox?state=failed&limit=20' + (more && state.failedCursor ? '&cursor=' + encodeURIComponent(state.failedCursor) : '');
-    return api(url).then(function (page) {
-      var list = $('failed');
-      if (!more) list.replaceChildren();
-      page.entries.forEach(function (e) { list.appendChild(failedItem(e)); });
-      if (!more) state.failedCursor = page.nextCursor;
-      else state.failedCursor = page.nextCursor;
-      $('failed-more').hidden = !page.nextCursor;
-      $('failed-empty').hidden = list.childNodes.length > 0;
-    }, function () {});
+    return api(url).then(
+      function (page) {
+        var list = $('failed');
+        if (!more) list.replaceChildren();
+        page.entries.forEach(function (e) {
+          list.appendChild(failedItem(e));
+        });
+        if (!more) state.failedCursor = page.nextCursor;
+        else state.failedCursor = page.nextCursor;
+        $('failed-more').hidden = !page.nextCursor;
+        $('failed-empty').hidden = list.childNodes.length > 0;
+      },
+      function () {},
+    );
   }
-  $('failed-more').addEventListener('click', function () { loadFailed(true); });
+  $('failed-more').addEventListener('click', function () {
+    loadFailed(true);
+  });
 
   function retry(id, button) {
     button.disabled = true;
     button.textContent = 'Retrying…';
-    api('/admin/api/outbox/' + encodeURIComponent(id) + '/retry', { method: 'POST' }).then(function () {
-      toast('Queued again: it goes to the platform now.');
-      refresh();
-    }, function (err) {
-      button.disabled = false;
-      button.textContent = 'Retry';
-      toast(err.message);
-    });
+    api('/admin/api/outbox/' + encodeURIComponent(id) + '/retry', { method: 'POST' }).then(
+      function () {
+        toast('Queued again: it goes to the platform now.');
+        refresh();
+      },
+      function (err) {
+        button.disabled = false;
+        button.textContent = 'Retry';
+        toast(err.message);
+      },
+    );
   }
 
   // --- start
