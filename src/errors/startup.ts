@@ -59,7 +59,7 @@ export function probeTcp(host: string, port: number): Promise<string | null> {
         EHOSTUNREACH: 'host unreachable',
         ETIMEDOUT: 'connection timed out',
       };
-      done((err.code && causes[err.code]) ?? err.message ?? String(err));
+      done((err.code ? causes[err.code] : undefined) ?? err.message ?? 'connection failed');
     });
   });
 }

@@ -412,7 +412,10 @@ describe('socket fuzz: hostile sockets next to legit widgets', () => {
             ...attackers.map(async (a, i) => {
               if (a.kind === 'raw') {
                 const r = await runRaw(a.cmds, a.handshake, i).catch(() => undefined);
-                if (r) (raws.push(r), rawPlans.set(r, a));
+                if (r) {
+                  raws.push(r);
+                  rawPlans.set(r, a);
+                }
               } else {
                 v9s.push(await runV9(a.cmds, [], `v9-attacker-${i}`));
               }

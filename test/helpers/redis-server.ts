@@ -53,8 +53,8 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
   const collect = (chunk: Buffer) => {
     output = (output + chunk.toString()).slice(-4000);
   };
-  child.stdout!.on('data', collect);
-  child.stderr!.on('data', collect);
+  child.stdout.on('data', collect);
+  child.stderr.on('data', collect);
 
   let exited: Error | null = null;
   const exitPromise = new Promise<void>((resolve) => {
@@ -81,7 +81,7 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
   for (;;) {
     if (exited) {
       process.removeListener('exit', killOnExit);
-      throw exited;
+      throw exited as Error;
     }
     try {
       if ((await command(port, ['PING'])) === '+PONG') break;

@@ -211,7 +211,7 @@ export function runStoreContract(name: string, makeStore: () => Promise<StoreFix
         const text = 'multi\nline ✓ "json-ish" {"seq":99}';
         const { message } = await store.appendOutbound('ext:a', { id: 'p-1', text, payload, createdAt: T0 });
         const expected = structuredClone(payload);
-        (payload.metadata.nested.list as number[]).push(4); // mutating the caller's object must not leak in
+        payload.metadata.nested.list.push(4); // mutating the caller's object must not leak in
         assert.deepEqual(message.payload, expected);
         const [read] = await store.readMessages('ext:a', { limit: 1 });
         assert.equal(read!.text, text);
@@ -747,14 +747,14 @@ export function runStoreContract(name: string, makeStore: () => Promise<StoreFix
         assert.deepEqual(await other.claimOutbox(T0 + 1_000 + LEASE - 1, 100, LEASE), []);
         // `store` completes what it claimed; `other`'s claims are abandoned (crash) and `store`
         // takes them over after the lease.
-        const mine = [claims[0]!, claims[2]!].flat();
+        const mine = [claims[0], claims[2]].flat();
         for (const e of mine) await store.completeOutbox(e);
         const next = await other.claimOutbox(T0 + 2_000, 100, LEASE); // leased past the takeover below
         assert.deepEqual(claimedSeqs(next), mine.map((e) => `${e.urn}#2`).sort());
         const takeover = await store.claimOutbox(T0 + 1_000 + LEASE, 100, LEASE);
         assert.deepEqual(
           claimedSeqs(takeover),
-          [claims[1]!, claims[3]!]
+          [claims[1], claims[3]]
             .flat()
             .map((e) => `${e.urn}#1`)
             .sort(),
