@@ -1,6 +1,7 @@
 // Start-up failures: each becomes one line that names the option to fix and the cause, and the
 // CLI exits with 2 (see src/cli/main.ts). The original error stays attached for LOG_LEVEL=debug.
 import { connect } from 'node:net';
+import { isRedisUrl } from '../store/redis/url.js';
 
 export class StartupError extends Error {
   override name = 'StartupError';
@@ -80,7 +81,7 @@ async function redisCause(storeUrl: string, err: unknown): Promise<string> {
 export async function storeFailure(storeUrl: string, err: unknown): Promise<StartupError> {
   const e = (err ?? {}) as SystemError;
   const shown = redactUrl(storeUrl);
-  if (/^rediss?:/.test(storeUrl)) {
+  if (isRedisUrl(storeUrl)) {
     return new StartupError('STORE_URL', `STORE_URL ${shown}: ${await redisCause(storeUrl, err)}`, err);
   }
   const path = storeUrl.startsWith('sqlite:') ? storeUrl.slice('sqlite:'.length) : storeUrl;

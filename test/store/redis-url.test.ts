@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { loadConfig } from '../../src/config/load.js';
-import { redisOptions } from '../../src/store/redis-connection.js';
-import { isRedisUrl, parseRedisUrl, redactRedisUrl } from '../../src/store/redis-url.js';
+import { redisOptions } from '../../src/store/redis/connection.js';
+import { isRedisUrl, parseRedisUrl, redactRedisUrl } from '../../src/store/redis/url.js';
 
 describe('Redis STORE_URL forms', () => {
   it('reads a standalone server with credentials, db and TLS', () => {
