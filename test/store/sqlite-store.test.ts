@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
-import { outboxQueryPlans } from '../../src/store/sqlite/outbox.js';
+import { outboxStatements } from '../../src/store/sqlite/outbox.js';
+import { queryPlans } from '../../src/store/sqlite/schema.js';
 import { SqliteStore } from '../../src/store/sqlite/store.js';
 import { runClientIdContract } from './client-ids-contract.js';
 import { runStoreContract } from './store-contract.js';
@@ -108,7 +109,7 @@ describe('sqlite store: outbox claims read only the due front', () => {
     const db = new Database(path);
     try {
       // The store's own statements, so a change to their SQL is what gets checked.
-      const plans = outboxQueryPlans(db);
+      const plans = queryPlans(db, outboxStatements(db));
       assert.match(plans['claimable']!, /USING INDEX outbox_due/);
       assert.match(plans['nextDue']!, /USING INDEX outbox_due/);
     } finally {

@@ -158,7 +158,7 @@ export class RedisFanout implements Fanout {
     }
     let parsed: { n: string; m: StoredMessage };
     try {
-      parsed = JSON.parse(data);
+      parsed = JSON.parse(data) as { n: string; m: StoredMessage };
     } catch {
       return;
     }

@@ -126,8 +126,8 @@ export function withReplicaAck<S extends Store>(store: S, writer: S, ack: Replic
           return result;
         };
       }
-      const value = Reflect.get(target, prop);
-      return typeof value === 'function' ? value.bind(target) : value;
+      const value: unknown = Reflect.get(target, prop);
+      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
     },
   });
 }

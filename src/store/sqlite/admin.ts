@@ -5,7 +5,6 @@ import type Database from 'better-sqlite3';
 import * as admin from '../admin-store.js';
 import type { AdminStore, OutboxItem, OutboxStats, Page, RequeueResult, SessionQuery, SessionSummary, StoreOverview } from '../admin-store.js';
 import { SqliteOutbox, toEntry, type OutboxRow } from './outbox.js';
-import { queryPlans } from './schema.js';
 
 /** Above every character a urn can hold: the upper bound of a prefix range. */
 const PREFIX_END = '\u{10FFFF}';
@@ -31,7 +30,8 @@ function item(r: ItemRow): OutboxItem {
   return { id: ref, ...entry, state: r.state, lastError: r.last_error };
 }
 
-function statements(db: Database.Database) {
+/** The admin role's queries (exported for the test that reads their plans, see queryPlans). */
+export function adminStatements(db: Database.Database) {
   return {
     sessions: db.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM sessions'),
     pending: db.prepare<[], { n: number }>("SELECT COUNT(*) AS n FROM outbox WHERE state = 'pending'"),
@@ -62,17 +62,12 @@ function statements(db: Database.Database) {
   };
 }
 
-/** The plan of each admin query (see queryPlans). */
-export function adminQueryPlans(db: Database.Database): Record<string, string> {
-  return queryPlans(db, statements(db));
-}
-
 export class SqliteAdmin extends SqliteOutbox implements AdminStore {
-  private q!: ReturnType<typeof statements>;
+  private q!: ReturnType<typeof adminStatements>;
 
   protected override prepare(): void {
     super.prepare();
-    this.q = statements(this.db);
+    this.q = adminStatements(this.db);
   }
 
   async storeOverview(): Promise<StoreOverview> {

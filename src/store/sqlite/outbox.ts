@@ -4,7 +4,6 @@ import type Database from 'better-sqlite3';
 import type { OutboxEntry } from '../store.js';
 import type { Outbox } from '../roles.js';
 import { SqliteMessages } from './messages.js';
-import { queryPlans } from './schema.js';
 
 /** An outbox row as the claim reads it (the admin role reads state and last_error too). */
 export interface OutboxRow {
@@ -22,7 +21,8 @@ export function toEntry(r: OutboxRow): OutboxEntry {
   return { ref: String(r.id), urn: r.urn, seq: r.seq, messageId: r.message_id, text: r.text, createdAt: r.created_at, attempts: r.attempts };
 }
 
-function statements(db: Database.Database) {
+/** The outbox role's statements (exported for the test that reads their plans, see queryPlans). */
+export function outboxStatements(db: Database.Database) {
   return {
     claimable: db.prepare<[number, number], OutboxRow>(
       `SELECT id, urn, seq, message_id, text, created_at, attempts FROM outbox
@@ -42,17 +42,12 @@ function statements(db: Database.Database) {
   };
 }
 
-/** The plan of each outbox query (see queryPlans). */
-export function outboxQueryPlans(db: Database.Database): Record<string, string> {
-  return queryPlans(db, statements(db));
-}
-
 export class SqliteOutbox extends SqliteMessages implements Outbox {
-  private o!: ReturnType<typeof statements>;
+  private o!: ReturnType<typeof outboxStatements>;
 
   protected override prepare(): void {
     super.prepare();
-    this.o = statements(this.db);
+    this.o = outboxStatements(this.db);
   }
 
   async claimOutbox(now: number, limit: number, leaseMs: number): Promise<OutboxEntry[]> {
