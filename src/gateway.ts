@@ -37,7 +37,7 @@ import { UpgradeRouter } from './protocol/upgrade-router.js';
 import { createWwcServer } from './protocol/wwc/index.js';
 import type { WwcServer } from './protocol/wwc/server.js';
 import { openStore } from './store/open-store.js';
-import { isRedisUrl } from './store/redis-url.js';
+import { isRedisUrl } from './store/redis/url.js';
 import { UnknownSessionError, type SessionRecord, type Store, type StoredMessage } from './store/store.js';
 
 export const AUTH_SECRET_SETTING = 'auth_secret';
@@ -395,7 +395,7 @@ export class Gateway {
   private async openFanout(): Promise<Fanout> {
     if (!isRedisUrl(this.config.storeUrl)) return new LocalFanout();
     // Loaded only for Redis: ioredis is a good part of the start-up time otherwise.
-    const { RedisFanout } = await import('./delivery/redis-fanout.js');
+    const { RedisFanout } = await import('./store/redis/fanout.js');
     const fanout = new RedisFanout(this.config.storeUrl, this.config.redisPrefix, this.log);
     await fanout.start();
     return fanout;
@@ -421,7 +421,7 @@ export class Gateway {
     const checks: Record<string, string> = {};
     let ok = true;
     try {
-      await withTimeout(this.store.getDeliveredSeq('readiness-probe'), READINESS_TIMEOUT);
+      await withTimeout(this.store.ping(), READINESS_TIMEOUT);
       checks['store'] = 'ok';
     } catch (err) {
       ok = false;

@@ -1,6 +1,6 @@
 import { parseProxyEntry } from '../limits/client-ip.js';
 import { parseOriginPattern } from '../limits/origins.js';
-import { isRedisUrl, parseRedisUrl } from '../store/redis-url.js';
+import { isRedisUrl, parseRedisUrl } from '../store/redis/url.js';
 
 // Every configuration option, declared once. The loader, `--help` and the README's option table
 // are all generated from this list, so an option cannot exist in one and be missing in another.

@@ -1,6 +1,6 @@
-import { MemoryStore } from './memory-store.js';
-import { isRedisUrl } from './redis-url.js';
-import { SqliteStore, type SqliteSynchronous } from './sqlite-store.js';
+import { MemoryStore } from './memory/store.js';
+import { isRedisUrl } from './redis/url.js';
+import { SqliteStore, type SqliteSynchronous } from './sqlite/store.js';
 import type { Store } from './store.js';
 import type { AdminStore } from './admin-store.js';
 
@@ -20,12 +20,13 @@ export async function openStore(url: string, options: OpenStoreOptions = {}): Pr
   } else if (url.startsWith('sqlite:')) {
     store = new SqliteStore(url.slice('sqlite:'.length), options.sqliteSynchronous);
   } else if (isRedisUrl(url)) {
-    const { RedisStore } = await import('./redis-store.js');
+    // Loaded only for Redis: ioredis is a good part of the start-up time otherwise.
+    const { RedisStore } = await import('./redis/store.js');
     const redis = new RedisStore(url, { prefix: options.redisPrefix });
     store = redis;
     const replicas = options.redisMinReplicasAck ?? 0;
     if (replicas > 0) {
-      const { ReplicaAck, withReplicaAck } = await import('./replica-ack.js');
+      const { ReplicaAck, withReplicaAck } = await import('./redis/replica-ack.js');
       const writer = new RedisStore(url, { prefix: options.redisPrefix });
       store = withReplicaAck(redis, writer, new ReplicaAck((n, t) => writer.waitForReplicas(n, t), replicas, options.redisReplicaAckTimeout ?? 1_000));
     }

@@ -1,9 +1,13 @@
-// The shared contract suite: every Store backend must pass it (see src/store/store.ts).
+// The shared contract suite: every Store backend must pass it (see src/store/roles.ts).
 // Times are passed explicitly (T0 + offsets); nothing sleeps.
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it, type TestContext } from 'node:test';
 import { runAdminContract } from './admin-contract.js';
-import { UnknownSessionError, type OutboxEntry, type SessionRecord, type Store, type StoredMessage } from '../../src/store/store.js';
+import type { AdminStore } from '../../src/store/admin-store.js';
+import { UnknownSessionError, type OutboxEntry, type SessionRecord, type Store as Roles, type StoredMessage } from '../../src/store/store.js';
+
+/** A backend under test: every storage role, and the admin role (its outboxStats shows the outbox). */
+export type Store = Roles & AdminStore;
 
 export interface StoreFixture {
   store: Store;
@@ -43,6 +47,15 @@ export function runStoreContract(name: string, makeStore: () => Promise<StoreFix
       s.appendOutbound(urn, { id, text: `text ${id}`, payload, createdAt });
     const seqs = (messages: StoredMessage[]) => messages.map((m) => m.seq);
     const claimedSeqs = (entries: OutboxEntry[]) => entries.map((e) => `${e.urn}#${e.seq}`).sort();
+
+    describe('readiness', () => {
+      it('ping answers on an open store, empty or not, and writes nothing', async () => {
+        await store.ping();
+        await create('ext:a');
+        await store.ping();
+        assert.equal((await store.storeOverview()).sessions, 1);
+      });
+    });
 
     describe('settings', () => {
       it('getOrSetSetting keeps the first value stored for a key', async () => {
