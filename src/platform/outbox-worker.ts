@@ -1,6 +1,6 @@
 // Forwards stored user messages to the platform: in order per session, concurrently across
 // sessions, with capped exponential backoff and jitter, until accepted or too old.
-import { DEFAULT_OUTBOX_CONCURRENCY } from '../config/options.js';
+import { DEFAULT_OUTBOX_CONCURRENCY } from '../config/defaults.js';
 import type { Logger } from '../log/logger.js';
 import type { OutboxEntry, SessionRecord, Store } from '../store/store.js';
 import type { PlatformConnector } from './connector.js';

@@ -1,7 +1,7 @@
 // The events a SocketCluster widget emits, translated into the core's session operations
 // (src/core/conversation.ts): validation of their SocketCluster shapes lives here, what
 // happens to a session or a message lives in the core.
-import { isUuid } from '../../config/options.js';
+import { isUuid } from '../../config/validators.js';
 import type { Conversation } from '../../core/conversation.js';
 import { GatewayError } from '../../errors/catalogue.js';
 import type { PlatformTargets } from '../../platform/targets.js';
