@@ -4,6 +4,7 @@
 import { GatewayError } from '../errors/catalogue.js';
 import type { Logger } from '../log/logger.js';
 import { newMessageId } from '../sessions/urn.js';
+import { storeWriteError } from './store-errors.js';
 import type { ReadOptions, SessionRecord, Store, StoredMessage } from '../store/store.js';
 
 export interface ConversationDeps {
@@ -53,10 +54,7 @@ export class Conversation {
           ? { message: await this.deps.store.appendInbound(urn, msg), duplicate: false }
           : await this.deps.store.appendInboundOnce(urn, { ...msg, clientId: clientMessageId });
     } catch (err) {
-      if ((err as Error).name === 'UnknownSessionError') throw new GatewayError('WG_ERR_UNKNOWN_SESSION');
-      if (err instanceof GatewayError) throw err; // e.g. WG_ERR_NOT_REPLICATED
-      this.deps.log.error({ err, urn }, 'could not store user message');
-      throw new GatewayError('WG_ERR_STORE_UNAVAILABLE');
+      throw storeWriteError(err, this.deps.log, 'user message', urn);
     }
     const { message, duplicate } = result;
     if (duplicate) {

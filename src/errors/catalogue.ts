@@ -12,7 +12,6 @@ export const ERRORS = {
   WG_ERR_TEXT_TOO_LONG: { status: 413, message: 'The message text is longer than MAX_TEXT_LENGTH; split it or raise the limit.' },
   WG_ERR_INVALID_CHANNEL: { status: 400, message: 'channelUUID must be a UUID such as 6f1c3d7e-8a2b-4c5d-9e0f-1a2b3c4d5e6f.' },
   WG_ERR_HOST_NOT_ALLOWED: { status: 403, message: 'hostApi is not an allowed platform; the operator must list its origin in PLATFORM_URL or PLATFORM_HOSTS.' },
-  WG_ERR_NO_PLATFORM: { status: 503, message: 'No platform is configured for this session; set PLATFORM_URL or name an allowed hostApi.' },
   WG_ERR_SESSION_TAKEN: { status: 403, message: 'That session id belongs to someone else; register without an id to get a new session.' },
   WG_ERR_INVALID_SESSION_ID: { status: 400, message: 'A session id is 1-128 characters of [A-Za-z0-9_.@-].' },
   WG_ERR_NOT_REGISTERED: { status: 401, message: 'This socket has no session; emit registerUser first.' },

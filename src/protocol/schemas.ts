@@ -39,9 +39,6 @@ export const GetHistoryData = Type.Object(
 );
 export type GetHistoryData = Static<typeof GetHistoryData>;
 
-export const SubscribeOptionsData = Type.Object({ since: Type.Optional(Seq) }, { additionalProperties: true });
-export type SubscribeOptionsData = Static<typeof SubscribeOptionsData>;
-
 const Scalar = Type.Union([Type.String({ maxLength: 1024 }), Type.Number()]);
 
 /** The platform's webhook body after form fields were folded into an object. */

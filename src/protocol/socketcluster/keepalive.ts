@@ -89,10 +89,6 @@ export class KeepAlive {
     return this.pingsSent;
   }
 
-  get outstanding(): number {
-    return this.pingsSent - this.pongsReceived;
-  }
-
   private pong(generation: ProtocolGeneration): void {
     this.generation ??= generation;
     // A pong nobody asked for (a client sending "#2" on its own) proves nothing.

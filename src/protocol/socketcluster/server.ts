@@ -93,6 +93,11 @@ export class SocketServer {
     return this.connections.size;
   }
 
+  /** The ids of the sockets it keeps a Connection for (leak checks). */
+  connectionIds(): string[] {
+    return [...this.connections.keys()];
+  }
+
   private async consume(event: string, handler: (packet: any) => unknown): Promise<void> {
     for await (const packet of this.server.listener(event)) {
       try {
