@@ -1,7 +1,7 @@
 // The `platform` options (see src/config/options.ts).
 import { DEFAULT_DELIVERY_MAX_AGE, DEFAULT_PLATFORM_TIMEOUT, DEFAULT_STATUS_DELAY } from '../defaults.js';
 import { option } from '../spec.js';
-import { boolean, channelType, duration, language, urlList, uuid } from '../validators.js';
+import { boolean, channelType, duration, language, urlList } from '../validators.js';
 
 export const PLATFORM_OPTIONS = [
   option({

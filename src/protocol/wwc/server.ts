@@ -84,8 +84,8 @@ export class WwcServer {
     this.connections.add(conn);
     this.deps.registry.add(conn);
     this.deps.metrics.wwcConnections.inc();
-    conn.onPing = (n) => this.deps.deliverer.onPing(conn, n);
-    conn.onPong = (n) => this.deps.deliverer.onPong(conn, n);
+    conn.clock.onPing = (n) => this.deps.deliverer.onPing(conn, n);
+    conn.clock.onPong = (n) => this.deps.deliverer.onPong(conn, n);
     conn.onBackpressure = () => this.deps.metrics.refuse('backpressure');
     conn.startKeepAlive();
     conn.registerTimer = setTimeout(() => {
