@@ -84,35 +84,21 @@ export function parsePlatformUrl(raw: string): string {
   return url.origin + url.pathname.replace(/\/+$/, '');
 }
 
-export function urlList(raw: string): string[] {
-  return raw
-    .split(',')
-    .map((s) => s.trim())
-    .filter((s) => s !== '')
-    .map(parsePlatformUrl);
-}
-
-export function secretList(raw: string): string[] {
+/** A comma-separated list, entries trimmed, empty ones dropped. */
+export function splitList(raw: string): string[] {
   return raw
     .split(',')
     .map((s) => s.trim())
     .filter((s) => s !== '');
 }
 
-export function originList(raw: string): string[] {
-  return raw
-    .split(',')
-    .map((s) => s.trim())
-    .filter((s) => s !== '')
-    .map(parseOriginPattern);
-}
+export const urlList = (raw: string): string[] => splitList(raw).map(parsePlatformUrl);
+export const secretList = splitList;
+export const originList = (raw: string): string[] => splitList(raw).map(parseOriginPattern);
 
 /** Addresses and CIDR ranges (TRUSTED_PROXIES). */
 export function ipOrCidrList(raw: string): string[] {
-  const entries = raw
-    .split(',')
-    .map((s) => s.trim())
-    .filter((s) => s !== '');
+  const entries = splitList(raw);
   for (const e of entries) parseProxyEntry(e);
   return entries;
 }

@@ -3,7 +3,7 @@
 // anything else, then handed to delivery and the outbox), reading history.
 import { GatewayError } from '../errors/catalogue.js';
 import type { Logger } from '../log/logger.js';
-import { newMessageId } from '../sessions/urn.js';
+import { newMessageId } from '../sessions/ids.js';
 import { storeWriteError } from './store-errors.js';
 import type { ReadOptions, SessionRecord, Store, StoredMessage } from '../store/store.js';
 

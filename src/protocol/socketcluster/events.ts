@@ -8,7 +8,7 @@ import type { PlatformTargets } from '../../platform/targets.js';
 import { GetHistoryData, RegisterUserData, SendMessageData, validator } from '../schemas.js';
 import type { SessionRecord, StoredMessage } from '../../store/store.js';
 import { parseClientMessageId } from '../../sessions/client-message-id.js';
-import { isValidSessionId, newUrn } from '../../sessions/urn.js';
+import { isValidSessionId, newUrn } from '../../sessions/ids.js';
 
 export const WIDGET_EVENTS = ['registerUser', 'sendMessageToChannel', 'getHistory', 'getSuggestions'] as const;
 export type WidgetEvent = (typeof WIDGET_EVENTS)[number];

@@ -19,6 +19,8 @@ import { serveProcedure, serveReceiver } from './dispatch.js';
 import { closeAll } from './shutdown.js';
 
 export const SOCKET_PATH = '/socketcluster/';
+/** WebSocket close code of a frame over maxPayload. */
+const CLOSE_MESSAGE_TOO_BIG = 1009;
 
 export interface SocketServerOptions {
   clientRate: number;
@@ -82,7 +84,11 @@ export class SocketServer {
       const conn = this.connections.get(socket.id);
       if (conn) this.deps.deliverer.unsubscribe(conn, channel);
     });
-    void this.consume('closure', ({ socket }: { socket: AGServerSocket }) => this.onClosure(socket));
+    void this.consume('closure', ({ socket, code }: { socket: AGServerSocket; code?: number }) => {
+      // ws closed it for a frame over MAX_PAYLOAD: a refusal like any other.
+      if (code === CLOSE_MESSAGE_TOO_BIG) this.deps.metrics.refuse('frame_size');
+      this.onClosure(socket);
+    });
     // Socket errors are mostly bad client input (unparsable frames): debug, or a flood of
     // garbage would become a flood of log lines.
     void this.consume('error', ({ error }: { error: Error }) => this.deps.log.debug({ err: error?.message }, 'socket error'));
@@ -141,9 +147,10 @@ export class SocketServer {
       if (!conn.guard.take()) {
         this.deps.metrics.refuse('event_rate');
         action.block(
-          socketError(
-            new GatewayError('WG_ERR_RATE_LIMITED', `Too many events; the limit is ${this.options.clientRate}/s with bursts of ${this.options.clientBurst}.`),
-          ),
+          new GatewayError(
+            'WG_ERR_RATE_LIMITED',
+            `Too many events; the limit is ${this.options.clientRate}/s with bursts of ${this.options.clientBurst}.`,
+          ).toSocketError(),
         );
         this.noteAbuse(conn);
         continue;
@@ -155,16 +162,18 @@ export class SocketServer {
         if (urn !== undefined && urn === action.channel) action.allow();
         else
           action.block(
-            socketError(
-              new GatewayError('WG_ERR_NOT_SESSION_OWNER', 'A socket may only subscribe to the session its auth token names; emit registerUser first.'),
-            ),
+            new GatewayError(
+              'WG_ERR_NOT_SESSION_OWNER',
+              'A socket may only subscribe to the session its auth token names; emit registerUser first.',
+            ).toSocketError(),
           );
       } else if (action.type === action.PUBLISH_IN) {
-        action.block(socketError(new GatewayError('WG_ERR_PUBLISH_FORBIDDEN')));
+        action.block(new GatewayError('WG_ERR_PUBLISH_FORBIDDEN').toSocketError());
       } else if (action.type === action.INVOKE || action.type === action.TRANSMIT) {
         const name = action.procedure ?? action.receiver ?? '';
         if (KNOWN_EVENTS.has(name)) action.allow();
-        else action.block(socketError(new GatewayError('WG_ERR_UNKNOWN_EVENT', `The gateway does not know the event ${JSON.stringify(name.slice(0, 64))}.`)));
+        else
+          action.block(new GatewayError('WG_ERR_UNKNOWN_EVENT', `The gateway does not know the event ${JSON.stringify(name.slice(0, 64))}.`).toSocketError());
       } else {
         action.allow();
       }
@@ -292,11 +301,4 @@ export class SocketServer {
   close(): Promise<void> {
     return closeAll(this.server, this.connections.values());
   }
-}
-
-/** SocketCluster hydrates `name` and `message` into the client's Error (subscribeFail etc.). */
-function socketError(err: GatewayError): Error {
-  const e = new Error(err.message);
-  e.name = err.code;
-  return e;
 }
