@@ -23,13 +23,15 @@ import { OutboxWorker } from './platform/outbox-worker.js';
 import { StatusReports } from './platform/status-reports.js';
 import { PlatformTargets } from './platform/targets.js';
 import { Admission } from './core/admission.js';
-import { ConnectionRegistry } from './core/connections.js';
+import { ConnectionPolicy } from './core/connection-policy.js';
+import type { ConnectionRegistry } from './core/connections.js';
 import { Conversation } from './core/conversation.js';
 import { endSession } from './core/end-session.js';
 import { Ingest } from './core/ingest.js';
 import { Maintenance } from './core/maintenance.js';
 import { checkReadiness } from './core/readiness.js';
 import { PlatformRouting } from './core/routing.js';
+import { TokenBindings } from './core/token-bindings.js';
 import { SocketServer } from './protocol/socketcluster/server.js';
 import { WidgetEvents } from './protocol/socketcluster/events.js';
 import { UpgradeRouter } from './protocol/upgrade-router.js';
@@ -178,6 +180,7 @@ export async function compose(shared: Shared): Promise<Parts> {
     { origins: new OriginPolicy(c.allowedOrigins), trustedProxies: c.trustedProxies, maxRegistrationsPerMinute: c.maxRegistrationsPerMinute, limits },
     metrics,
   );
+  const policy = new ConnectionPolicy({ clientRate: c.clientRate, clientBurst: c.clientBurst, registerTimeout: c.registerTimeout }, metrics, log);
   const ready = () => checkReadiness(store, fanout);
   const admin = new AdminService({
     store,
@@ -228,6 +231,7 @@ export async function compose(shared: Shared): Promise<Parts> {
     },
     {
       events: new WidgetEvents({ conversation, targets, defaultChannelUuid: c.channelUuid }),
+      policy,
       deliverer,
       conversation,
       admission,
@@ -236,7 +240,7 @@ export async function compose(shared: Shared): Promise<Parts> {
       log,
     },
   );
-  const wwc = createWwcServer(c, { conversation, admission, deliverer, registry, targets, metrics, log });
+  const wwc = createWwcServer(c, { conversation, policy, tokens: new TokenBindings(store), admission, deliverer, registry, targets, metrics, log });
   upgrades.wwc = wwc.upgrade;
   const maintenance = new Maintenance(store, statusReports, c, log);
   return { store, fanout, limits, http, sockets, wwc, deliverer, outbox, courier, demoBot, statusReports, maintenance, ingest, admin };

@@ -18,10 +18,6 @@ export interface ConversationDeps {
 export class Conversation {
   constructor(private readonly deps: ConversationDeps) {}
 
-  get store(): Store {
-    return this.deps.store;
-  }
-
   /**
    * Creates the session, or resumes it when `owns` says the caller proved it is its owner
    * (called with the stored record). Anyone else gets WG_ERR_SESSION_TAKEN: a guessed or leaked
@@ -80,6 +76,13 @@ export class Conversation {
       this.deps.log.warn({ err }, 'could not check the session of a credential');
       return false;
     }
+  }
+
+  /** Where a session stands: the seq its widgets proved to hold, and its newest seq (0: none). */
+  async positions(urn: string): Promise<{ delivered: number; newest: number }> {
+    const delivered = await this.deps.store.getDeliveredSeq(urn);
+    const [newest] = await this.deps.store.readMessages(urn, { newestFirst: true, limit: 1 });
+    return { delivered, newest: newest?.seq ?? 0 };
   }
 
   readMessages(urn: string, options: ReadOptions): Promise<StoredMessage[]> {

@@ -5,7 +5,8 @@ import type { EventEmitter } from 'node:events';
 import type { Server as HttpServer } from 'node:http';
 import { attach, type AGAction, type AGServer, type AGServerSocket } from 'socketcluster-server';
 import type { Admission } from '../../core/admission.js';
-import { CLOSE_RATE_ABUSE, CLOSE_REGISTER_TIMEOUT, type ConnectionRegistry } from '../../core/connections.js';
+import type { ConnectionPolicy } from '../../core/connection-policy.js';
+import type { ConnectionRegistry } from '../../core/connections.js';
 import { asGatewayError, GatewayError } from '../../errors/catalogue.js';
 import type { Logger } from '../../log/logger.js';
 import type { Deliverer } from '../../delivery/deliverer.js';
@@ -14,7 +15,8 @@ import type { Conversation } from '../../core/conversation.js';
 import type { SessionRecord } from '../../store/store.js';
 import { isSessionClaims, RotatingAuthEngine } from '../../sessions/tokens.js';
 import { Connection } from './connection.js';
-import { SC_EVENTS, WIDGET_EVENTS, type WidgetContext, type WidgetEvent, type WidgetEvents } from './events.js';
+import { deliveryFramer } from './frames.js';
+import { SC_EVENTS, WIDGET_EVENTS, type EventSpec, type WidgetContext, type WidgetEvent, type WidgetEvents } from './events.js';
 import { serveProcedure, serveReceiver } from './dispatch.js';
 import { closeAll } from './shutdown.js';
 
@@ -39,6 +41,7 @@ const KNOWN_EVENTS = new Set<string>(WIDGET_EVENTS);
 
 export interface SocketServerDeps {
   events: WidgetEvents;
+  policy: ConnectionPolicy;
   deliverer: Deliverer;
   conversation: Conversation;
   admission: Admission;
@@ -52,6 +55,7 @@ const IP = Symbol('clientIp');
 export class SocketServer {
   readonly server: AGServer;
   private readonly connections = new Map<string, Connection>();
+  private readonly frameDelivery = deliveryFramer();
 
   /** `upgrades`: the HTTP server, or an emitter of its upgrade events (see upgrade-router.ts). */
   constructor(
@@ -144,17 +148,10 @@ export class SocketServer {
         continue;
       }
       const conn = this.connectionFor(action.socket);
-      if (!conn.guard.take()) {
-        this.deps.metrics.refuse('event_rate');
-        action.block(
-          new GatewayError(
-            'WG_ERR_RATE_LIMITED',
-            `Too many events; the limit is ${this.options.clientRate}/s with bursts of ${this.options.clientBurst}.`,
-          ).toSocketError(),
-        );
-        this.noteAbuse(conn);
-        continue;
-      }
+      const { clientRate, clientBurst } = this.options;
+      const refuse = () =>
+        action.block(new GatewayError('WG_ERR_RATE_LIMITED', `Too many events; the limit is ${clientRate}/s with bursts of ${clientBurst}.`).toSocketError());
+      if (!this.deps.policy.admitEvent(conn, refuse)) continue;
       if (action.type === action.SUBSCRIBE) {
         // Checked in order, without holding up other sockets' middleware.
         await conn.verified;
@@ -180,21 +177,12 @@ export class SocketServer {
     }
   }
 
-  /** Refusals keep coming: more than twice the burst within ABUSE_WINDOW closes the socket. */
-  private noteAbuse(conn: Connection): void {
-    if (conn.guard.refused()) {
-      this.deps.metrics.refuse('rate_abuse_close');
-      this.deps.log.warn({ socket: conn.id, ip: conn.ip }, 'socket closed for sustained event flood');
-      conn.socket.disconnect(CLOSE_RATE_ABUSE, 'rate limit exceeded');
-    }
-  }
-
   /** The Connection of a socket, created on first sight (middleware can run before 'connection'). */
   private connectionFor(socket: AGServerSocket): Connection {
     let conn = this.connections.get(socket.id);
     if (!conn) {
       const ip = (socket.request as unknown as Record<symbol, string>)[IP] ?? this.deps.admission.clientIp(socket.request);
-      conn = new Connection(socket, this.options, ip);
+      conn = new Connection(socket, { ...this.options, frame: this.frameDelivery }, ip);
       this.connections.set(socket.id, conn);
       this.deps.registry.add(conn);
       conn.verified = this.verifySession(conn);
@@ -211,13 +199,12 @@ export class SocketServer {
   private async verifySession(conn: Connection): Promise<void> {
     const token = conn.socket.authToken;
     if (!isSessionClaims(token)) return;
-    if (await this.deps.conversation.isCurrent(token.urn, token.sc)) conn.sessionUrn = token.urn;
+    if (await this.deps.conversation.isCurrent(token.urn, token.sc)) this.deps.policy.bind(conn, token.urn);
   }
 
   /** Binds a socket to a session: signs the token the client keeps. */
   private async setSession(conn: Connection, session: SessionRecord): Promise<void> {
-    conn.sessionUrn = session.urn;
-    clearTimeout(conn.registerTimer);
+    this.deps.policy.bind(conn, session.urn);
     await conn.socket.setAuthToken({ urn: session.urn, sc: session.createdAt });
   }
 
@@ -239,12 +226,7 @@ export class SocketServer {
       const sc = (socket.authToken as { sc?: number } | null)?.sc;
       await socket.setAuthToken(sc === undefined ? { urn } : { urn, sc }).catch((err: unknown) => this.deps.log.warn({ err }, 'token renewal failed'));
     } else {
-      conn.registerTimer = setTimeout(() => {
-        if (conn.tokenUrn() !== undefined || !conn.open) return;
-        this.deps.metrics.refuse('register_timeout');
-        conn.socket.disconnect(CLOSE_REGISTER_TIMEOUT, 'no registration within REGISTER_TIMEOUT');
-      }, this.options.registerTimeout);
-      conn.registerTimer.unref();
+      this.deps.policy.awaitRegistration(conn, 'no registration within REGISTER_TIMEOUT');
     }
     this.deps.log.debug({ socket: socket.id, urn, ip: conn.ip }, 'socket connected');
   }
@@ -267,7 +249,7 @@ export class SocketServer {
     this.connections.delete(socket.id);
     this.deps.registry.remove(conn);
     this.deps.metrics.connections.dec();
-    clearTimeout(conn.registerTimer);
+    this.deps.policy.release(conn);
     conn.keepalive.stop();
     this.deps.deliverer.detach(conn);
   }
@@ -282,8 +264,8 @@ export class SocketServer {
 
   private async handle(conn: Connection, name: WidgetEvent, data: unknown): Promise<unknown> {
     await conn.verified;
-    const event = SC_EVENTS[name];
-    if (event.registers) await this.deps.admission.register(conn.ip);
+    const event: EventSpec = SC_EVENTS[name];
+    if (event.limit === 'registrations') await this.deps.admission.register(conn.ip);
     return event.handler(this.deps.events, this.context(conn), data);
   }
 

@@ -78,7 +78,6 @@ export class WwcConnection implements CoreConnection {
 
   stop(): void {
     this.clock.stop();
-    clearTimeout(this.registerTimer);
   }
 
   send(frame: string): void {

@@ -2,7 +2,9 @@
 import type { Config } from '../../config/options.js';
 import type { Admission } from '../../core/admission.js';
 import type { ConnectionRegistry } from '../../core/connections.js';
+import type { ConnectionPolicy } from '../../core/connection-policy.js';
 import type { Conversation } from '../../core/conversation.js';
+import type { TokenBindings } from '../../core/token-bindings.js';
 import type { Deliverer } from '../../delivery/deliverer.js';
 import type { Logger } from '../../log/logger.js';
 import type { Metrics } from '../../metrics.js';
@@ -12,6 +14,8 @@ import { WwcServer } from './server.js';
 
 export interface WwcParts {
   conversation: Conversation;
+  policy: ConnectionPolicy;
+  tokens: TokenBindings;
   admission: Admission;
   deliverer: Deliverer;
   registry: ConnectionRegistry;
@@ -21,7 +25,7 @@ export interface WwcParts {
 }
 
 export function createWwcServer(c: Config, parts: WwcParts): WwcServer {
-  const { conversation, admission, deliverer, registry, targets, metrics, log } = parts;
+  const { conversation, policy, tokens, admission, deliverer, registry, targets, metrics, log } = parts;
   return new WwcServer(
     {
       clientRate: c.clientRate,
@@ -32,7 +36,8 @@ export function createWwcServer(c: Config, parts: WwcParts): WwcServer {
       registerTimeout: c.registerTimeout,
     },
     {
-      handlers: new WwcHandlers({ conversation, admission, deliverer, registry, targets, log, defaultLanguage: c.defaultLanguage }),
+      handlers: new WwcHandlers({ conversation, policy, tokens, admission, deliverer, registry, targets, log, defaultLanguage: c.defaultLanguage }),
+      policy,
       admission,
       registry,
       deliverer,
