@@ -220,7 +220,6 @@ export async function compose(shared: Shared): Promise<Parts> {
     {
       clientRate: c.clientRate,
       clientBurst: c.clientBurst,
-      registerTimeout: c.registerTimeout,
       authSecret,
       authSecretsPrevious: c.authSecretPrevious,
       tokenTtlMs: c.tokenTtl,

@@ -27,7 +27,6 @@ const CLOSE_MESSAGE_TOO_BIG = 1009;
 export interface SocketServerOptions {
   clientRate: number;
   clientBurst: number;
-  registerTimeout: number;
   authSecret: string;
   authSecretsPrevious: readonly string[];
   tokenTtlMs: number;

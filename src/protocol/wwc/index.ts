@@ -18,7 +18,6 @@ export function createWwcServer(c: Config, parts: WwcParts): WwcServer {
       pingInterval: c.pingInterval,
       pingTimeout: c.pingTimeout,
       maxPayload: c.maxPayload,
-      registerTimeout: c.registerTimeout,
     },
     {
       handlers: new WwcHandlers({ ...parts, defaultLanguage: c.defaultLanguage }),

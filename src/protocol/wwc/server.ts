@@ -19,7 +19,6 @@ import { FrameError, parseFrame } from './validate.js';
 export interface WwcServerOptions extends WwcConnectionOptions {
   /** Frames above this get an `error` frame; the connection stays. */
   maxPayload: number;
-  registerTimeout: number;
 }
 
 export interface WwcServerDeps {
