@@ -39,7 +39,7 @@ import { createWwcServer } from './protocol/wwc/index.js';
 import type { WwcServer } from './protocol/wwc/server.js';
 import { openStore } from './store/open-store.js';
 import { isRedisUrl } from './store/redis-url.js';
-import type { Store, StoredMessage } from './store/store.js';
+import type { SessionRecord, Store, StoredMessage } from './store/store.js';
 
 export const AUTH_SECRET_SETTING = 'auth_secret';
 
@@ -98,12 +98,26 @@ export async function compose(shared: Shared): Promise<Parts> {
   }
   const limits = await openLimits(c, log);
   const targets = new PlatformTargets(c.platformUrl, c.platformHosts);
-  // Set below, once routing exists; reports go through it.
-  let routing: PlatformRouting | undefined;
-  const routeFor: PlatformRouting['route'] = (s) => {
-    if (!routing) throw new Error('platform routing is not built yet');
-    return routing.route(s);
-  };
+  // Only with a platform: its HTTP client (undici) is a good part of the start-up time, and the
+  // demo bot does not need it.
+  let courier: CourierExConnector | CourierWwcConnector | undefined;
+  if (c.platformUrl !== undefined || c.platformHosts.length > 0) {
+    if (c.platformChannelType === 'wwc') {
+      const { CourierWwcConnector } = await import('./platform/courier-wwc.js');
+      courier = new CourierWwcConnector({ timeout: c.platformTimeout });
+    } else {
+      const { CourierExConnector } = await import('./platform/courier-ex.js');
+      courier = new CourierExConnector({ timeout: c.platformTimeout, log });
+    }
+  }
+  // The demo bot answers through ingest (built below, before any message can come).
+  const demoBot = new DemoBotConnector(
+    (m): Promise<unknown> => ingest.message(m),
+    c.demoBotDelay,
+    (urn) => registry.typing(urn, ''),
+  );
+  const routing = new PlatformRouting(targets, courier && new TimedConnector(courier, metrics), demoBot);
+  const routeFor = (s: SessionRecord) => routing.route(s);
   const statusReports = c.statusCallbacks
     ? new StatusReports({
         store,
@@ -126,24 +140,6 @@ export async function compose(shared: Shared): Promise<Parts> {
   fanout.onResync(() => deliverer.resync());
   const ingest = new Ingest({ store, fanout, metrics, rate: rates.out, log, statusReports });
 
-  // Only with a platform: its HTTP client (undici) is a good part of the start-up time, and the
-  // demo bot does not need it.
-  let courier: CourierExConnector | CourierWwcConnector | undefined;
-  if (c.platformUrl !== undefined || c.platformHosts.length > 0) {
-    if (c.platformChannelType === 'wwc') {
-      const { CourierWwcConnector } = await import('./platform/courier-wwc.js');
-      courier = new CourierWwcConnector({ timeout: c.platformTimeout });
-    } else {
-      const { CourierExConnector } = await import('./platform/courier-ex.js');
-      courier = new CourierExConnector({ timeout: c.platformTimeout, log });
-    }
-  }
-  const demoBot = new DemoBotConnector(
-    (m) => ingest.message(m),
-    c.demoBotDelay,
-    (urn) => registry.typing(urn, ''),
-  );
-  routing = new PlatformRouting(targets, courier && new TimedConnector(courier, metrics), demoBot);
   const outbox = new OutboxWorker(
     store,
     routeFor,
