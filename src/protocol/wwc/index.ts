@@ -1,27 +1,16 @@
 // Builds the WWC front-end from the configuration and the core's parts.
 import type { Config } from '../../config/options.js';
-import type { Admission } from '../../core/admission.js';
-import type { ConnectionRegistry } from '../../core/connections.js';
-import type { Conversation } from '../../core/conversation.js';
-import type { Deliverer } from '../../delivery/deliverer.js';
-import type { Logger } from '../../log/logger.js';
 import type { Metrics } from '../../metrics.js';
-import type { PlatformTargets } from '../../platform/targets.js';
-import { WwcHandlers } from './handlers.js';
+import { WwcHandlers, type WwcHandlerDeps } from './handlers.js';
 import { WwcServer } from './server.js';
 
-export interface WwcParts {
-  conversation: Conversation;
-  admission: Admission;
-  deliverer: Deliverer;
-  registry: ConnectionRegistry;
-  targets: PlatformTargets;
+/** The core's parts the front-end uses (the handlers' and the server's). */
+export interface WwcParts extends Omit<WwcHandlerDeps, 'defaultLanguage'> {
   metrics: Metrics;
-  log: Logger;
 }
 
 export function createWwcServer(c: Config, parts: WwcParts): WwcServer {
-  const { conversation, admission, deliverer, registry, targets, metrics, log } = parts;
+  const { policy, admission, deliverer, registry, metrics, log } = parts;
   return new WwcServer(
     {
       clientRate: c.clientRate,
@@ -29,10 +18,10 @@ export function createWwcServer(c: Config, parts: WwcParts): WwcServer {
       pingInterval: c.pingInterval,
       pingTimeout: c.pingTimeout,
       maxPayload: c.maxPayload,
-      registerTimeout: c.registerTimeout,
     },
     {
-      handlers: new WwcHandlers({ conversation, admission, deliverer, registry, targets, log, defaultLanguage: c.defaultLanguage }),
+      handlers: new WwcHandlers({ ...parts, defaultLanguage: c.defaultLanguage }),
+      policy,
       admission,
       registry,
       deliverer,
