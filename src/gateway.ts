@@ -162,6 +162,7 @@ export class Gateway {
     });
     this.fanout.onMessage((m) => this.deliverer.onMessage(m));
     this.fanout.onResync(() => this.deliverer.resync());
+    this.fanout.onTyping((urn, from) => this.registry.typing(urn, from));
 
     // Only with a platform: its HTTP client (undici) is a good part of the start-up time, and the
     // demo bot does not need it.
@@ -244,7 +245,7 @@ export class Gateway {
       webhookToken: c.webhookToken,
       maxBody: c.maxWebhookBody,
       ingest: (m: PlatformMessage) => this.ingestPlatformMessage(m),
-      typing: (urn: string, from: string) => this.registry.typing(urn, from),
+      typing: (urn: string, from: string) => this.relayTyping(urn, from),
       ...(this.statusReports ? { onAnswered: (m: StoredMessage) => this.statusReports!.answered(m) } : {}),
       onDropped: (m: PlatformMessage, reason: string) => {
         this.metrics.webhookDropped.inc({ reason });
@@ -334,9 +335,15 @@ export class Gateway {
     await this.store.close().catch(() => {});
   }
 
-  /** The demo bot is typing to a session: tell its connections on this process. */
+  /** The demo bot is typing to a session: tell its connections. */
   signalTyping(urn: string): void {
-    this.registry.typing(urn, '');
+    this.relayTyping(urn, '');
+  }
+
+  /** A typing indicator: to the session's connections here, and through the fanout to other nodes'. Returns how many here took it. */
+  private relayTyping(urn: string, from: string): number {
+    this.fanout.publishTyping(urn, from);
+    return this.registry.typing(urn, from);
   }
 
   /**

@@ -9,6 +9,7 @@ import {
   type SessionRecord,
   type Store,
   type StoredMessage,
+  type InboundMessage,
 } from './store.js';
 import type { AdminStore, OutboxItem, Page, RequeueResult, SessionQuery, SessionSummary, StoreOverview } from './admin-store.js';
 import { MemoryAdmin } from './memory-admin.js';
@@ -37,6 +38,8 @@ export interface SessionState {
   /** clientMessageId -> its "in" message (appendInboundOnce). */
   clientIds: Map<string, StoredMessage>;
   outbox: OutboxRow[]; // pending rows of this session, ordered by id
+  /** Session values (getSessionValue), gone with the session. */
+  values: Map<string, string>;
 }
 
 export class MemoryStore implements Store, AdminStore {
@@ -70,6 +73,7 @@ export class MemoryStore implements Store, AdminStore {
       outIds: new Map(),
       clientIds: new Map(),
       outbox: [],
+      values: new Map(),
     });
     return { created: true, session: { ...session } };
   }
@@ -92,18 +96,33 @@ export class MemoryStore implements Store, AdminStore {
     return s;
   }
 
-  async appendInbound(urn: string, msg: { id: string; text: string; createdAt: number }): Promise<StoredMessage> {
-    return { ...this.addInbound(this.state(urn), urn, msg, {}) };
+  async getSessionValue(urn: string, name: string): Promise<string | null> {
+    return this.sessions.get(urn)?.values.get(name) ?? null;
   }
 
-  async appendInboundOnce(
-    urn: string,
-    msg: { id: string; clientId: string; text: string; createdAt: number },
-  ): Promise<{ message: StoredMessage; duplicate: boolean }> {
+  async putSessionValue(urn: string, name: string, value: string, mode: 'always' | 'ifAbsent' = 'always'): Promise<string> {
+    const values = this.state(urn).values;
+    const held = values.get(name);
+    if (mode === 'ifAbsent' && held !== undefined) return held;
+    values.set(name, value);
+    return value;
+  }
+
+  async clearSessionValue(urn: string, name: string, ifValue?: string): Promise<void> {
+    const values = this.sessions.get(urn)?.values;
+    if (values && (ifValue === undefined || values.get(name) === ifValue)) values.delete(name);
+  }
+
+  async appendInbound(urn: string, msg: InboundMessage): Promise<StoredMessage> {
+    const message = this.addInbound(this.state(urn), urn, msg, structuredClone(msg.payload ?? {}));
+    return { ...message, payload: structuredClone(message.payload) };
+  }
+
+  async appendInboundOnce(urn: string, msg: InboundMessage & { clientId: string }): Promise<{ message: StoredMessage; duplicate: boolean }> {
     const s = this.state(urn);
     const existing = s.clientIds.get(msg.clientId);
     if (existing) return { message: { ...existing, payload: structuredClone(existing.payload) }, duplicate: true };
-    const message = this.addInbound(s, urn, msg, { clientMessageId: msg.clientId });
+    const message = this.addInbound(s, urn, msg, { ...structuredClone(msg.payload ?? {}), clientMessageId: msg.clientId });
     s.clientIds.set(msg.clientId, message);
     return { message: { ...message, payload: structuredClone(message.payload) }, duplicate: false };
   }

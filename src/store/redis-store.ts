@@ -20,6 +20,8 @@
 //                               goes when prune removes its message
 //   P cids:<urn>        hash    clientMessageId -> seq of the "in" message it stored (dedupe of
 //                               appendInboundOnce); an entry goes when prune removes its message
+//   P sval:<urn>        hash    session values (getSessionValue: WWC token binding, pending contact
+//                               fields); until deleteSession, never pruned
 //   P queue:<urn>       list    ids of the session's pending outbox entries, oldest first; the
 //                               head is the only one that may be claimed
 //   P failedof:<urn>    set     ids of the session's failed outbox entries (for deleteSession)
@@ -50,6 +52,7 @@ import {
   type SessionRecord,
   type Store,
   type StoredMessage,
+  type InboundMessage,
 } from './store.js';
 import type { AdminStore, OutboxItem, Page, RequeueResult, SessionQuery, SessionSummary, StoreOverview } from './admin-store.js';
 import { RedisAdmin } from './redis-admin.js';
@@ -247,9 +250,9 @@ return 1`,
   },
 
   // KEYS: session, msgs, msgtime, outids, queue, failedof, sessions, outbox:due, outbox:pending,
-  // outbox:failed, expiry, cids. ARGV: prefix, urn. Returns 1 when the session existed.
+  // outbox:failed, expiry, cids, sval. ARGV: prefix, urn. Returns 1 when the session existed.
   wgDeleteSession: {
-    numberOfKeys: 12,
+    numberOfKeys: 13,
     lua: `
 local prefix = ARGV[1]
 local existed = redis.call('DEL', KEYS[1])
@@ -261,12 +264,30 @@ for _, id in ipairs(redis.call('SMEMBERS', KEYS[6])) do
   redis.call('DEL', prefix .. 'entry:' .. id)
   redis.call('ZREM', KEYS[10], id)
 end
-redis.call('DEL', KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[12])
+redis.call('DEL', KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[12], KEYS[13])
 redis.call('SREM', KEYS[7], ARGV[2])
 redis.call('ZREM', KEYS[7] .. ':bytime', ARGV[2]) -- admin indexes (redis-admin.ts)
 redis.call('ZREM', KEYS[7] .. ':lex', ARGV[2])
 redis.call('ZREM', KEYS[8], ARGV[2])
 return existed`,
+  },
+
+  // KEYS: session, sval. ARGV: name, value, "1" for only-if-absent. Returns the value held after,
+  // or false when the session does not exist (a value never outlives its session).
+  wgPutSessionValue: {
+    numberOfKeys: 2,
+    lua: `
+if redis.call('EXISTS', KEYS[1]) == 0 then return false end
+if ARGV[3] == '1' then redis.call('HSETNX', KEYS[2], ARGV[1], ARGV[2]) else redis.call('HSET', KEYS[2], ARGV[1], ARGV[2]) end
+return redis.call('HGET', KEYS[2], ARGV[1])`,
+  },
+
+  // KEYS: sval. ARGV: name, expected value, "1" when the expected value applies.
+  wgClearSessionValue: {
+    numberOfKeys: 1,
+    lua: `
+if ARGV[3] == '1' and redis.call('HGET', KEYS[1], ARGV[1]) ~= ARGV[2] then return 0 end
+return redis.call('HDEL', KEYS[1], ARGV[1])`,
   },
 
   // KEYS: msgs, msgtime, outids, expiry, cids. ARGV: cutoff, maxMessages, urn. Prunes one session;
@@ -401,6 +422,7 @@ export class RedisStore implements Store, AdminStore {
       queue: this.k(`queue:${urn}`),
       failedof: this.k(`failedof:${urn}`),
       cids: this.k(`cids:${urn}`),
+      sval: this.k(`sval:${urn}`),
     };
   }
 
@@ -458,15 +480,32 @@ export class RedisStore implements Store, AdminStore {
       this.k('outbox:failed'),
       this.k('expiry'),
       k.cids,
+      k.sval,
       this.p,
       urn,
     );
     return existed === 1;
   }
 
-  async appendInbound(urn: string, msg: { id: string; text: string; createdAt: number }): Promise<StoredMessage> {
+  async getSessionValue(urn: string, name: string): Promise<string | null> {
+    return this.redis.hget(this.k(`sval:${urn}`), name);
+  }
+
+  async putSessionValue(urn: string, name: string, value: string, mode: 'always' | 'ifAbsent' = 'always'): Promise<string> {
     const k = this.sessionKeys(urn);
-    const body = messageBody('in', msg.id, msg.text, {}, msg.createdAt);
+    const held = (await this.redis.wgPutSessionValue(k.session, k.sval, name, value, mode === 'ifAbsent' ? '1' : '0')) as string | null;
+    if (held === null) throw new UnknownSessionError(urn);
+    return held;
+  }
+
+  async clearSessionValue(urn: string, name: string, ifValue?: string): Promise<void> {
+    await this.redis.wgClearSessionValue(this.k(`sval:${urn}`), name, ifValue ?? '', ifValue === undefined ? '0' : '1');
+  }
+
+  async appendInbound(urn: string, msg: InboundMessage): Promise<StoredMessage> {
+    const k = this.sessionKeys(urn);
+    const payload = msg.payload ?? {};
+    const body = messageBody('in', msg.id, msg.text, payload, msg.createdAt);
     const seq = await this.redis.wgAppendInbound(
       k.session,
       k.msgs,
@@ -483,15 +522,20 @@ export class RedisStore implements Store, AdminStore {
       msg.text,
     );
     if (seq === null) throw new UnknownSessionError(urn);
-    return { urn, seq: Number(seq), direction: 'in', id: msg.id, text: msg.text, payload: {}, createdAt: msg.createdAt };
+    return {
+      urn,
+      seq: Number(seq),
+      direction: 'in',
+      id: msg.id,
+      text: msg.text,
+      payload: msg.payload ? structuredClone(payload) : {},
+      createdAt: msg.createdAt,
+    };
   }
 
-  async appendInboundOnce(
-    urn: string,
-    msg: { id: string; clientId: string; text: string; createdAt: number },
-  ): Promise<{ message: StoredMessage; duplicate: boolean }> {
+  async appendInboundOnce(urn: string, msg: InboundMessage & { clientId: string }): Promise<{ message: StoredMessage; duplicate: boolean }> {
     const k = this.sessionKeys(urn);
-    const payload = { clientMessageId: msg.clientId };
+    const payload = { ...structuredClone(msg.payload ?? {}), clientMessageId: msg.clientId };
     const r = (await this.redis.wgAppendInboundOnce(
       k.session,
       k.msgs,

@@ -17,6 +17,7 @@ import {
   type SessionRecord,
   type Store,
   type StoredMessage,
+  type InboundMessage,
 } from './store.js';
 import type { AdminStore, OutboxItem, Page, RequeueResult, SessionQuery, SessionSummary, StoreOverview } from './admin-store.js';
 import { SqliteAdmin } from './sqlite-admin.js';
@@ -74,6 +75,14 @@ CREATE TABLE IF NOT EXISTS client_ids (
   client_id TEXT NOT NULL,
   seq INTEGER NOT NULL,
   PRIMARY KEY (urn, client_id)
+) WITHOUT ROWID;
+-- Session values (Store.getSessionValue): a WWC token binding, pending contact fields; a row
+-- goes with its session (deleteSession), never by prune.
+CREATE TABLE IF NOT EXISTS session_values (
+  urn TEXT NOT NULL,
+  name TEXT NOT NULL,
+  value TEXT NOT NULL,
+  PRIMARY KEY (urn, name)
 ) WITHOUT ROWID;
 `;
 
@@ -217,6 +226,16 @@ export class SqliteStore implements Store, AdminStore {
       deleteSessionMessages: db.prepare('DELETE FROM messages WHERE urn = ?'),
       deleteSessionOutbox: db.prepare('DELETE FROM outbox WHERE urn = ?'),
       deleteSessionClientIds: db.prepare('DELETE FROM client_ids WHERE urn = ?'),
+      deleteSessionValues: db.prepare('DELETE FROM session_values WHERE urn = ?'),
+      getValue: db.prepare<[string, string], { value: string }>('SELECT value FROM session_values WHERE urn = ? AND name = ?'),
+      putValue: db.prepare<[string, string, string, string]>(
+        'INSERT INTO session_values (urn, name, value) SELECT ?, ?, ? WHERE EXISTS (SELECT 1 FROM sessions WHERE urn = ?) ON CONFLICT (urn, name) DO UPDATE SET value = excluded.value',
+      ),
+      putValueIfAbsent: db.prepare<[string, string, string, string]>(
+        'INSERT OR IGNORE INTO session_values (urn, name, value) SELECT ?, ?, ? WHERE EXISTS (SELECT 1 FROM sessions WHERE urn = ?)',
+      ),
+      clearValue: db.prepare<[string, string]>('DELETE FROM session_values WHERE urn = ? AND name = ?'),
+      clearValueIf: db.prepare<[string, string, string]>('DELETE FROM session_values WHERE urn = ? AND name = ? AND value = ?'),
       findClientId: db.prepare<[string, string], MessageRow>(
         'SELECT m.* FROM client_ids c JOIN messages m ON m.urn = c.urn AND m.seq = c.seq WHERE c.urn = ? AND c.client_id = ?',
       ),
@@ -330,6 +349,7 @@ export class SqliteStore implements Store, AdminStore {
         this.stmts.deleteSessionMessages.run(urn);
         this.stmts.deleteSessionOutbox.run(urn);
         this.stmts.deleteSessionClientIds.run(urn);
+        this.stmts.deleteSessionValues.run(urn);
         return this.stmts.deleteSession.run(urn).changes === 1;
       })
       .immediate();
@@ -391,24 +411,39 @@ export class SqliteStore implements Store, AdminStore {
     batch.forEach((op, i) => (results[i]!.ok ? op.resolve(results[i]!.value) : op.reject(results[i]!.value)));
   }
 
-  async appendInbound(urn: string, msg: { id: string; text: string; createdAt: number }): Promise<StoredMessage> {
+  async getSessionValue(urn: string, name: string): Promise<string | null> {
+    return this.stmts.getValue.get(urn, name)?.value ?? null;
+  }
+
+  async putSessionValue(urn: string, name: string, value: string, mode: 'always' | 'ifAbsent' = 'always'): Promise<string> {
     return this.grouped(() => {
-      const seq = this.nextSeq(urn);
-      this.stmts.insertMessage.run(urn, seq, 'in', msg.id, msg.text, '{}', msg.createdAt);
-      this.stmts.insertOutbox.run(urn, seq, msg.id, msg.text, msg.createdAt, msg.createdAt, urn);
-      return { urn, seq, direction: 'in' as const, id: msg.id, text: msg.text, payload: {}, createdAt: msg.createdAt };
+      (mode === 'ifAbsent' ? this.stmts.putValueIfAbsent : this.stmts.putValue).run(urn, name, value, urn);
+      const held = this.stmts.getValue.get(urn, name);
+      if (!held) throw new UnknownSessionError(urn);
+      return held.value;
     });
   }
 
-  async appendInboundOnce(
-    urn: string,
-    msg: { id: string; clientId: string; text: string; createdAt: number },
-  ): Promise<{ message: StoredMessage; duplicate: boolean }> {
+  async clearSessionValue(urn: string, name: string, ifValue?: string): Promise<void> {
+    await this.grouped(() => (ifValue === undefined ? this.stmts.clearValue.run(urn, name) : this.stmts.clearValueIf.run(urn, name, ifValue)));
+  }
+
+  async appendInbound(urn: string, msg: InboundMessage): Promise<StoredMessage> {
+    return this.grouped(() => {
+      const seq = this.nextSeq(urn);
+      this.stmts.insertMessage.run(urn, seq, 'in', msg.id, msg.text, msg.payload ? JSON.stringify(msg.payload) : '{}', msg.createdAt);
+      this.stmts.insertOutbox.run(urn, seq, msg.id, msg.text, msg.createdAt, msg.createdAt, urn);
+      const payload = msg.payload ? structuredClone(msg.payload) : {};
+      return { urn, seq, direction: 'in' as const, id: msg.id, text: msg.text, payload, createdAt: msg.createdAt };
+    });
+  }
+
+  async appendInboundOnce(urn: string, msg: InboundMessage & { clientId: string }): Promise<{ message: StoredMessage; duplicate: boolean }> {
     return this.grouped(() => {
       const existing = this.stmts.findClientId.get(urn, msg.clientId);
       if (existing) return { message: toMessage(existing), duplicate: true };
       const seq = this.nextSeq(urn);
-      const payload = { clientMessageId: msg.clientId };
+      const payload = { ...structuredClone(msg.payload ?? {}), clientMessageId: msg.clientId };
       this.stmts.insertMessage.run(urn, seq, 'in', msg.id, msg.text, JSON.stringify(payload), msg.createdAt);
       this.stmts.insertOutbox.run(urn, seq, msg.id, msg.text, msg.createdAt, msg.createdAt, urn);
       this.stmts.insertClientId.run(urn, msg.clientId, seq);

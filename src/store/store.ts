@@ -32,10 +32,20 @@ export interface StoredMessage {
   text: string;
   /**
    * "out": the normalised platform fields (id, to, from, channel, text, quick_replies, ...).
-   * "in": {} or, for a message sent with a client message id, {clientMessageId}.
+   * "in": what appendInbound was given (e.g. {context, contactFields} from a WWC widget) and,
+   * for a message sent with a client message id, {clientMessageId}.
    */
   payload: Record<string, unknown>;
   createdAt: number;
+}
+
+/** A user message as appendInbound takes it. */
+export interface InboundMessage {
+  id: string;
+  text: string;
+  createdAt: number;
+  /** Kept in the stored message's payload (see StoredMessage.payload). */
+  payload?: Record<string, unknown>;
 }
 
 export interface OutboxEntry {
@@ -47,6 +57,8 @@ export interface OutboxEntry {
   text: string;
   createdAt: number;
   attempts: number;
+  /** The stored message's payload (context, contact fields...), read by the outbox worker before forwarding. */
+  payload?: Record<string, unknown>;
 }
 
 export interface ReadOptions {
@@ -83,8 +95,25 @@ export interface Store {
   /** Removes the session and all its messages and outbox entries. */
   deleteSession(urn: string): Promise<boolean>;
 
-  /** Stores a user message and its outbox entry atomically. Session must exist. */
-  appendInbound(urn: string, msg: { id: string; text: string; createdAt: number }): Promise<StoredMessage>;
+  /**
+   * Values kept with a session and removed with it by deleteSession (never by prune): a WWC
+   * session's token binding, contact fields waiting for the visitor's next message. Null when unset.
+   */
+  getSessionValue(urn: string, name: string): Promise<string | null>;
+  /**
+   * Stores a session value (`ifAbsent`: only when the name has none) and returns the value held
+   * after the call. Session must exist (UnknownSessionError), so nothing outlives its session.
+   */
+  putSessionValue(urn: string, name: string, value: string, mode?: 'always' | 'ifAbsent'): Promise<string>;
+  /** Removes a session value; with `ifValue`, only while it still holds exactly that. */
+  clearSessionValue(urn: string, name: string, ifValue?: string): Promise<void>;
+
+  /**
+   * Stores a user message and its outbox entry atomically. Session must exist. `payload` is kept
+   * with the message (what the platform dialect forwards beside the text, e.g. WWC context and
+   * contact fields), so a retry after a restart carries it too.
+   */
+  appendInbound(urn: string, msg: InboundMessage): Promise<StoredMessage>;
   /**
    * Stores a platform message. `id` is the platform's id. When the session already has a message
    * with that id and the same text, nothing is stored and the stored one comes back with
@@ -104,10 +133,7 @@ export interface Store {
    * store nothing and return the stored message with duplicate=true. Atomic across processes. The
    * key goes with its message (prune, deleteSession), like platform ids. Session must exist.
    */
-  appendInboundOnce(
-    urn: string,
-    msg: { id: string; clientId: string; text: string; createdAt: number },
-  ): Promise<{ message: StoredMessage; duplicate: boolean }>;
+  appendInboundOnce(urn: string, msg: InboundMessage & { clientId: string }): Promise<{ message: StoredMessage; duplicate: boolean }>;
   readMessages(urn: string, options: ReadOptions): Promise<StoredMessage[]>;
 
   /** Highest "out" seq proven delivered to some widget of the session (0 if none). */

@@ -4,21 +4,24 @@
 // `error` frame.
 import { createHash } from 'node:crypto';
 import type { Admission } from '../../core/admission.js';
+import { ContactFields } from '../../core/contact-fields.js';
 import type { ConnectionRegistry } from '../../core/connections.js';
 import type { Conversation } from '../../core/conversation.js';
 import type { Deliverer } from '../../delivery/deliverer.js';
 import { isGatewayError } from '../../errors/catalogue.js';
 import type { Logger } from '../../log/logger.js';
 import type { PlatformTargets } from '../../platform/targets.js';
+import { extrasPayload } from '../../platform/user-extras.js';
 import type { StoredMessage } from '../../store/store.js';
 import { WwcConnection } from './connection.js';
 import { ERR_ALREADY_EXISTS, ERR_NOT_REGISTERED, errorFrame, historyItem, simpleFrame, WARNING_CLOSED, type HistoryItem } from './frames.js';
-import { FrameError, parseCloseSession, parseHistoryParams, parseMessage, parseRegister, type Frame } from './validate.js';
+import { FrameError, parseCloseSession, parseHistoryParams, parseMessage, parseRegister, parseSetCustomField, type Frame } from './validate.js';
 
 export const READY_HISTORY = 20;
 /** Platform messages waiting beyond this many are not looked through for history pages. */
 const MAX_HISTORY_SCAN = 5_000;
-const TOKEN_SETTING = 'wwc-token:';
+/** The session value holding a WWC session's token binding (deleted with the session). */
+export const TOKEN_BINDING = 'wwc-token';
 const NO_TOKEN = 'none';
 /** Bound to sessions this front-end did not create (SocketCluster ones): never resumable here. */
 const FOREIGN = 'foreign';
@@ -38,7 +41,11 @@ function tokenBinding(token: string | undefined): string {
 }
 
 export class WwcHandlers {
-  constructor(private readonly deps: WwcHandlerDeps) {}
+  private readonly contactFields: ContactFields;
+
+  constructor(private readonly deps: WwcHandlerDeps) {
+    this.contactFields = new ContactFields(deps.conversation.store);
+  }
 
   /** Handles one frame; returns nothing, answers on the connection. */
   async handle(conn: WwcConnection, frame: Frame): Promise<void> {
@@ -50,7 +57,7 @@ export class WwcHandlers {
       switch (frame.type) {
         case 'message':
         case 'message_with_fields':
-          await this.deps.conversation.acceptUserMessage(urn, parseMessage(frame).text);
+          await this.userMessage(urn, frame);
           return;
         case 'ping':
           conn.send(simpleFrame('pong'));
@@ -69,13 +76,29 @@ export class WwcHandlers {
           conn.send(simpleFrame('allow_contact_timeout'));
           return;
         case 'set_custom_field':
-          throw new FrameError('set custom field: contact fields are not supported by this gateway yet');
+          // No frame on success (as weni-webchat-socket); the fields go with the next message.
+          try {
+            await this.contactFields.remember(urn, parseSetCustomField(frame));
+          } catch (err) {
+            if (err instanceof RangeError) throw new FrameError(`set custom field: ${err.message}`);
+            throw err;
+          }
+          return;
         default:
           throw new FrameError('invalid payload: invalid payload type');
       }
     } catch (err) {
       conn.send(errorFrame(this.errorText(err, frame.type)));
     }
+  }
+
+  /** Stored with its context and contact fields (those waiting from set_custom_field included). */
+  private async userMessage(urn: string, frame: Frame): Promise<void> {
+    const m = parseMessage(frame);
+    const fields = await this.contactFields.forMessage(urn, m.fields);
+    const payload = extrasPayload({ context: m.context, ...(fields.fields ? { contactFields: fields.fields } : {}) });
+    await this.deps.conversation.acceptUserMessage(urn, m.text, m.clientMessageId, payload);
+    await fields.sent();
   }
 
   private errorText(err: unknown, type: string): string {
@@ -104,7 +127,8 @@ export class WwcHandlers {
     let session;
     try {
       ({ session } = await this.deps.conversation.claim({ urn: r.from, channelUuid: r.channelUuid, hostApi, createdAt: Date.now() }, async () => {
-        const bound = await store.getOrSetSetting(TOKEN_SETTING + r.from, FOREIGN);
+        // A session without a binding was made by the SocketCluster side: never resumable here.
+        const bound = await store.putSessionValue(r.from, TOKEN_BINDING, FOREIGN, 'ifAbsent');
         return bound === NO_TOKEN || bound === binding;
       }));
     } catch (err) {
@@ -112,7 +136,7 @@ export class WwcHandlers {
       throw err;
     }
     // First register binds its token (a no-op when the session was resumed).
-    await store.getOrSetSetting(TOKEN_SETTING + r.from, binding);
+    await store.putSessionValue(session.urn, TOKEN_BINDING, binding, 'ifAbsent');
     if (!conn.open) return;
     conn.sessionUrn = session.urn;
     clearTimeout(conn.registerTimer);
@@ -133,7 +157,7 @@ export class WwcHandlers {
     const { from, token } = parseCloseSession(frame);
     let allowed = conn.sessionUrn === from;
     if (!allowed && token !== undefined && token !== '') {
-      const bound = await this.deps.conversation.store.getOrSetSetting(TOKEN_SETTING + from, FOREIGN);
+      const bound = await this.deps.conversation.store.getSessionValue(from, TOKEN_BINDING);
       allowed = bound === tokenBinding(token);
     }
     if (!allowed) throw new FrameError('token does not match that of the client');
