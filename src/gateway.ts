@@ -142,7 +142,7 @@ export class Gateway {
       throw await storeFailure(c.storeUrl, err);
     }
     this.limits = await this.openLimits();
-    if (c.statusCallbacks) {
+    if (this.statusCallbacks) {
       this.statusReports = new StatusReports({
         store: this.store,
         log: this.log,
@@ -309,17 +309,27 @@ export class Gateway {
     this.retentionTimer = setInterval(() => void this.runRetention(), RETENTION_INTERVAL);
     this.retentionTimer.unref();
     void this.runRetention();
-    if (c.statusCallbacks) {
+    if (this.statusCallbacks) {
       this.expiryTimer = setInterval(() => void this.reportExpired(), Math.min(EXPIRY_CHECK_INTERVAL, c.deliveryMaxAge));
       this.expiryTimer.unref();
     }
     this.logStartLine();
   }
 
+  /** STATUS_CALLBACKS, where the platform's channel has status endpoints: courier's WWC channel has none. */
+  private get statusCallbacks(): boolean {
+    return this.config.statusCallbacks && this.config.platformChannelType !== 'wwc';
+  }
+
   /** The one human line an operator reads first: where to point a browser, and what runs. */
   private logStartLine(): void {
     const { fields, msg } = startLine(this.config, this.port, this.internalPort);
     this.log.info(fields, msg);
+    if (this.config.statusCallbacks && !this.statusCallbacks) {
+      this.log.warn(
+        "STATUS_CALLBACKS is ignored with PLATFORM_CHANNEL_TYPE=wwc: courier's WWC channel has no status endpoint (it marks a message sent when /send answers 2xx)",
+      );
+    }
     // After the start line, so a start that fails prints nothing but its one line.
     if (this.config.allowedOrigins.length === 0) this.log.warn('ALLOWED_ORIGINS is not set: pages of any origin may open chat sockets');
   }
