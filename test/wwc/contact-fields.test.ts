@@ -2,6 +2,9 @@
 // WWC `context` (also appended to the text, as weni-webchat-socket does) and `contact_fields`
 // (from `message_with_fields` data and from `set_custom_field` values, which wait for the next
 // message); EX only the context, in the text. Stored with the message, so they survive a restart.
+// The real @weni/webchat-service produces all three (setContext, setCustomField before and after
+// the first message); push-webchat 2.11.0 cannot (its outgoing middleware rebuilds every frame
+// from `type` and `message` only), so the other cases use raw frames.
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
