@@ -1,9 +1,11 @@
 // Load-generator child process: holds N real socketcluster-client 9.x widgets (multiplex:false,
 // through test/helpers/clients.ts V9Widget), registers and subscribes each like a widget does,
-// records receive latency of platform messages (payload.sent_at) and emits user messages on
-// request. Driven by the parent over IPC: {id, cmd, ...} -> {id, ok, result | error}.
+// or N WWC sessions (wwc-load.ts), records receive latency of platform messages
+// (payload.sent_at) and emits user messages on request. Driven by the parent over IPC:
+// {id, cmd, ...} -> {id, ok, result | error}.
 import { V9Widget } from '../test/helpers/clients.js';
 import { now } from './util.js';
+import { emitWwc, openWwc, type WwcHeld } from './wwc-load.js';
 
 interface Held {
   w: V9Widget;
@@ -11,6 +13,7 @@ interface Held {
 }
 
 const held: Held[] = [];
+const wwcHeld: WwcHeld[] = [];
 let latencies: number[] = [];
 let received = 0;
 let firstRecv = 0;
@@ -76,6 +79,34 @@ async function openOne(port: number): Promise<Held> {
   }
 }
 
+function onWwcMessage(sentAt: number): void {
+  const t = now();
+  received++;
+  if (firstRecv === 0) firstRecv = t;
+  lastRecv = t;
+  if (Number.isFinite(sentAt)) latencies.push(t - sentAt);
+}
+
+async function connectWwc(port: number, count: number, concurrency: number, callbackBase: string, ports?: number[]): Promise<unknown> {
+  const start = now();
+  let next = 0;
+  let failed = 0;
+  let firstError: string | undefined;
+  const worker = async (): Promise<void> => {
+    while (next < count) {
+      const k = next++;
+      try {
+        wwcHeld.push(await openWwc(ports && ports.length > 0 ? ports[k % ports.length]! : port, callbackBase, onWwcMessage, () => closes++));
+      } catch (err) {
+        failed++;
+        firstError ??= (err as Error).message;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, count) }, worker));
+  return { ms: now() - start, registered: wwcHeld.length, failed, firstError, urns: wwcHeld.map((h) => h.from) };
+}
+
 async function connect(port: number, count: number, concurrency: number, ports?: number[]): Promise<unknown> {
   const start = now();
   let next = 0;
@@ -98,6 +129,10 @@ async function connect(port: number, count: number, concurrency: number, ports?:
 
 /** Emits n user messages round-robin over the held widgets, like a widget: no callback. */
 function emit(n: number): void {
+  if (wwcHeld.length > 0) {
+    for (let i = 0; i < n; i++) if (emitWwc(wwcHeld[emitCursor++ % wwcHeld.length]!)) emitted++;
+    return;
+  }
   if (held.length === 0) return;
   for (let i = 0; i < n; i++) {
     const h = held[emitCursor++ % held.length]!;
@@ -121,7 +156,11 @@ async function onMessage(msg: any): Promise<void> {
   try {
     switch (msg.cmd) {
       case 'connect':
-        reply(await connect(msg.port, msg.count, msg.concurrency ?? 200, msg.ports));
+        reply(
+          msg.protocol === 'wwc'
+            ? await connectWwc(msg.port, msg.count, msg.concurrency ?? 200, msg.callbackBase, msg.ports)
+            : await connect(msg.port, msg.count, msg.concurrency ?? 200, msg.ports),
+        );
         break;
       case 'emit':
         emit(msg.n);
@@ -131,13 +170,15 @@ async function onMessage(msg: any): Promise<void> {
         reply(null);
         break;
       case 'stats': {
-        const open = held.filter((h) => h.w.socket.state === 'open').length;
+        const open = held.filter((h) => h.w.socket.state === 'open').length + wwcHeld.filter((h) => h.ws.readyState === h.ws.OPEN).length;
         reply({ received, firstRecv, lastRecv, emitted, closes, open, latencies: msg.withLatencies ? latencies : [] });
         break;
       }
       case 'close':
         for (const h of held) h.w.close();
+        for (const h of wwcHeld) h.ws.close();
         held.length = 0;
+        wwcHeld.length = 0;
         reply(null);
         break;
       default:

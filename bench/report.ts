@@ -132,6 +132,56 @@ export function ratioTable(rows: Row[]): string {
   return lines.join('\n');
 }
 
+/**
+ * The WWC rows beside the SocketCluster ones (same store, same size), and weni-webchat-socket
+ * 3.19 as issue 16 measured it on this kind of machine (1,000 raw WWC clients, 64 posts in flight).
+ */
+export function wwcTable(rows: Row[]): string {
+  const perWidget = (r: Row): number | undefined =>
+    r.rssAfterKiB !== undefined && r.rssBeforeKiB !== undefined && r.connect?.registered ? (r.rssAfterKiB - r.rssBeforeKiB) / r.connect.registered : undefined;
+  const head = [
+    'server',
+    'sessions',
+    'posts accepted/s',
+    'p→w delivered/s',
+    'accepted, not delivered',
+    'p→w p99 ms',
+    'p→w server CPU µs/msg',
+    'w→p forwarded/s',
+    'w→p server CPU µs/msg',
+    'RSS KiB / idle session',
+  ];
+  const lines = [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`];
+  const sizes = [...new Set(rows.filter((r) => r.target === 'gateway wwc sqlite').map((r) => r.sessions))];
+  for (const n of sizes) {
+    for (const [target, label] of [
+      ['gateway sqlite', 'gateway, SocketCluster widgets, EX channel'],
+      ['gateway wwc sqlite', 'gateway, WWC clients, WWC channel'],
+    ] as const) {
+      const r = rows.find((x) => x.target === target && x.sessions === n);
+      if (!r) continue;
+      lines.push(
+        `| ${[
+          label,
+          f0(n),
+          f0(r.p2w?.postRate),
+          f0(r.p2w?.deliveredRate),
+          r.p2w ? f0(Math.max(0, r.p2w.accepted - r.p2w.delivered)) : '–',
+          f1(r.p2w?.lat.p99),
+          f0(r.p2w?.cpuUsPerMsg),
+          f0(r.w2p?.rate),
+          f0(r.w2p?.cpuUsPerMsg),
+          f1(perWidget(r)),
+        ].join(' | ')} |`,
+      );
+    }
+  }
+  lines.push(
+    '| weni-webchat-socket 3.19 (issue 16) | 1,000 | about 7,500 (202) | about 2,100 | 12,000 to 37,000 per 8 s run | 15 at 1,500 posts/s; 370 at 3,000/s | 300-380 | – | – | 40-48 |',
+  );
+  return lines.join('\n');
+}
+
 export function writeResults(path: string, sections: string[]): void {
   writeFileSync(path, sections.join('\n\n') + '\n');
 }

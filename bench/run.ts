@@ -2,8 +2,9 @@
 //   --quick            ~1 minute smoke: 1,000 sessions, 3 s phases, no 10k, no profile
 //   --sessions=N[,M]   session counts (default 1000,10000)
 //   --duration=S       seconds per load phase (default 10)
-//   --targets=a,b      subset of memory,sqlite,redis,redis3,redisack,redis3ack,bare,ceiling
-//                      (redisack / redis3ack: REDIS_MIN_REPLICAS_ACK=1 with one replica on loopback)
+//   --targets=a,b      subset of memory,sqlite,wwc,redis,redis3,redisack,redis3ack,bare,ceiling
+//                      (redisack / redis3ack: REDIS_MIN_REPLICAS_ACK=1 with one replica on loopback;
+//                      wwc: WWC clients and courier's WWC channel, PLATFORM_CHANNEL_TYPE=wwc, SQLite)
 //   --procs=P          load-generator processes for >= 5,000 sessions (default 2)
 //   --profile / --no-profile   CPU profiles of the gateway under each direction of load (full run: on)
 //   --profile-store=S  store of the profiled gateway: memory or sqlite (default sqlite)
@@ -19,8 +20,10 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { Pool } from 'undici';
+import { CourierWwcStandIn } from '../test/helpers/courier-wwc.js';
 import { PlatformStandIn } from '../test/helpers/platform.js';
-import { machineInfo, ratioTable, resultsTable, writeResults, type Row } from './report.js';
+import { machineInfo, ratioTable, resultsTable, wwcTable, writeResults, type Row } from './report.js';
+import { WWC_BENCH_CHANNEL } from './wwc-load.js';
 import { profileMarkdown, summarizeProfile } from './profile.js';
 import { BENCH_TOKEN, LOAD_LIMITS, startBareRelay, startGateway, startGatewayCluster, startHttpCeiling, type Target } from './targets.js';
 import { startRedisServer, type RedisServer } from '../test/helpers/redis-server.js';
@@ -35,7 +38,7 @@ const args = new Map(
 const quick = args.has('quick');
 const sessionsList = (args.get('sessions') ?? (quick ? '1000' : '1000,10000')).split(',').map(Number);
 const durationMs = Number(args.get('duration') ?? (quick ? 3 : 10)) * 1000;
-const targetsWanted = new Set((args.get('targets') ?? 'memory,sqlite,redis,redis3,redisack,bare,ceiling').split(','));
+const targetsWanted = new Set((args.get('targets') ?? 'memory,sqlite,wwc,redis,redis3,redisack,bare,ceiling').split(','));
 const procsForLarge = Number(args.get('procs') ?? 2);
 const doProfile = args.has('profile') || (!quick && !args.has('no-profile'));
 const gatewayEnv: Record<string, string> = Object.fromEntries(
@@ -106,6 +109,7 @@ async function postWebhooks(
   urlOrUrls: string | string[],
   urns: string[],
   ms: number,
+  wwc = false,
 ): Promise<{ accepted: number; errors: number; firstSend: number; postMs: number; firstError?: string }> {
   const urls = Array.isArray(urlOrUrls) ? urlOrUrls : [urlOrUrls];
   const pools = urls.map((u) => new Pool(u, { connections: Math.ceil(IN_FLIGHT / urls.length), pipelining: 1, keepAliveTimeout: 60_000 }));
@@ -120,13 +124,17 @@ async function postWebhooks(
     while (now() < deadline) {
       const n = i++;
       const to = urns.length ? urns[n % urns.length]! : `u${n}`;
-      // Like courier: every message carries the platform's id.
-      const body = `{"id":"b${tag}-${n}","to":${JSON.stringify(to)},"text":"bench","sent_at":${now()}}`;
+      // Like courier: every message carries the platform's id (WWC channel: the Idempotency-Key
+      // header; its body as courier's WWC sender writes it, the post time in the text).
+      const t = now();
+      const body = wwc
+        ? `{"type":"message","to":${JSON.stringify(to)},"from":"bench","channel_uuid":"${WWC_BENCH_CHANNEL}","message":{"type":"text","timestamp":"${Math.floor(Date.now() / 1000)}","text":"bench ${t}"}}`
+        : `{"id":"b${tag}-${n}","to":${JSON.stringify(to)},"text":"bench","sent_at":${t}}`;
       try {
         const r = await pools[n % pools.length]!.request({
           method: 'POST',
           path: '/send',
-          headers: { 'content-type': 'application/json', authorization: BENCH_TOKEN },
+          headers: { 'content-type': 'application/json', authorization: BENCH_TOKEN, ...(wwc ? { 'idempotency-key': `b${tag}-${n}` } : {}) },
           body,
         });
         const text = await r.body.text();
@@ -159,11 +167,11 @@ async function gatherStats(gens: Generator[], withLatencies: boolean) {
   };
 }
 
-async function platformToWidget(target: Target, gens: Generator[], urns: string[]): Promise<NonNullable<Row['p2w']>> {
+async function platformToWidget(target: Target, gens: Generator[], urns: string[], wwc = false): Promise<NonNullable<Row['p2w']>> {
   await Promise.all(gens.map((g) => g.call('reset')));
   const cpu = (): number => target.pids.reduce((a, pid) => a + cpuMs(pid), 0);
   const cpuStart = cpu();
-  const post = await postWebhooks(target.urls ?? target.url, urns, durationMs);
+  const post = await postWebhooks(target.urls ?? target.url, urns, durationMs, wwc);
   // Drain: wait until every accepted message arrived, or DRAIN_MS.
   const drainEnd = now() + DRAIN_MS;
   let s = await gatherStats(gens, false);
@@ -190,7 +198,7 @@ async function platformToWidget(target: Target, gens: Generator[], urns: string[
 // ---- widget -> platform: closed loop with W2P_WINDOW messages outstanding -------------------
 async function widgetToPlatform(
   target: Target,
-  standIn: PlatformStandIn,
+  standIn: { received: unknown[] },
   gens: Generator[],
   lat: number[],
   counter: { n: number; last: number },
@@ -231,11 +239,17 @@ async function widgetToPlatform(
 }
 
 // ---- one system under test with N sessions -------------------------------------------------
-async function connectAll(target: Target, n: number): Promise<{ gens: Generator[]; urns: string[]; connect: NonNullable<Row['connect']> }> {
+/** WWC sessions instead of SocketCluster widgets: their callback names the platform (courier's WWC stand-in). */
+interface WwcLoad {
+  callbackBase: string;
+}
+
+async function connectAll(target: Target, n: number, wwc?: WwcLoad): Promise<{ gens: Generator[]; urns: string[]; connect: NonNullable<Row['connect']> }> {
   const procs = n >= 5000 ? procsForLarge : 1;
   const gens = await Promise.all(Array.from({ length: procs }, () => Generator.start()));
   const parts = gens.map((_, i) => Math.floor(n / procs) + (i < n % procs ? 1 : 0));
-  const res = await Promise.all(gens.map((g, i) => g.call('connect', { port: target.port, ports: target.ports, count: parts[i], concurrency: 200 })));
+  const kind = wwc ? { protocol: 'wwc', callbackBase: wwc.callbackBase } : {};
+  const res = await Promise.all(gens.map((g, i) => g.call('connect', { port: target.port, ports: target.ports, count: parts[i], concurrency: 200, ...kind })));
   return {
     gens,
     urns: res.flatMap((r) => r.urns as string[]),
@@ -252,9 +266,10 @@ async function runTarget(
   name: string,
   start: () => Promise<Target>,
   n: number,
-  standIn: PlatformStandIn,
+  standIn: { received: unknown[] },
   lat: number[],
   counter: { n: number; last: number },
+  wwc?: WwcLoad,
 ): Promise<Row> {
   const row: Row = { target: name, sessions: n, notes: [] };
   const target = await start();
@@ -263,7 +278,7 @@ async function runTarget(
     await sleep(1000);
     row.rssBeforeKiB = rssKiB(target.pid);
     log(`${name} N=${n}: connecting`);
-    const c = await connectAll(target, n);
+    const c = await connectAll(target, n, wwc);
     gens = c.gens;
     row.connect = c.connect;
     if (c.connect.firstError) row.notes.push(`connect: ${c.connect.failed} failed, first error: ${c.connect.firstError}`);
@@ -272,7 +287,7 @@ async function runTarget(
     log(
       `${name} N=${n}: ${c.connect.registered} registered in ${(c.connect.ms / 1000).toFixed(1)} s; RSS ${row.rssBeforeKiB} -> ${row.rssAfterKiB} KiB; platform->widget`,
     );
-    row.p2w = await platformToWidget(target, gens, c.urns);
+    row.p2w = await platformToWidget(target, gens, c.urns, wwc !== undefined);
     if (row.p2w.errors) row.notes.push(`webhook: ${row.p2w.errors} errors, first: ${row.p2w.firstError}`);
     if (row.p2w.delivered < row.p2w.accepted)
       row.notes.push(
@@ -409,6 +424,19 @@ async function main(): Promise<void> {
     }
     return undefined;
   };
+  // Courier's WWC channel for the WWC rows: JSON {type, from, message:{text: "bench:<ms>"}}.
+  const wwcStandIn = await new CourierWwcStandIn().start();
+  wwcStandIn.responder = (body: { message?: { text?: unknown } }) => {
+    const text = body.message?.text;
+    if (typeof text === 'string' && text.startsWith('bench:')) {
+      const t = now();
+      counter.n++;
+      counter.last = t;
+      lat.push(t - Number(text.slice(6)));
+    }
+    return undefined;
+  };
+  const loadAtStart = os.loadavg();
   const dbDir = mkdtempSync(join(os.tmpdir(), 'wg-bench-db-'));
   const rows: Row[] = [];
   try {
@@ -433,6 +461,11 @@ async function main(): Promise<void> {
         if (targetsWanted.has('sqlite')) {
           const db = join(dbDir, `bench-${n}-${round}.db`);
           add(await runTarget('gateway sqlite', gateway(`sqlite:${db}`), n, standIn, lat, counter));
+        }
+        if (targetsWanted.has('wwc')) {
+          const db = join(dbDir, `bench-wwc-${n}-${round}.db`);
+          const start = () => startGateway({ storeUrl: `sqlite:${db}`, platformUrl: wwcStandIn.url, env: { ...gatewayEnv, PLATFORM_CHANNEL_TYPE: 'wwc' } });
+          add(await runTarget('gateway wwc sqlite', start, n, wwcStandIn, lat, counter, { callbackBase: wwcStandIn.url }));
         }
         if (targetsWanted.has('redis') || targetsWanted.has('redis3')) {
           // A private redis-server on a free port, without persistence (as the tests run it).
@@ -492,11 +525,18 @@ async function main(): Promise<void> {
       profile = `${p2w}\n\n${w2p}`;
     }
     const cmd = `npm run bench${process.argv.length > 2 ? ' -- ' + process.argv.slice(2).join(' ') : ''}`;
+    const loadAtEnd = os.loadavg();
+    const load = (l: number[]): string => l.map((x) => x.toFixed(2)).join(', ');
     const notes = rows.flatMap((r) => r.notes.map((n) => `- ${r.target} N=${r.sessions}: ${n}`));
     const sections = [
       '# webchat-gateway benchmark',
       `Command: \`${cmd}\` (took ${((now() - started) / 60_000).toFixed(1)} min)`,
-      ['## Machine', ...machineInfo(), `- Open-file limit for children: ulimit -n ${NOFILE} (raised per child via sh)`].join('\n'),
+      [
+        '## Machine',
+        ...machineInfo(),
+        `- Load average (1, 5, 15 min, as \`uptime\` shows it) at the start: ${load(loadAtStart)}; at the end: ${load(loadAtEnd)}. The machine is shared: rates move with it, CPU per message much less.`,
+        `- Open-file limit for children: ulimit -n ${NOFILE} (raised per child via sh)`,
+      ].join('\n'),
       [
         '## Method',
         `- Everything on one machine, every box its own process: the system under test; ${procsForLarge > 1 ? `1 load generator (2 for ≥ 5,000 sessions)` : '1 load generator'} holding real socketcluster-client 9.x widgets (multiplex:false, registerUser then subscribe(urn).watch); the orchestrator (webhook poster + platform stand-in).`,
@@ -511,9 +551,11 @@ async function main(): Promise<void> {
           .map(([k, v]) => `${k}=${v}`)
           .join(', ')}; everything else default (PING_INTERVAL 8s, RECEIPT_PING_DELAY 1s).`,
         '- bare relay = bench/bare-relay.ts (socketcluster-server 20, protocolVersion 1, no store/checks/guarantees); http ceiling = bench/http-ceiling.ts (200 to every POST).',
+        '- gateway wwc sqlite = the WWC front-end and courier\'s WWC channel (PLATFORM_CHANNEL_TYPE=wwc), SQLite: the load generator holds raw `ws` WWC sessions (register, then text messages, as push-webchat and @weni/webchat-service send them; pings answered as browsers do); the webhook poster sends courier WWC bodies (`{type:"message", to, from, channel_uuid, message:{type:"text", timestamp, text}}` with an Idempotency-Key), the post time in the text; visitor messages go as JSON to a courier-WWC stand-in (test/helpers/courier-wwc.ts).',
       ].join('\n'),
       '## Results\n\n' + resultsTable(rows),
       '## Gateway relative to the yardsticks\n\n' + ratioTable(rows),
+      ...(rows.some((r) => r.target === 'gateway wwc sqlite') ? ['## WWC beside SocketCluster and weni-webchat-socket\n\n' + wwcTable(rows)] : []),
       ...(notes.length ? ['## Notes from the run\n\n' + notes.join('\n')] : []),
       ...(profile ? ['## CPU profile (self time)\n\n' + profile] : []),
     ];
@@ -526,6 +568,7 @@ async function main(): Promise<void> {
     }
   } finally {
     await standIn.stop();
+    await wwcStandIn.stop();
     rmSync(dbDir, { recursive: true, force: true });
   }
 }

@@ -31,6 +31,7 @@ import { Ingest } from './core/ingest.js';
 import { Maintenance } from './core/maintenance.js';
 import { checkReadiness } from './core/readiness.js';
 import { PlatformRouting } from './core/routing.js';
+import { ContactFields } from './core/contact-fields.js';
 import { TokenBindings } from './core/token-bindings.js';
 import { SocketServer } from './protocol/socketcluster/server.js';
 import { WidgetEvents } from './protocol/socketcluster/events.js';
@@ -110,15 +111,21 @@ export async function compose(shared: Shared): Promise<Parts> {
       courier = new CourierExConnector({ timeout: c.platformTimeout, log });
     }
   }
+  // A typing indicator goes to the session's connections here, and through the fanout to other
+  // nodes' (on Redis); returns how many here took it.
+  const relayTyping = (urn: string, from: string): number => {
+    fanout.publishTyping(urn, from);
+    return registry.typing(urn, from);
+  };
   // The demo bot answers through ingest (built below, before any message can come).
   const demoBot = new DemoBotConnector(
     (m): Promise<unknown> => ingest.message(m),
     c.demoBotDelay,
-    (urn) => registry.typing(urn, ''),
+    (urn) => relayTyping(urn, ''),
   );
   const routing = new PlatformRouting(targets, courier && new TimedConnector(courier, metrics), demoBot);
   const routeFor = (s: SessionRecord) => routing.route(s);
-  const statusReports = c.statusCallbacks
+  const statusReports = statusCallbacksApply(c)
     ? new StatusReports({
         store,
         log,
@@ -138,6 +145,7 @@ export async function compose(shared: Shared): Promise<Parts> {
   });
   fanout.onMessage((m) => deliverer.onMessage(m));
   fanout.onResync(() => deliverer.resync());
+  fanout.onTyping((urn, from) => registry.typing(urn, from));
   const ingest = new Ingest({ store, fanout, metrics, rate: rates.out, log, statusReports });
 
   const outbox = new OutboxWorker(
@@ -202,7 +210,7 @@ export async function compose(shared: Shared): Promise<Parts> {
     webhookToken: c.webhookToken,
     maxBody: c.maxWebhookBody,
     ingest: (m) => ingest.message(m),
-    typing: (urn, from) => registry.typing(urn, from),
+    typing: (urn, from) => relayTyping(urn, from),
     ...(statusReports ? { onAnswered: (m: StoredMessage) => statusReports.answered(m) } : {}),
     onDropped: (m, reason) => ingest.dropped(m, reason),
     isShuttingDown: shared.isShuttingDown,
@@ -235,7 +243,18 @@ export async function compose(shared: Shared): Promise<Parts> {
       log,
     },
   );
-  const wwc = createWwcServer(c, { conversation, policy, tokens: new TokenBindings(store), admission, deliverer, registry, targets, metrics, log });
+  const wwc = createWwcServer(c, {
+    conversation,
+    policy,
+    tokens: new TokenBindings(store),
+    contactFields: new ContactFields(store),
+    admission,
+    deliverer,
+    registry,
+    targets,
+    metrics,
+    log,
+  });
   upgrades.wwc = wwc.upgrade;
   const maintenance = new Maintenance(store, statusReports, c, log);
   return { store, fanout, limits, http, sockets, wwc, deliverer, outbox, courier, demoBot, statusReports, maintenance, ingest, admin };
@@ -263,4 +282,9 @@ async function openLimits(c: Config, log: Logger): Promise<AddressLimits> {
   const limits = new RedisAddressLimits(c.storeUrl, c.redisPrefix, options, log);
   await limits.start();
   return limits;
+}
+
+/** STATUS_CALLBACKS, where the platform's channel has status endpoints: courier's WWC channel has none. */
+export function statusCallbacksApply(c: Config): boolean {
+  return c.statusCallbacks && c.platformChannelType !== 'wwc';
 }

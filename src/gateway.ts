@@ -2,7 +2,7 @@
 // the CLI and the tests hold. What the parts do lives in src/core and the part folders.
 import { RateWindow } from './admin/rate-window.js';
 import type { AdminService } from './admin/service.js';
-import { compose, type Parts } from './compose.js';
+import { compose, statusCallbacksApply, type Parts } from './compose.js';
 import type { Config } from './config/options.js';
 import { ConnectionRegistry } from './core/connections.js';
 import { startLine } from './log/start-line.js';
@@ -120,6 +120,11 @@ export class Gateway {
   private logStartLine(): void {
     const { fields, msg } = startLine(this.config, this.port, this.internalPort);
     this.log.info(fields, msg);
+    if (this.config.statusCallbacks && !statusCallbacksApply(this.config)) {
+      this.log.warn(
+        "STATUS_CALLBACKS is ignored with PLATFORM_CHANNEL_TYPE=wwc: courier's WWC channel has no status endpoint (it marks a message sent when /send answers 2xx)",
+      );
+    }
     // After the start line, so a start that fails prints nothing but its one line.
     if (this.config.allowedOrigins.length === 0) this.log.warn('ALLOWED_ORIGINS is not set: pages of any origin may open chat sockets');
   }

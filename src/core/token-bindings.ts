@@ -1,11 +1,13 @@
 // Sessions bound to a client's secret token (the WWC protocol's `token`): the first register of a
 // session binds the hash of its token, and only a client naming the same token may resume the
 // session or close its other connections. Sessions this front-end did not create (SocketCluster
-// ones, bound to their auth token instead) are never resumable with a token.
+// ones, bound to their auth token instead) are never resumable with a token. The binding is a
+// session value, so it goes with the session (admin delete) and never outlives it.
 import { createHash } from 'node:crypto';
 import type { Store } from '../store/store.js';
 
-const TOKEN_SETTING = 'wwc-token:';
+/** The session value holding a WWC session's token binding. */
+export const TOKEN_BINDING = 'wwc-token';
 const NO_TOKEN = 'none';
 /** Bound to sessions created without a token binding (SocketCluster ones). */
 const FOREIGN = 'foreign';
@@ -19,7 +21,7 @@ export class TokenBindings {
 
   /** The session's binding as stored; a session without one is marked foreign from now on. */
   private bound(urn: string): Promise<string> {
-    return this.store.getOrSetSetting(TOKEN_SETTING + urn, FOREIGN);
+    return this.store.putSessionValue(urn, TOKEN_BINDING, FOREIGN, 'ifAbsent');
   }
 
   /** May a client with this token resume the session? (Sessions bound to no token: anyone.) */
@@ -30,11 +32,11 @@ export class TokenBindings {
 
   /** Does this (non-empty) token name the session? */
   async names(urn: string, token: string): Promise<boolean> {
-    return (await this.bound(urn)) === tokenBinding(token);
+    return (await this.store.getSessionValue(urn, TOKEN_BINDING)) === tokenBinding(token);
   }
 
   /** The first register binds its token (a no-op when the session is already bound). */
   async bind(urn: string, token: string | undefined): Promise<void> {
-    await this.store.getOrSetSetting(TOKEN_SETTING + urn, tokenBinding(token));
+    await this.store.putSessionValue(urn, TOKEN_BINDING, tokenBinding(token), 'ifAbsent');
   }
 }

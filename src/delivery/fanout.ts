@@ -18,6 +18,13 @@ export interface Fanout {
    */
   watch(urn: string): Promise<void>;
   unwatch(urn: string): void;
+  /**
+   * A typing indicator for a session, for the other processes holding its sockets (this one
+   * relays it itself). Not stored: a lost one is just not shown.
+   */
+  publishTyping(urn: string, from: string): void;
+  /** Where typing indicators published by other processes go. */
+  onTyping(handler: (urn: string, from: string) => void): void;
   /** Called when notifications may have been lost (a reconnect): re-read the store. */
   onResync(handler: () => void): void;
   /** End-to-end check: does a notification published now come back? */
@@ -35,6 +42,10 @@ export class LocalFanout implements Fanout {
   onMessage(handler: (message: StoredMessage) => void): void {
     this.handler = handler;
   }
+
+  /** One process: the caller relays to its own connections. */
+  publishTyping(_urn: string, _from: string): void {}
+  onTyping(_handler: (urn: string, from: string) => void): void {}
 
   async watch(_urn: string): Promise<void> {}
   unwatch(_urn: string): void {}

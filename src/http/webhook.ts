@@ -18,7 +18,7 @@ export interface WebhookDeps {
   onAnswered?(message: StoredMessage): void;
   /** A message for a urn that has no session was accepted and dropped (log it, count it). */
   onDropped?(message: PlatformMessage, reason: 'unknown_session'): void;
-  /** typing_start (WWC channel, or the demo bot): relayed to the session's live connections on this process; returns how many. */
+  /** typing_start (WWC channel, or the demo bot): relayed to the session's live connections on every node; returns how many on this one. */
   typing?(urn: string, from: string): number;
 }
 

@@ -1,11 +1,15 @@
 // RapidPro / courier "External" (EX) channel dialect.
 //   user -> platform:  POST {base}/c/ex/{channel}/receive   form: from, text, date
 //   status:            POST {base}/c/ex/{channel}/{delivered|failed}   form: id
+// Courier's External receive reads only from, text and date: a WWC widget's context goes in the
+// text as weni-webchat-socket writes it ("<text>; Context: <context>"); contact fields have no
+// place here and stay in the gateway's store (docs/wwc.md, "Context and contact fields").
 import type { Agent } from 'undici';
 import type { Logger } from '../log/logger.js';
 import type { OutboxEntry, SessionRecord, StoredMessage } from '../store/store.js';
 import type { ForwardResult, PlatformConnector, StatusKind } from './connector.js';
 import { platformAgent, postToPlatform } from './http-post.js';
+import { extrasOf, textWithContext } from './user-extras.js';
 
 export interface CourierExOptions {
   timeout: number;
@@ -22,7 +26,8 @@ export class CourierExConnector implements PlatformConnector {
   }
 
   async forward(entry: OutboxEntry, session: SessionRecord, base: string): Promise<ForwardResult> {
-    const form = new URLSearchParams({ from: entry.urn, text: entry.text, date: new Date(entry.createdAt).toISOString() });
+    const text = textWithContext(entry.text, extrasOf(entry).context);
+    const form = new URLSearchParams({ from: entry.urn, text, date: new Date(entry.createdAt).toISOString() });
     return this.post(session, base, 'receive', form);
   }
 

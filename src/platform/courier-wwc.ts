@@ -1,13 +1,17 @@
 // Courier's Weni Web Chat (WWC) channel dialect (../shared/docs/wwc-protocol.md §5.2):
 //   user -> platform:  POST {base}/c/wwc/{channel}/receive   JSON
-//     {type:"message", from, message:{type:"text", timestamp:"<unix seconds>", text}}
+//     {type:"message", from, message:{type:"text", timestamp:"<unix seconds>", text}, context?, contact_fields?}
 // with a real Content-Type (weni-webchat-socket sends form-urlencoded over a JSON body). 2xx is
 // done, 400 (courier's validation failure) is failed for good, 5xx/429/408/network are retried.
-// Courier's WWC channel has no status endpoints: STATUS_CALLBACKS does not apply.
+// As weni-webchat-socket does, a context is appended to the text ("; Context: ...") and also sent
+// as `context`; courier's handler reads `contact_fields` (map of strings: the contact's new fields)
+// and ignores `context`. Courier's WWC handler has only the receive route (no delivered/failed
+// endpoints): STATUS_CALLBACKS has nothing to call for this channel.
 import type { Agent } from 'undici';
 import type { OutboxEntry, SessionRecord } from '../store/store.js';
 import type { ForwardResult, PlatformConnector } from './connector.js';
 import { platformAgent, postToPlatform } from './http-post.js';
+import { extrasOf, textWithContext } from './user-extras.js';
 
 export class CourierWwcConnector implements PlatformConnector {
   private readonly agent: Agent;
@@ -18,10 +22,13 @@ export class CourierWwcConnector implements PlatformConnector {
 
   /** The JSON body courier's WWC receive handler expects for a text message. */
   static body(entry: OutboxEntry): string {
+    const { context, contactFields } = extrasOf(entry);
     return JSON.stringify({
       type: 'message',
       from: entry.urn,
-      message: { type: 'text', timestamp: String(Math.floor(entry.createdAt / 1000)), text: entry.text },
+      message: { type: 'text', timestamp: String(Math.floor(entry.createdAt / 1000)), text: textWithContext(entry.text, context) },
+      ...(context ? { context } : {}),
+      ...(contactFields ? { contact_fields: contactFields } : {}),
     });
   }
 
@@ -31,7 +38,7 @@ export class CourierWwcConnector implements PlatformConnector {
   }
 
   async reportStatus(): Promise<ForwardResult> {
-    return { outcome: 'rejected', reason: 'the WWC channel has no status reports' };
+    return { outcome: 'rejected', reason: "courier's WWC channel has no status endpoint" };
   }
 
   async close(): Promise<void> {

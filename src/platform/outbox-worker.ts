@@ -140,7 +140,9 @@ export class OutboxWorker {
         await this.fail(entry, (err as Error).message);
         return;
       }
-      const result = await route.forward(entry);
+      // What the message carries beside its text (WWC context, contact fields) is stored with it.
+      const [stored] = await this.store.readMessages(entry.urn, { afterSeq: entry.seq - 1, direction: 'in', limit: 1 });
+      const result = await route.forward(stored?.seq === entry.seq ? { ...entry, payload: stored.payload } : entry);
       if (result.outcome === 'accepted') {
         await this.store.completeOutbox(entry);
         this.events.onAccepted?.(entry);

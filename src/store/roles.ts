@@ -8,7 +8,7 @@
 // (`seq`). User messages ("in") also get an outbox entry, forwarded to the platform in seq order.
 // Platform messages ("out") are what widgets must receive; `deliveredSeq` marks how far a widget
 // of the session has proven receipt.
-import type { OutboxEntry, PruneOptions, ReadOptions, SessionRecord, StoredMessage } from './store.js';
+import type { InboundMessage, OutboxEntry, PruneOptions, ReadOptions, SessionRecord, StoredMessage } from './store.js';
 
 export interface Lifecycle {
   /** Creates tables / checks connectivity. Called once before use. */
@@ -27,14 +27,31 @@ export interface SessionStore {
   /** Creates the session unless the urn exists; returns the stored record either way. */
   createSession(session: SessionRecord): Promise<{ created: boolean; session: SessionRecord }>;
   getSession(urn: string): Promise<SessionRecord | null>;
-  /** Removes the session and all its messages and outbox entries. */
+  /** Removes the session and all its messages, outbox entries and session values. */
   deleteSession(urn: string): Promise<boolean>;
+
+  /**
+   * Values kept with a session and removed with it by deleteSession (never by prune): a WWC
+   * session's token binding, contact fields waiting for the visitor's next message. Null when unset.
+   */
+  getSessionValue(urn: string, name: string): Promise<string | null>;
+  /**
+   * Stores a session value (`ifAbsent`: only when the name has none) and returns the value held
+   * after the call. Session must exist (UnknownSessionError), so nothing outlives its session.
+   */
+  putSessionValue(urn: string, name: string, value: string, mode?: 'always' | 'ifAbsent'): Promise<string>;
+  /** Removes a session value; with `ifValue`, only while it still holds exactly that. */
+  clearSessionValue(urn: string, name: string, ifValue?: string): Promise<void>;
 }
 
 /** The messages of each session, both directions, and how far widgets have proven receipt. */
 export interface MessageLog {
-  /** Stores a user message and its outbox entry atomically. Session must exist. */
-  appendInbound(urn: string, msg: { id: string; text: string; createdAt: number }): Promise<StoredMessage>;
+  /**
+   * Stores a user message and its outbox entry atomically. Session must exist. `payload` is kept
+   * with the message (what the platform dialect forwards beside the text, e.g. WWC context and
+   * contact fields), so a retry after a restart carries it too.
+   */
+  appendInbound(urn: string, msg: InboundMessage): Promise<StoredMessage>;
   /**
    * Stores a platform message. `id` is the platform's id. When the session already has a message
    * with that id and the same text, nothing is stored and the stored one comes back with
@@ -54,10 +71,7 @@ export interface MessageLog {
    * store nothing and return the stored message with duplicate=true. Atomic across processes. The
    * key goes with its message (prune, deleteSession), like platform ids. Session must exist.
    */
-  appendInboundOnce(
-    urn: string,
-    msg: { id: string; clientId: string; text: string; createdAt: number },
-  ): Promise<{ message: StoredMessage; duplicate: boolean }>;
+  appendInboundOnce(urn: string, msg: InboundMessage & { clientId: string }): Promise<{ message: StoredMessage; duplicate: boolean }>;
   readMessages(urn: string, options: ReadOptions): Promise<StoredMessage[]>;
 
   /** Highest "out" seq proven delivered to some widget of the session (0 if none). */

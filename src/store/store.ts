@@ -30,10 +30,20 @@ export interface StoredMessage {
   text: string;
   /**
    * "out": the normalised platform fields (id, to, from, channel, text, quick_replies, ...).
-   * "in": {} or, for a message sent with a client message id, {clientMessageId}.
+   * "in": what appendInbound was given (e.g. {context, contactFields} from a WWC widget) and,
+   * for a message sent with a client message id, {clientMessageId}.
    */
   payload: Record<string, unknown>;
   createdAt: number;
+}
+
+/** A user message as appendInbound takes it. */
+export interface InboundMessage {
+  id: string;
+  text: string;
+  createdAt: number;
+  /** Kept in the stored message's payload (see StoredMessage.payload). */
+  payload?: Record<string, unknown>;
 }
 
 export interface OutboxEntry {
@@ -45,6 +55,8 @@ export interface OutboxEntry {
   text: string;
   createdAt: number;
   attempts: number;
+  /** The stored message's payload (context, contact fields...), read by the outbox worker before forwarding. */
+  payload?: Record<string, unknown>;
 }
 
 export interface ReadOptions {

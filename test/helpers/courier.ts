@@ -67,6 +67,8 @@ export interface CourierOptions {
   maxLength?: number;
   /** CPU list for `taskset -c` (pins courier, e.g. next to a busy loop). */
   cpus?: string;
+  /** The WWC channel's base_url (courier posts `<base_url>/send`), e.g. `<gatewayUrl>/hooks/<WEBHOOK_TOKEN>`. */
+  wwcBaseUrl?: string;
 }
 
 export class RealCourier {
@@ -109,6 +111,10 @@ export class RealCourier {
       const config: Record<string, unknown> = { send_url: `${o.gatewayUrl}/send`, send_authorization: o.webhookToken };
       if (o.maxLength !== undefined) config['max_length'] = o.maxLength;
       await c.sql(`UPDATE channels_channel SET config = (config::jsonb || '${JSON.stringify(config)}'::jsonb)::text WHERE uuid = '${EX_CHANNEL}'`);
+      if (o.wwcBaseUrl !== undefined) {
+        const wwc = JSON.stringify({ base_url: o.wwcBaseUrl });
+        await c.sql(`UPDATE channels_channel SET config = (config::jsonb || '${wwc}'::jsonb)::text WHERE uuid = '${WWC_CHANNEL}'`);
+      }
       c.redis = await startRedisServer();
       await c.launch(o.cpus);
       return c;
@@ -151,8 +157,8 @@ export class RealCourier {
   }
 
   /** Queues a bot message exactly as mailroom does; returns courier's message id. */
-  async queueSend(urn: string, text: string, quickReplies: string[] = [], tps = 10): Promise<number> {
-    return (await this.queueSends(urn, [{ text, quickReplies }], tps))[0]!;
+  async queueSend(urn: string, text: string, quickReplies: string[] = [], tps = 10, channel = EX_CHANNEL): Promise<number> {
+    return (await this.queueSends(urn, [{ text, quickReplies }], tps, channel))[0]!;
   }
 
   /**
@@ -162,11 +168,11 @@ export class RealCourier {
    * msgs_msg row each (status Q), then ZADD of its JSON to msgs:<channel>|<tps>/1 and
    * ZINCRBY msgs:active 0 msgs:<channel>|<tps>. Returns the message ids.
    */
-  async queueSends(urn: string, items: Array<{ text: string; quickReplies?: string[] }>, tps = 10): Promise<number[]> {
+  async queueSends(urn: string, items: Array<{ text: string; quickReplies?: string[] }>, tps = 10, channel = EX_CHANNEL): Promise<number[]> {
     const payload = JSON.stringify(items.map((i) => ({ text: i.text, qr: i.quickReplies ?? [] })));
     const { stdout } = await run(
       'psql',
-      ['-d', this.db, '-v', 'ON_ERROR_STOP=1', '-Atq', '-v', `chan=${EX_CHANNEL}`, '-v', `urn=ext:${urn}`, '-v', `items=${payload}`, '-f', QUEUE_SQL_FILE],
+      ['-d', this.db, '-v', 'ON_ERROR_STOP=1', '-Atq', '-v', `chan=${channel}`, '-v', `urn=ext:${urn}`, '-v', `items=${payload}`, '-f', QUEUE_SQL_FILE],
       {
         env: { ...process.env, ...PG_ENV },
       },
@@ -176,7 +182,7 @@ export class RealCourier {
     const redis = new Redis(this.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 2 });
     try {
       await redis.connect();
-      const queue = `msgs:${EX_CHANNEL}|${tps}`;
+      const queue = `msgs:${channel}|${tps}`;
       const pipe = redis.pipeline();
       const base = Date.now() / 1000;
       msgs.forEach((m, i) => pipe.zadd(`${queue}/1`, (base + i / 1e6).toFixed(6), m));
@@ -199,6 +205,23 @@ export class RealCourier {
       .split('\n')
       .filter(Boolean)
       .map((l) => JSON.parse(l) as MsgRow);
+  }
+
+  /**
+   * The tasks courier queued for mailroom about a contact `ext:<urn>` (Redis list c:<org>:<contact>,
+   * oldest first): each incoming message's msg_event, with its new_contact_fields.
+   */
+  async mailroomTasks(urn: string): Promise<Array<{ type: string; task: Record<string, unknown> }>> {
+    const row = await this.sql(`SELECT org_id || ':' || contact_id FROM contacts_contacturn WHERE identity = 'ext:${urn.replace(/'/g, "''")}'`);
+    if (row.trim() === '') return [];
+    const redis = new Redis(this.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 2 });
+    try {
+      await redis.connect();
+      const items = await redis.lrange(`c:${row.trim()}`, 0, -1);
+      return items.map((i) => JSON.parse(i) as { type: string; task: Record<string, unknown> });
+    } finally {
+      redis.disconnect();
+    }
   }
 
   /** Statuses of the given message ids. */

@@ -40,7 +40,9 @@ const STARTUP_TIMEOUT_MS = 10_000;
 export async function startRedisServer(options: RedisServerOptions = {}): Promise<RedisServer> {
   const bin = process.env.REDIS_SERVER_BIN ?? 'redis-server';
   const port = options.port ?? (await freePort());
-  const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', ''];
+  // A primary starts a replica's full sync at once: by default it waits 5 s for more replicas to
+  // share the transfer, which is as long as tests wait for a replica to come online.
+  const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--repl-diskless-sync-delay', '0'];
   if (options.appendonly) {
     if (!options.dir) throw new Error('startRedisServer: appendonly needs a dir');
     args.push('--appendonly', 'yes', '--dir', options.dir);

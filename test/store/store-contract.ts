@@ -66,6 +66,39 @@ export function runStoreContract(name: string, makeStore: () => Promise<StoreFix
       });
     });
 
+    describe('session values', () => {
+      it('put/get per session and name; ifAbsent keeps the first; clear with and without the expected value', async () => {
+        await create('sv1');
+        await create('sv2');
+        assert.equal(await store.getSessionValue('sv1', 'a'), null);
+        assert.equal(await store.putSessionValue('sv1', 'a', 'one', 'ifAbsent'), 'one');
+        assert.equal(await store.putSessionValue('sv1', 'a', 'two', 'ifAbsent'), 'one');
+        assert.equal(await store.putSessionValue('sv1', 'b', 'x'), 'x');
+        assert.equal(await store.putSessionValue('sv1', 'b', 'y'), 'y');
+        assert.equal(await store.getSessionValue('sv2', 'a'), null);
+        await store.clearSessionValue('sv1', 'b', 'x');
+        assert.equal(await store.getSessionValue('sv1', 'b'), 'y', 'another value is not cleared');
+        await store.clearSessionValue('sv1', 'b', 'y');
+        assert.equal(await store.getSessionValue('sv1', 'b'), null);
+        await store.clearSessionValue('sv1', 'a');
+        assert.equal(await store.getSessionValue('sv1', 'a'), null);
+      });
+
+      it('go with deleteSession (a new session of the same urn starts without them), never with prune, and need a session', async () => {
+        await create('sv3');
+        await store.putSessionValue('sv3', 'token', 'bound');
+        await inbound('sv3', 'i1', T0);
+        await store.prune({ now: T0 + 10 * 86_400_000, maxAge: 1000, maxMessagesPerSession: 0 });
+        assert.equal(await store.getSessionValue('sv3', 'token'), 'bound');
+        assert.equal(await store.deleteSession('sv3'), true);
+        assert.equal(await store.getSessionValue('sv3', 'token'), null);
+        await create('sv3');
+        assert.equal(await store.getSessionValue('sv3', 'token'), null);
+        await assert.rejects(store.putSessionValue('nobody', 'token', 'x'), (err: Error) => err.name === 'UnknownSessionError');
+        assert.equal(await store.getSessionValue('nobody', 'token'), null);
+      });
+    });
+
     describe('sessions', () => {
       it('createSession stores the record; getSession returns it, hostApi null or set', async () => {
         const a = sessionRecord('ext:a', { channelUuid: 'c-a', hostApi: null, createdAt: T0 + 1 });
@@ -111,6 +144,22 @@ export function runStoreContract(name: string, makeStore: () => Promise<StoreFix
         assert.equal(b1.message.seq, 1);
         assert.equal(b2.seq, 2);
         assert.deepEqual(await store.readMessages('ext:a', { limit: 10 }), [m1, m2.message, m3]);
+      });
+
+      it("appendInbound keeps a message's payload (context, contact fields) with it; appendInboundOnce adds clientMessageId", async () => {
+        await create('pl');
+        const payload = { context: 'page /pricing', contactFields: { plan: 'gold', age: '42' } };
+        const a = await store.appendInbound('pl', { id: 'p1', text: 'hi', createdAt: T0, payload });
+        assert.deepEqual(a.payload, payload);
+        const b = await store.appendInboundOnce('pl', { id: 'p2', clientId: 'c-1', text: 'again', createdAt: T0, payload: { context: 'x' } });
+        assert.deepEqual(b.message.payload, { context: 'x', clientMessageId: 'c-1' });
+        const plain = await store.appendInbound('pl', { id: 'p3', text: 'plain', createdAt: T0 });
+        assert.deepEqual(plain.payload, {});
+        const read = await store.readMessages('pl', { limit: 10 });
+        assert.deepEqual(
+          read.map((m) => m.payload),
+          [payload, { context: 'x', clientMessageId: 'c-1' }, {}],
+        );
       });
 
       it('appendInbound / appendOutbound on an unknown session reject with UnknownSessionError', async () => {

@@ -32,7 +32,7 @@ export const PLATFORM_OPTIONS = [
     default: false,
     parse: boolean,
     description:
-      'Report `POST {hostApi}/c/ex/{channel}/delivered` (form `id`) once a platform message is proven delivered to a widget, and `/failed` once it expired undelivered.',
+      "Report `POST {hostApi}/c/ex/{channel}/delivered` (form `id`) once a platform message is proven delivered to a widget, and `/failed` once it expired undelivered. External channel only: ignored with PLATFORM_CHANNEL_TYPE=wwc (courier's WWC channel has no status endpoint).",
   }),
   option({
     key: 'deliveryMaxAge',

@@ -3,6 +3,7 @@
 // request/answer frames. The connection stays up whatever a frame holds: bad input gets an
 // `error` frame.
 import type { Admission } from '../../core/admission.js';
+import type { ContactFields } from '../../core/contact-fields.js';
 import type { ConnectionRegistry } from '../../core/connections.js';
 import type { ConnectionPolicy } from '../../core/connection-policy.js';
 import type { Conversation } from '../../core/conversation.js';
@@ -11,10 +12,11 @@ import type { Deliverer } from '../../delivery/deliverer.js';
 import { isGatewayError } from '../../errors/catalogue.js';
 import type { Logger } from '../../log/logger.js';
 import type { PlatformTargets } from '../../platform/targets.js';
+import { extrasPayload } from '../../platform/user-extras.js';
 import type { StoredMessage } from '../../store/store.js';
 import { WwcConnection } from './connection.js';
 import { ERR_ALREADY_EXISTS, ERR_NOT_REGISTERED, errorFrame, historyItem, simpleFrame, WARNING_CLOSED, type HistoryItem } from './frames.js';
-import { FrameError, parseCloseSession, parseHistoryParams, parseMessage, parseRegister, type Frame } from './validate.js';
+import { FrameError, parseCloseSession, parseHistoryParams, parseMessage, parseRegister, parseSetCustomField, type Frame } from './validate.js';
 
 export const READY_HISTORY = 20;
 /** Platform messages waiting beyond this many are not looked through for history pages. */
@@ -24,6 +26,7 @@ export interface WwcHandlerDeps {
   conversation: Conversation;
   policy: ConnectionPolicy;
   tokens: TokenBindings;
+  contactFields: ContactFields;
   admission: Admission;
   deliverer: Deliverer;
   registry: ConnectionRegistry;
@@ -45,7 +48,7 @@ export class WwcHandlers {
       switch (frame.type) {
         case 'message':
         case 'message_with_fields':
-          await this.deps.conversation.acceptUserMessage(urn, parseMessage(frame).text);
+          await this.userMessage(urn, frame);
           return;
         case 'ping':
           conn.send(simpleFrame('pong'));
@@ -64,13 +67,29 @@ export class WwcHandlers {
           conn.send(simpleFrame('allow_contact_timeout'));
           return;
         case 'set_custom_field':
-          throw new FrameError('set custom field: contact fields are not supported by this gateway yet');
+          // No frame on success (as weni-webchat-socket); the fields go with the next message.
+          try {
+            await this.deps.contactFields.remember(urn, parseSetCustomField(frame));
+          } catch (err) {
+            if (err instanceof RangeError) throw new FrameError(`set custom field: ${err.message}`);
+            throw err;
+          }
+          return;
         default:
           throw new FrameError('invalid payload: invalid payload type');
       }
     } catch (err) {
       conn.send(errorFrame(this.errorText(err, frame.type)));
     }
+  }
+
+  /** Stored with its context and contact fields (those waiting from set_custom_field included). */
+  private async userMessage(urn: string, frame: Frame): Promise<void> {
+    const m = parseMessage(frame);
+    const fields = await this.deps.contactFields.forMessage(urn, m.fields);
+    const payload = extrasPayload({ context: m.context, ...(fields.fields ? { contactFields: fields.fields } : {}) });
+    await this.deps.conversation.acceptUserMessage(urn, m.text, m.clientMessageId, payload);
+    await fields.sent();
   }
 
   private errorText(err: unknown, type: string): string {

@@ -1,6 +1,8 @@
 // Shapes of the WWC client frames (../shared/docs/wwc-protocol.md §2). Every check returns the
 // error text the client gets; the connection and the session stay up whatever arrives.
 import { isUuid } from '../../config/validators.js';
+import { MAX_CONTACT_FIELDS, MAX_FIELD_KEY, MAX_FIELD_VALUE, type FieldMap } from '../../core/contact-fields.js';
+import { parseClientMessageId } from '../../sessions/client-message-id.js';
 
 export const FROM_RE = /^[A-Za-z0-9_.@:+-]{1,128}$/;
 const CALLBACK_PATH_RE = /\/c\/(?:wwc|ex)\/([0-9A-Fa-f-]{36})\/receive\/?$/;
@@ -63,6 +65,32 @@ export function parseRegister(frame: Frame): RegisterFrame {
 
 export interface TextMessage {
   text: string;
+  /** Non-empty `context` (webchat-service's setContext). */
+  context: string | undefined;
+  /** `message_with_fields` data, values as strings (as weni-webchat-socket formats them). */
+  fields: FieldMap | undefined;
+  /** `message.client_id`: a repeat of the id from the same session is stored once (as on SocketCluster). */
+  clientMessageId: string | undefined;
+}
+
+/** Contact fields of a `message_with_fields`: a flat object; strings, numbers and booleans as strings. */
+export function parseContactFields(data: unknown): FieldMap | undefined {
+  if (data === undefined || data === null) return undefined;
+  if (typeof data !== 'object' || Array.isArray(data)) throw new FrameError('invalid payload: data must be an object');
+  const entries = Object.entries(data);
+  if (entries.length > MAX_CONTACT_FIELDS) throw new FrameError(`invalid payload: data has more than ${MAX_CONTACT_FIELDS} fields`);
+  const out: FieldMap = {};
+  for (const [key, value] of entries) {
+    if (key === '' || key.length > MAX_FIELD_KEY) throw new FrameError(`invalid payload: data keys must be 1 to ${MAX_FIELD_KEY} characters`);
+    if (value === null || value === undefined) continue;
+    if (typeof value !== 'string' && typeof value !== 'boolean' && !(typeof value === 'number' && Number.isFinite(value))) {
+      throw new FrameError(`invalid payload: data.${key.slice(0, 40)} must be a string, number or boolean`);
+    }
+    const s = String(value);
+    if (s.length > MAX_FIELD_VALUE) throw new FrameError(`invalid payload: data.${key.slice(0, 40)} is longer than ${MAX_FIELD_VALUE} characters`);
+    out[key] = s;
+  }
+  return Object.keys(out).length > 0 ? out : undefined;
 }
 
 /** `message` / `message_with_fields`: only text for now (media is another issue). */
@@ -71,14 +99,34 @@ export function parseMessage(frame: Frame): TextMessage {
   if (message === null || typeof message !== 'object' || Array.isArray(message)) throw new FrameError('invalid payload: message must be an object');
   const m = message as Record<string, unknown>;
   if (typeof m['type'] !== 'string' || m['type'] === '') throw new FrameError('invalid payload: blank message type');
-  optionalString(frame, 'context', 4096);
-  const data = frame['data'];
-  if (data !== undefined && data !== null && (typeof data !== 'object' || Array.isArray(data))) throw new FrameError('invalid payload: data must be an object');
+  const context = optionalString(frame, 'context', 4096);
+  const fields = frame.type === 'message_with_fields' ? parseContactFields(frame['data']) : undefined;
+  if (
+    frame.type !== 'message_with_fields' &&
+    frame['data'] !== undefined &&
+    frame['data'] !== null &&
+    (typeof frame['data'] !== 'object' || Array.isArray(frame['data']))
+  )
+    throw new FrameError('invalid payload: data must be an object');
   if (MEDIA_TYPES.has(m['type'])) throw new FrameError(`invalid payload: ${m['type']} messages are not supported by this gateway yet; send text`);
   if (m['type'] !== 'text') throw new FrameError('invalid payload: invalid message type');
   if (typeof m['text'] !== 'string') throw new FrameError('invalid payload: message.text must be a string');
   if (m['text'] === '') throw new FrameError('invalid payload: blank text');
-  return { text: m['text'] };
+  return { text: m['text'], context: context || undefined, fields, clientMessageId: parseClientMessageId(m['client_id']) };
+}
+
+/** `set_custom_field {data:{key, value}}`, with weni-webchat-socket's error texts. */
+export function parseSetCustomField(frame: Frame): FieldMap {
+  const data = frame['data'];
+  if (data === null || typeof data !== 'object' || Array.isArray(data)) throw new FrameError('set custom field: data is required');
+  const d = data as Record<string, unknown>;
+  const key = d['key'];
+  const value = d['value'];
+  if (typeof key !== 'string' || key === '') throw new FrameError('set custom field: key is required');
+  if (typeof value !== 'string' || value === '') throw new FrameError('set custom field: value is required');
+  if (key.length > MAX_FIELD_KEY) throw new FrameError(`set custom field: key is longer than ${MAX_FIELD_KEY} characters`);
+  if (value.length > MAX_FIELD_VALUE) throw new FrameError(`set custom field: value is longer than ${MAX_FIELD_VALUE} characters`);
+  return { [key]: value };
 }
 
 /** `get_history {params:{limit, page}}`: numbers or numeric strings (as weni-webchat-socket takes them). */

@@ -1,6 +1,6 @@
 // The memory store's state, and its settings, sessions and message log (roles.ts). The other
 // roles build on this class: outbox.ts, admin.ts, then store.ts (the class the gateway opens).
-import { asPart, UnknownSessionError, type ReadOptions, type SessionRecord, type StoredMessage } from '../store.js';
+import { asPart, UnknownSessionError, type InboundMessage, type ReadOptions, type SessionRecord, type StoredMessage } from '../store.js';
 import type { MessageLog, SessionStore, SettingsStore } from '../roles.js';
 
 export interface OutboxRow {
@@ -27,6 +27,8 @@ export interface SessionState {
   /** clientMessageId -> its "in" message (appendInboundOnce). */
   clientIds: Map<string, StoredMessage>;
   outbox: OutboxRow[]; // pending rows of this session, ordered by id
+  /** Session values (getSessionValue), gone with the session. */
+  values: Map<string, string>;
 }
 
 /** A copy a caller may change without touching the stored message. */
@@ -64,6 +66,7 @@ export class MemoryMessages implements SettingsStore, SessionStore, MessageLog {
       outIds: new Map(),
       clientIds: new Map(),
       outbox: [],
+      values: new Map(),
     });
     return { created: true, session: { ...session } };
   }
@@ -86,18 +89,32 @@ export class MemoryMessages implements SettingsStore, SessionStore, MessageLog {
     return s;
   }
 
-  async appendInbound(urn: string, msg: { id: string; text: string; createdAt: number }): Promise<StoredMessage> {
-    return { ...this.addInbound(this.state(urn), urn, msg, {}) };
+  async getSessionValue(urn: string, name: string): Promise<string | null> {
+    return this.sessions.get(urn)?.values.get(name) ?? null;
   }
 
-  async appendInboundOnce(
-    urn: string,
-    msg: { id: string; clientId: string; text: string; createdAt: number },
-  ): Promise<{ message: StoredMessage; duplicate: boolean }> {
+  async putSessionValue(urn: string, name: string, value: string, mode: 'always' | 'ifAbsent' = 'always'): Promise<string> {
+    const values = this.state(urn).values;
+    const held = values.get(name);
+    if (mode === 'ifAbsent' && held !== undefined) return held;
+    values.set(name, value);
+    return value;
+  }
+
+  async clearSessionValue(urn: string, name: string, ifValue?: string): Promise<void> {
+    const values = this.sessions.get(urn)?.values;
+    if (values && (ifValue === undefined || values.get(name) === ifValue)) values.delete(name);
+  }
+
+  async appendInbound(urn: string, msg: InboundMessage): Promise<StoredMessage> {
+    return copyMessage(this.addInbound(this.state(urn), urn, msg, structuredClone(msg.payload ?? {})));
+  }
+
+  async appendInboundOnce(urn: string, msg: InboundMessage & { clientId: string }): Promise<{ message: StoredMessage; duplicate: boolean }> {
     const s = this.state(urn);
     const existing = s.clientIds.get(msg.clientId);
     if (existing) return { message: copyMessage(existing), duplicate: true };
-    const message = this.addInbound(s, urn, msg, { clientMessageId: msg.clientId });
+    const message = this.addInbound(s, urn, msg, { ...structuredClone(msg.payload ?? {}), clientMessageId: msg.clientId });
     s.clientIds.set(msg.clientId, message);
     return { message: copyMessage(message), duplicate: false };
   }

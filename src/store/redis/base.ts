@@ -23,6 +23,8 @@ const SCRIPTS = {
   wgRetryOutbox: loadLua(LUA, 'retry-outbox.lua'),
   wgFailOutbox: loadLua(LUA, 'fail-outbox.lua', REINDEXES),
   wgDeleteSession: loadLua(LUA, 'delete-session.lua'),
+  wgPutSessionValue: loadLua(LUA, 'put-session-value.lua'),
+  wgClearSessionValue: loadLua(LUA, 'clear-session-value.lua'),
   wgPruneSession: loadLua(LUA, 'prune-session.lua'),
   wgTakeExpired: loadLua(LUA, 'take-expired.lua'),
   wgPruneFailed: loadLua(LUA, 'prune-failed.lua'),
@@ -91,6 +93,7 @@ export class RedisBase implements Lifecycle {
       queue: this.k(`queue:${urn}`),
       failedof: this.k(`failedof:${urn}`),
       cids: this.k(`cids:${urn}`),
+      sval: this.k(`sval:${urn}`),
     };
   }
 }

@@ -33,6 +33,7 @@ export class RedisFanout implements Fanout {
   private readonly sub: Redis;
   private readonly watched = new Map<string, number>();
   private handler: (message: StoredMessage) => void = () => {};
+  private typingHandler: (urn: string, from: string) => void = () => {};
   private resync: () => void = () => {};
   private readonly probes = new Map<string, () => void>();
   private probeTimer: NodeJS.Timeout | undefined;
@@ -131,6 +132,17 @@ export class RedisFanout implements Fanout {
     this.handler = handler;
   }
 
+  /** On the session's channel, so only the processes holding its sockets hear it; published once. */
+  publishTyping(urn: string, from: string): void {
+    this.pub.publish(this.channel(urn), JSON.stringify({ n: this.nodeId, u: urn, t: from })).catch((err: Error) => {
+      this.log.debug({ err: err.message, urn }, 'fanout typing publish failed');
+    });
+  }
+
+  onTyping(handler: (urn: string, from: string) => void): void {
+    this.typingHandler = handler;
+  }
+
   onResync(handler: () => void): void {
     this.resync = handler;
   }
@@ -156,14 +168,15 @@ export class RedisFanout implements Fanout {
       this.probes.get(data)?.();
       return;
     }
-    let parsed: { n: string; m: StoredMessage };
+    let parsed: { n: string; m?: StoredMessage; u?: string; t?: string };
     try {
       parsed = JSON.parse(data) as { n: string; m: StoredMessage };
     } catch {
       return;
     }
     if (parsed.n === this.nodeId) return; // delivered locally when published
-    this.handler(parsed.m);
+    if (parsed.m !== undefined) this.handler(parsed.m);
+    else if (typeof parsed.u === 'string' && typeof parsed.t === 'string') this.typingHandler(parsed.u, parsed.t);
   }
 
   /** Publishes to our own probe channel; ok when it comes back in time. */

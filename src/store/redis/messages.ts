@@ -1,5 +1,5 @@
 // The Redis store's settings, sessions and message log (roles.ts). Key layout: store.ts.
-import { asPart, UnknownSessionError, type Direction, type ReadOptions, type SessionRecord, type StoredMessage } from '../store.js';
+import { asPart, UnknownSessionError, type Direction, type InboundMessage, type ReadOptions, type SessionRecord, type StoredMessage } from '../store.js';
 import type { MessageLog, SessionStore, SettingsStore } from '../roles.js';
 import { RedisBase } from './base.js';
 
@@ -50,7 +50,7 @@ export class RedisMessages extends RedisBase implements SettingsStore, SessionSt
     const k = this.sessionKeys(urn);
     const keys = [k.session, k.msgs, k.msgtime, k.outids, k.queue, k.failedof, this.k('sessions')];
     const shared = [this.k('outbox:due'), this.k('outbox:pending'), this.k('outbox:failed'), this.k('expiry')];
-    return (await this.redis.wgDeleteSession(...keys, ...shared, k.cids, this.p, urn)) === 1;
+    return (await this.redis.wgDeleteSession(...keys, ...shared, k.cids, k.sval, this.p, urn)) === 1;
   }
 
   /** KEYS[1..7] of lua/append-inbound.lua (append-inbound-once.lua starts alike). */
@@ -59,18 +59,31 @@ export class RedisMessages extends RedisBase implements SettingsStore, SessionSt
     return [k.session, k.msgs, k.msgtime, k.queue, this.k('outbox:due'), this.k('outbox:id'), this.k('outbox:pending')];
   }
 
-  async appendInbound(urn: string, msg: { id: string; text: string; createdAt: number }): Promise<StoredMessage> {
-    const body = messageBody('in', msg.id, msg.text, {}, msg.createdAt);
-    const seq = await this.redis.wgAppendInbound(...this.inboundArgs(urn), this.p, urn, body, msg.createdAt, msg.id, msg.text);
-    if (seq === null) throw new UnknownSessionError(urn);
-    return { urn, seq: Number(seq), direction: 'in', id: msg.id, text: msg.text, payload: {}, createdAt: msg.createdAt };
+  async getSessionValue(urn: string, name: string): Promise<string | null> {
+    return this.redis.hget(this.sessionKeys(urn).sval, name);
   }
 
-  async appendInboundOnce(
-    urn: string,
-    msg: { id: string; clientId: string; text: string; createdAt: number },
-  ): Promise<{ message: StoredMessage; duplicate: boolean }> {
-    const payload = { clientMessageId: msg.clientId };
+  async putSessionValue(urn: string, name: string, value: string, mode: 'always' | 'ifAbsent' = 'always'): Promise<string> {
+    const k = this.sessionKeys(urn);
+    const held = (await this.redis.wgPutSessionValue(k.session, k.sval, name, value, mode === 'ifAbsent' ? '1' : '0')) as string | null;
+    if (held === null) throw new UnknownSessionError(urn);
+    return held;
+  }
+
+  async clearSessionValue(urn: string, name: string, ifValue?: string): Promise<void> {
+    await this.redis.wgClearSessionValue(this.sessionKeys(urn).sval, name, ifValue ?? '', ifValue === undefined ? '0' : '1');
+  }
+
+  async appendInbound(urn: string, msg: InboundMessage): Promise<StoredMessage> {
+    const payload = structuredClone(msg.payload ?? {});
+    const body = messageBody('in', msg.id, msg.text, payload, msg.createdAt);
+    const seq = await this.redis.wgAppendInbound(...this.inboundArgs(urn), this.p, urn, body, msg.createdAt, msg.id, msg.text);
+    if (seq === null) throw new UnknownSessionError(urn);
+    return { urn, seq: Number(seq), direction: 'in', id: msg.id, text: msg.text, payload, createdAt: msg.createdAt };
+  }
+
+  async appendInboundOnce(urn: string, msg: InboundMessage & { clientId: string }): Promise<{ message: StoredMessage; duplicate: boolean }> {
+    const payload = { ...structuredClone(msg.payload ?? {}), clientMessageId: msg.clientId };
     const body = messageBody('in', msg.id, msg.text, payload, msg.createdAt);
     const args = [this.p, urn, '', msg.createdAt, msg.id, msg.text, msg.clientId, body];
     const r = (await this.redis.wgAppendInboundOnce(...this.inboundArgs(urn), this.k(`cids:${urn}`), ...args)) as [number, number | string] | null;

@@ -87,7 +87,7 @@ export class ReplicaAck {
 
 /**
  * The store methods whose result answers a widget or the platform: registerUser's session, a
- * user message's callback, the webhook's 200, the admin API's delete, and the signing key
+ * user message's callback, the webhook's 200, the admin API's delete, a WWC session's token binding, and the signing key
  * (lost, it would void every token handed out). Each is confirmed by WAIT before it returns.
  * Not here, on purpose: delivery marks and outbox bookkeeping (advanceDeliveredSeq,
  * claim/complete/retry/failOutbox). Losing one of those in a failover only repeats work the
@@ -102,6 +102,7 @@ export const ACKED_WRITES = [
   'appendInbound',
   'appendInboundOnce',
   'appendOutbound',
+  'putSessionValue',
 ] as const satisfies readonly (keyof Store)[];
 
 /**

@@ -23,6 +23,8 @@
 //                               goes when prune removes its message
 //   P cids:<urn>        hash    clientMessageId -> seq of the "in" message it stored (dedupe of
 //                               appendInboundOnce); an entry goes when prune removes its message
+//   P sval:<urn>        hash    session values (getSessionValue: WWC token binding, pending contact
+//                               fields); until deleteSession, never pruned
 //   P queue:<urn>       list    ids of the session's pending outbox entries, oldest first; the
 //                               head is the only one that may be claimed
 //   P failedof:<urn>    set     ids of the session's failed outbox entries (for deleteSession)

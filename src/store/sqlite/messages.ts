@@ -1,6 +1,6 @@
 // The SQLite store's settings, sessions and message log (roles.ts), on the connection of db.ts.
 import type Database from 'better-sqlite3';
-import { asPart, partId, UnknownSessionError, type ReadOptions, type SessionRecord, type StoredMessage } from '../store.js';
+import { asPart, partId, UnknownSessionError, type InboundMessage, type ReadOptions, type SessionRecord, type StoredMessage } from '../store.js';
 import type { MessageLog, SessionStore, SettingsStore } from '../roles.js';
 import { SqliteDb } from './db.js';
 
@@ -36,6 +36,16 @@ function statements(db: Database.Database) {
     deleteSessionMessages: db.prepare('DELETE FROM messages WHERE urn = ?'),
     deleteSessionOutbox: db.prepare('DELETE FROM outbox WHERE urn = ?'),
     deleteSessionClientIds: db.prepare('DELETE FROM client_ids WHERE urn = ?'),
+    deleteSessionValues: db.prepare('DELETE FROM session_values WHERE urn = ?'),
+    getValue: db.prepare<[string, string], { value: string }>('SELECT value FROM session_values WHERE urn = ? AND name = ?'),
+    putValue: db.prepare<[string, string, string, string]>(
+      'INSERT INTO session_values (urn, name, value) SELECT ?, ?, ? WHERE EXISTS (SELECT 1 FROM sessions WHERE urn = ?) ON CONFLICT (urn, name) DO UPDATE SET value = excluded.value',
+    ),
+    putValueIfAbsent: db.prepare<[string, string, string, string]>(
+      'INSERT OR IGNORE INTO session_values (urn, name, value) SELECT ?, ?, ? WHERE EXISTS (SELECT 1 FROM sessions WHERE urn = ?)',
+    ),
+    clearValue: db.prepare<[string, string]>('DELETE FROM session_values WHERE urn = ? AND name = ?'),
+    clearValueIf: db.prepare<[string, string, string]>('DELETE FROM session_values WHERE urn = ? AND name = ? AND value = ?'),
     findClientId: db.prepare<[string, string], MessageRow>(
       'SELECT m.* FROM client_ids c JOIN messages m ON m.urn = c.urn AND m.seq = c.seq WHERE c.urn = ? AND c.client_id = ?',
     ),
@@ -90,6 +100,7 @@ export class SqliteMessages extends SqliteDb implements SettingsStore, SessionSt
       this.m.deleteSessionMessages.run(urn);
       this.m.deleteSessionOutbox.run(urn);
       this.m.deleteSessionClientIds.run(urn);
+      this.m.deleteSessionValues.run(urn);
       return this.m.deleteSession.run(urn).changes === 1;
     });
   }
@@ -109,18 +120,32 @@ export class SqliteMessages extends SqliteDb implements SettingsStore, SessionSt
     return { urn, seq, direction: 'in', id: msg.id, text: msg.text, payload, createdAt: msg.createdAt };
   }
 
-  async appendInbound(urn: string, msg: { id: string; text: string; createdAt: number }): Promise<StoredMessage> {
-    return this.grouped(() => this.insertInbound(urn, msg, {}));
+  async getSessionValue(urn: string, name: string): Promise<string | null> {
+    return this.m.getValue.get(urn, name)?.value ?? null;
   }
 
-  async appendInboundOnce(
-    urn: string,
-    msg: { id: string; clientId: string; text: string; createdAt: number },
-  ): Promise<{ message: StoredMessage; duplicate: boolean }> {
+  async putSessionValue(urn: string, name: string, value: string, mode: 'always' | 'ifAbsent' = 'always'): Promise<string> {
+    return this.grouped(() => {
+      (mode === 'ifAbsent' ? this.m.putValueIfAbsent : this.m.putValue).run(urn, name, value, urn);
+      const held = this.m.getValue.get(urn, name);
+      if (!held) throw new UnknownSessionError(urn);
+      return held.value;
+    });
+  }
+
+  async clearSessionValue(urn: string, name: string, ifValue?: string): Promise<void> {
+    await this.grouped(() => (ifValue === undefined ? this.m.clearValue.run(urn, name) : this.m.clearValueIf.run(urn, name, ifValue)));
+  }
+
+  async appendInbound(urn: string, msg: InboundMessage): Promise<StoredMessage> {
+    return this.grouped(() => this.insertInbound(urn, msg, structuredClone(msg.payload ?? {})));
+  }
+
+  async appendInboundOnce(urn: string, msg: InboundMessage & { clientId: string }): Promise<{ message: StoredMessage; duplicate: boolean }> {
     return this.grouped(() => {
       const existing = this.m.findClientId.get(urn, msg.clientId);
       if (existing) return { message: toMessage(existing), duplicate: true };
-      const message = this.insertInbound(urn, msg, { clientMessageId: msg.clientId });
+      const message = this.insertInbound(urn, msg, { ...structuredClone(msg.payload ?? {}), clientMessageId: msg.clientId });
       this.m.insertClientId.run(urn, msg.clientId, message.seq);
       return { message, duplicate: false };
     });

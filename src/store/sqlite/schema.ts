@@ -54,6 +54,14 @@ CREATE TABLE IF NOT EXISTS client_ids (
   seq INTEGER NOT NULL,
   PRIMARY KEY (urn, client_id)
 ) WITHOUT ROWID;
+-- Session values (getSessionValue): a WWC token binding, pending contact fields; a row goes with
+-- its session (deleteSession), never by prune.
+CREATE TABLE IF NOT EXISTS session_values (
+  urn TEXT NOT NULL,
+  name TEXT NOT NULL,
+  value TEXT NOT NULL,
+  PRIMARY KEY (urn, name)
+) WITHOUT ROWID;
 `;
 
 // After the column check in migrate(). Claims and the next wake-up read the due front of this

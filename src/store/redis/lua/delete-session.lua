@@ -1,4 +1,4 @@
--- delete-session.lua: a session and everything of it: messages, indexes, outbox entries.
+-- delete-session.lua: a session and everything of it: messages, indexes, outbox entries, values.
 -- KEYS[1]  P session:<urn>
 -- KEYS[2]  P msgs:<urn>
 -- KEYS[3]  P msgtime:<urn>
@@ -11,6 +11,7 @@
 -- KEYS[10] P outbox:failed
 -- KEYS[11] P expiry
 -- KEYS[12] P cids:<urn>
+-- KEYS[13] P sval:<urn>
 -- ARGV[1]  prefix P
 -- ARGV[2]  urn
 -- Returns 1 when the session existed, else 0.
@@ -24,7 +25,7 @@ for _, id in ipairs(redis.call('SMEMBERS', KEYS[6])) do
   redis.call('DEL', prefix .. 'entry:' .. id)
   redis.call('ZREM', KEYS[10], id)
 end
-redis.call('DEL', KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[12])
+redis.call('DEL', KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[12], KEYS[13])
 redis.call('SREM', KEYS[7], ARGV[2])
 redis.call('ZREM', KEYS[7] .. ':bytime', ARGV[2])
 redis.call('ZREM', KEYS[7] .. ':lex', ARGV[2])
