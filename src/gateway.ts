@@ -37,6 +37,9 @@ import { UpgradeRouter } from './protocol/upgrade-router.js';
 import { createWwcServer } from './protocol/wwc/index.js';
 import type { WwcServer } from './protocol/wwc/server.js';
 import { openStore } from './store/open-store.js';
+import type { WithMedia } from './store/media-role.js';
+import { MediaService } from './core/media.js';
+import { MediaForwarder } from './platform/media-forward.js';
 import { isRedisUrl } from './store/redis-url.js';
 import { UnknownSessionError, type SessionRecord, type Store, type StoredMessage } from './store/store.js';
 
@@ -73,7 +76,9 @@ export class Gateway {
   readonly config: Config;
   readonly log: Logger;
   readonly metrics = new Metrics();
-  store!: Store & AdminStore;
+  store!: Store & AdminStore & WithMedia;
+  private media!: MediaService;
+  private mediaConnectors = new WeakMap<PlatformConnector, PlatformConnector>();
   private httpServer!: HttpServer;
   /** INTERNAL_PORT's server (metrics, health, admin), when set. */
   private internalServer: HttpServer | undefined;
@@ -139,6 +144,7 @@ export class Gateway {
       this.fanout = await this.openFanout();
     } catch (err) {
       await this.store.close().catch(() => {});
+      await this.store.media.close().catch(() => {});
       throw await storeFailure(c.storeUrl, err);
     }
     this.limits = await this.openLimits();
@@ -213,7 +219,16 @@ export class Gateway {
         this.outbox.wake();
       },
     });
-    const events = new WidgetEvents({ conversation, targets: this.targets, defaultChannelUuid: c.channelUuid });
+    this.media = new MediaService({
+      media: this.store.media,
+      conversation,
+      maxBytes: c.maxMediaBytes,
+      bytesPerHour: c.mediaBytesPerHour,
+      publicBase: () => this.mediaBase(),
+      log: this.log,
+    });
+    this.metrics.addGauge('wg_media_bytes', 'Bytes of uploaded files the store holds (all nodes)', async () => (await this.store.media.usage()).bytes);
+    const events = new WidgetEvents({ conversation, media: this.media, targets: this.targets, defaultChannelUuid: c.channelUuid });
 
     const origins = new OriginPolicy(c.allowedOrigins);
     this.admission = new Admission(
@@ -253,6 +268,7 @@ export class Gateway {
       },
       isShuttingDown: () => this.shuttingDown,
       ready: () => this.readiness(),
+      media: { media: this.store.media, maxAge: c.historyMaxAge },
     };
     const handler = createRequestHandler(routeDeps, c.internalPort === undefined ? 'all' : 'public');
     // TLS_CERT/TLS_KEY: HTTPS and wss:// on the same port (the WWC clients force wss).
@@ -287,6 +303,7 @@ export class Gateway {
       targets: this.targets,
       metrics: this.metrics,
       log: this.log,
+      media: this.media,
     });
     upgrades.wwc = this.wwc.upgrade;
 
@@ -321,6 +338,14 @@ export class Gateway {
     this.log.info(fields, msg);
     // After the start line, so a start that fails prints nothing but its one line.
     if (this.config.allowedOrigins.length === 0) this.log.warn('ALLOWED_ORIGINS is not set: pages of any origin may open chat sockets');
+    const platform = this.config.platformUrl !== undefined || this.config.platformHosts.length > 0;
+    if (this.config.maxMediaBytes > 0 && this.config.publicUrl === undefined && (platform || this.config.trustedProxies.length > 0)) {
+      this.log.warn(
+        this.config.trustedProxies.length > 0
+          ? 'PUBLIC_URL is not set behind a proxy (TRUSTED_PROXIES): file uploads are refused until PUBLIC_URL names the public base URL of the gateway'
+          : `PUBLIC_URL is not set: file URLs start with ${this.mediaBase() ?? ''}, which the platform and browsers on other hosts may not reach`,
+      );
+    }
   }
 
   /** A start that failed after the store opened: release what was taken, so the process can exit. */
@@ -332,6 +357,16 @@ export class Gateway {
     await this.courier?.close().catch(() => {});
     await this.fanout.close().catch(() => {});
     await this.store.close().catch(() => {});
+    await this.store.media.close().catch(() => {});
+  }
+
+  /** The base of file URLs: PUBLIC_URL, else the listening address; null behind a proxy without PUBLIC_URL. */
+  private mediaBase(): string | null {
+    const c = this.config;
+    if (c.publicUrl !== undefined) return c.publicUrl;
+    if (c.trustedProxies.length > 0) return null;
+    const host = c.host === '0.0.0.0' || c.host === '::' ? '127.0.0.1' : c.host.includes(':') ? `[${c.host}]` : c.host;
+    return `${c.tlsCert !== undefined ? 'https' : 'http'}://${host}:${this.port}`;
   }
 
   /** The demo bot is typing to a session: tell its connections on this process. */
@@ -366,6 +401,7 @@ export class Gateway {
   /** Admin API: end a session everywhere it is stored, and its sockets on this process. */
   async endSession(urn: string): Promise<{ existed: boolean; socketsClosed: number }> {
     const existed = await this.store.deleteSession(urn);
+    await this.store.media.deleteSession(urn);
     const socketsClosed = this.registry.kick(urn);
     this.log.info({ urn, existed, socketsClosed }, 'session ended by the admin API');
     return { existed, socketsClosed };
@@ -385,10 +421,17 @@ export class Gateway {
   }
 
   private connectorFor(session: SessionRecord): PlatformConnector {
-    if (session.hostApi === null && this.config.platformUrl === undefined) return this.demoBot!;
+    if (session.hostApi === null && this.config.platformUrl === undefined) return this.withMedia(this.demoBot!);
     this.platformBase(session); // throws when the platform is no longer allowed
     if (!this.timedCourier) throw new GatewayError('WG_ERR_NO_PLATFORM');
-    return this.timedCourier;
+    return this.withMedia(this.timedCourier);
+  }
+
+  /** The connector with each entry's file looked up (media-forward.ts). */
+  private withMedia(inner: PlatformConnector): PlatformConnector {
+    let wrapped = this.mediaConnectors.get(inner);
+    if (!wrapped) this.mediaConnectors.set(inner, (wrapped = new MediaForwarder(inner, this.media)));
+    return wrapped;
   }
 
   /** Processes share a store over Redis; alone, they notify themselves. */
@@ -436,6 +479,8 @@ export class Gateway {
     try {
       const removed = await this.store.prune({ now: Date.now(), maxAge: this.config.historyMaxAge, maxMessagesPerSession: this.config.historyMaxMessages });
       if (removed > 0) this.log.info({ removed }, 'retention removed old messages');
+      const files = await this.store.media.prune(Date.now() - this.config.historyMaxAge);
+      if (files > 0) this.log.info({ files }, 'retention removed old files');
     } catch (err) {
       this.log.warn({ err }, 'retention failed');
     }
@@ -478,6 +523,7 @@ export class Gateway {
     await this.fanout.close();
     await this.limits.close();
     await this.store.close();
+    await this.store.media.close();
     this.log.info('webchat-gateway stopped');
   }
 }

@@ -35,6 +35,8 @@ export const DEFAULT_RETRY_MAX = 5 * 60_000;
 // Courier writes its own send status through a queue flushed every 500 ms and overwrites whatever
 // is there: a delivery report must reach it well after that (see src/platform/status-reporter.ts).
 export const DEFAULT_STATUS_DELAY = 2_000;
+export const DEFAULT_MAX_MEDIA_BYTES = 10 * 1024 * 1024;
+export const DEFAULT_MEDIA_BYTES_PER_HOUR = 50 * 1024 * 1024;
 
 export const LOG_FORMATS = ['json', 'pretty'] as const;
 export type LogFormat = (typeof LOG_FORMATS)[number];
@@ -96,6 +98,10 @@ export interface Config {
   redisMinReplicasAck: number;
   redisReplicaAckTimeout: number;
   ipv6PrefixLength: number;
+  // Attachments (issue 12)
+  maxMediaBytes: number;
+  mediaBytesPerHour: number;
+  publicUrl: string | undefined;
 }
 
 /** Raised for an invalid option; its message is the one line shown before exiting. */
@@ -763,5 +769,37 @@ export const OPTIONS = [
     default: 64,
     parse: integer(1, 128),
     description: 'IPv6 clients count for MAX_CONNECTIONS_PER_IP and MAX_REGISTRATIONS_PER_MINUTE by network of this prefix length (128 = each address alone).',
+  }),
+  option({
+    key: 'maxMediaBytes',
+    group: 'limits',
+    env: 'MAX_MEDIA_BYTES',
+    flag: '--max-media-bytes',
+    default: DEFAULT_MAX_MEDIA_BYTES,
+    defaultText: '10MiB',
+    parse: bytes(0, 256 * 1024 * 1024),
+    description:
+      'Largest file a visitor may send (decoded size); 0 refuses all files. WWC sockets (`/ws`) admit frames big enough for such a file; SocketCluster frames stay within MAX_PAYLOAD. See docs/media.md.',
+  }),
+  option({
+    key: 'mediaBytesPerHour',
+    group: 'limits',
+    env: 'MEDIA_BYTES_PER_HOUR',
+    flag: '--media-bytes-per-hour',
+    default: DEFAULT_MEDIA_BYTES_PER_HOUR,
+    defaultText: '50MiB',
+    parse: bytes(0, 256 * 1024 * 1024),
+    description: 'Bytes of files one session may send in any hour; past it uploads get `WG_ERR_MEDIA_BUDGET`.',
+  }),
+  option({
+    key: 'publicUrl',
+    group: 'essentials',
+    env: 'PUBLIC_URL',
+    flag: '--public-url',
+    default: undefined,
+    defaultText: 'unset: the address the gateway listens on',
+    parse: parsePlatformUrl,
+    description:
+      'The base URL browsers and the platform reach this gateway at (`https://chat.example.org`); uploaded files are served at `<PUBLIC_URL>/media/<id>/<name>`. Required for files behind a proxy (TRUSTED_PROXIES): without it uploads are refused.',
   }),
 ] as const satisfies readonly OptionSpec<any>[];

@@ -50,6 +50,14 @@ export const ERRORS = {
     status: 409,
     message: 'This session already sent a different text with that client message id; give every message its own id.',
   },
+  // Media (docs/media.md)
+  WG_ERR_INVALID_MEDIA: { status: 415, message: 'The media is not a whole base64 data URL of an accepted type whose bytes match that type.' },
+  WG_ERR_MEDIA_TOO_LARGE: { status: 413, message: 'The file is larger than MAX_MEDIA_BYTES.' },
+  WG_ERR_MEDIA_BUDGET: {
+    status: 429,
+    message: 'This session sent more than MEDIA_BYTES_PER_HOUR of files in the last hour; wait, or ask the operator to raise it.',
+  },
+  WG_ERR_MEDIA_DISABLED: { status: 403, message: 'This gateway does not accept files (MAX_MEDIA_BYTES=0).' },
   WG_ERR_WIDGET_NOT_BUILT: { status: 503, message: 'The widget bundle is missing from dist/widget/; run `npm run build`.' },
   WG_ERR_INTERNAL: { status: 500, message: 'Unexpected internal error; it has been logged.' },
 } as const satisfies Record<string, ErrorSpec>;

@@ -1,10 +1,10 @@
 // RapidPro / courier "External" (EX) channel dialect.
-//   user -> platform:  POST {base}/c/ex/{channel}/receive   form: from, text, date
+//   user -> platform:  POST {base}/c/ex/{channel}/receive   form: from, text, date (a file: its URL in text)
 //   status:            POST {base}/c/ex/{channel}/{delivered|failed}   form: id
 import type { Agent } from 'undici';
 import type { Logger } from '../log/logger.js';
-import type { OutboxEntry, SessionRecord, StoredMessage } from '../store/store.js';
-import type { ForwardResult, PlatformConnector, StatusKind } from './connector.js';
+import type { SessionRecord, StoredMessage } from '../store/store.js';
+import type { ForwardEntry, ForwardResult, PlatformConnector, StatusKind } from './connector.js';
 import { platformAgent, postToPlatform } from './http-post.js';
 
 export interface CourierExOptions {
@@ -24,8 +24,17 @@ export class CourierExConnector implements PlatformConnector {
     this.agent = platformAgent(options.timeout);
   }
 
-  async forward(entry: OutboxEntry, session: SessionRecord): Promise<ForwardResult> {
-    const form = new URLSearchParams({ from: entry.urn, text: entry.text, date: new Date(entry.createdAt).toISOString() });
+  /**
+   * Courier's External receive handler reads only from, text and date (handlers/external): it
+   * takes no attachment. A file goes as its URL in the text, after the caption.
+   */
+  static text(entry: ForwardEntry): string {
+    if (!entry.media) return entry.text;
+    return entry.text === '' ? entry.media.url : `${entry.text}\n${entry.media.url}`;
+  }
+
+  async forward(entry: ForwardEntry, session: SessionRecord): Promise<ForwardResult> {
+    const form = new URLSearchParams({ from: entry.urn, text: CourierExConnector.text(entry), date: new Date(entry.createdAt).toISOString() });
     return this.post(session, 'receive', form);
   }
 

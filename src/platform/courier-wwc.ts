@@ -5,8 +5,8 @@
 // done, 400 (courier's validation failure) is failed for good, 5xx/429/408/network are retried.
 // Courier's WWC channel has no status endpoints: STATUS_CALLBACKS does not apply.
 import type { Agent } from 'undici';
-import type { OutboxEntry, SessionRecord } from '../store/store.js';
-import type { ForwardResult, PlatformConnector } from './connector.js';
+import type { SessionRecord } from '../store/store.js';
+import type { ForwardEntry, ForwardResult, PlatformConnector } from './connector.js';
 import { platformAgent, postToPlatform } from './http-post.js';
 
 export class CourierWwcConnector implements PlatformConnector {
@@ -19,16 +19,23 @@ export class CourierWwcConnector implements PlatformConnector {
     this.agent = platformAgent(options.timeout);
   }
 
-  /** The JSON body courier's WWC receive handler expects for a text message. */
-  static body(entry: OutboxEntry): string {
+  /**
+   * The JSON body courier's WWC receive handler expects: a text message, or a file as
+   * `{type, timestamp, media_url, caption?}` (courier keeps media_url as the attachment).
+   */
+  static body(entry: ForwardEntry): string {
+    const timestamp = String(Math.floor(entry.createdAt / 1000));
+    const m = entry.media;
     return JSON.stringify({
       type: 'message',
       from: entry.urn,
-      message: { type: 'text', timestamp: String(Math.floor(entry.createdAt / 1000)), text: entry.text },
+      message: m
+        ? { type: m.kind, timestamp, media_url: m.url, ...(m.caption !== undefined && m.caption !== '' ? { caption: m.caption } : {}) }
+        : { type: 'text', timestamp, text: entry.text },
     });
   }
 
-  forward(entry: OutboxEntry, session: SessionRecord): Promise<ForwardResult> {
+  forward(entry: ForwardEntry, session: SessionRecord): Promise<ForwardResult> {
     const url = `${this.baseUrlFor(session)}/c/wwc/${encodeURIComponent(session.channelUuid)}/receive`;
     return postToPlatform(this.agent, url, 'application/json', CourierWwcConnector.body(entry), this.options.timeout);
   }

@@ -13,6 +13,8 @@ import type { PlatformTargets } from '../../platform/targets.js';
 import type { StoredMessage } from '../../store/store.js';
 import { WwcConnection } from './connection.js';
 import { ERR_ALREADY_EXISTS, ERR_NOT_REGISTERED, errorFrame, historyItem, simpleFrame, WARNING_CLOSED, type HistoryItem } from './frames.js';
+import { ackFrame } from './media-frames.js';
+import type { MediaService } from '../../core/media.js';
 import { FrameError, parseCloseSession, parseHistoryParams, parseMessage, parseRegister, type Frame } from './validate.js';
 
 export const READY_HISTORY = 20;
@@ -31,6 +33,7 @@ export interface WwcHandlerDeps {
   targets: PlatformTargets;
   log: Logger;
   defaultLanguage: string;
+  media: MediaService;
 }
 
 function tokenBinding(token: string | undefined): string {
@@ -49,9 +52,12 @@ export class WwcHandlers {
       if (urn === undefined) throw new FrameError(ERR_NOT_REGISTERED);
       switch (frame.type) {
         case 'message':
-        case 'message_with_fields':
-          await this.deps.conversation.acceptUserMessage(urn, parseMessage(frame).text);
+        case 'message_with_fields': {
+          const m = parseMessage(frame);
+          if ('text' in m) await this.deps.conversation.acceptUserMessage(urn, m.text);
+          else conn.send(ackFrame(urn, await this.deps.media.accept(urn, m.kind, m.media, m.caption)));
           return;
+        }
         case 'ping':
           conn.send(simpleFrame('pong'));
           return;
@@ -162,9 +168,11 @@ export class WwcHandlers {
       limit: skip + limit + excluded,
     });
     const items: HistoryItem[] = [];
+    const files = await this.deps.media.forMessages(conn.sessionUrn!, rows);
     for (const m of rows) {
       if (m.direction === 'out' && m.seq > view.replayFrom) continue;
-      const item = historyItem(m, view.channelUuid);
+      const file = files.get(m.id);
+      const item = historyItem(m, view.channelUuid, file && { kind: file.kind, url: this.deps.media.url(file), caption: file.caption });
       if (item) items.push(item);
     }
     return items.slice(skip, skip + limit);

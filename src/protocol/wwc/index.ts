@@ -5,6 +5,7 @@ import type { ConnectionRegistry } from '../../core/connections.js';
 import type { Conversation } from '../../core/conversation.js';
 import type { Deliverer } from '../../delivery/deliverer.js';
 import type { Logger } from '../../log/logger.js';
+import type { MediaService } from '../../core/media.js';
 import type { Metrics } from '../../metrics.js';
 import type { PlatformTargets } from '../../platform/targets.js';
 import { WwcHandlers } from './handlers.js';
@@ -18,10 +19,16 @@ export interface WwcParts {
   targets: PlatformTargets;
   metrics: Metrics;
   log: Logger;
+  media: MediaService;
+}
+
+/** The largest frame a file of MAX_MEDIA_BYTES makes: its base64, the data URL head, MAX_PAYLOAD for the rest. */
+export function mediaFrameLimit(maxMediaBytes: number, maxPayload: number): number {
+  return maxMediaBytes <= 0 ? 0 : Math.ceil(maxMediaBytes / 3) * 4 + 256 + maxPayload;
 }
 
 export function createWwcServer(c: Config, parts: WwcParts): WwcServer {
-  const { conversation, admission, deliverer, registry, targets, metrics, log } = parts;
+  const { conversation, admission, deliverer, registry, targets, metrics, log, media } = parts;
   return new WwcServer(
     {
       clientRate: c.clientRate,
@@ -30,9 +37,10 @@ export function createWwcServer(c: Config, parts: WwcParts): WwcServer {
       pingTimeout: c.pingTimeout,
       maxPayload: c.maxPayload,
       registerTimeout: c.registerTimeout,
+      maxMediaFrame: mediaFrameLimit(c.maxMediaBytes, c.maxPayload),
     },
     {
-      handlers: new WwcHandlers({ conversation, admission, deliverer, registry, targets, log, defaultLanguage: c.defaultLanguage }),
+      handlers: new WwcHandlers({ conversation, admission, deliverer, registry, targets, log, defaultLanguage: c.defaultLanguage, media }),
       admission,
       registry,
       deliverer,

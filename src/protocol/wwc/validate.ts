@@ -61,12 +61,11 @@ export function parseRegister(frame: Frame): RegisterFrame {
   return { from, callback: url, channelUuid: m[1]!.toLowerCase(), token: optionalString(frame, 'token', 512), trigger: optionalString(frame, 'trigger', 4096) };
 }
 
-export interface TextMessage {
-  text: string;
-}
+export type UserMessage = { text: string } | { kind: 'image' | 'video' | 'audio' | 'file'; media: unknown; caption: string | undefined };
+const FILE_KINDS = new Set(['image', 'video', 'audio', 'file']);
 
-/** `message` / `message_with_fields`: only text for now (media is another issue). */
-export function parseMessage(frame: Frame): TextMessage {
+/** `message` / `message_with_fields`: text, or a file as a data URL in `media` (checked by the core). */
+export function parseMessage(frame: Frame): UserMessage {
   const message = frame['message'];
   if (message === null || typeof message !== 'object' || Array.isArray(message)) throw new FrameError('invalid payload: message must be an object');
   const m = message as Record<string, unknown>;
@@ -74,6 +73,10 @@ export function parseMessage(frame: Frame): TextMessage {
   optionalString(frame, 'context', 4096);
   const data = frame['data'];
   if (data !== undefined && data !== null && (typeof data !== 'object' || Array.isArray(data))) throw new FrameError('invalid payload: data must be an object');
+  if (FILE_KINDS.has(m['type'])) {
+    if (typeof m['media'] !== 'string' || m['media'] === '') throw new FrameError('invalid payload: blank media');
+    return { kind: m['type'] as 'image' | 'video' | 'audio' | 'file', media: m['media'], caption: optionalString(m, 'caption', 4096) };
+  }
   if (MEDIA_TYPES.has(m['type'])) throw new FrameError(`invalid payload: ${m['type']} messages are not supported by this gateway yet; send text`);
   if (m['type'] !== 'text') throw new FrameError('invalid payload: invalid message type');
   if (typeof m['text'] !== 'string') throw new FrameError('invalid payload: message.text must be a string');
