@@ -68,7 +68,7 @@ export class WwcServer {
         // Released when the TCP connection ends, whether or not the handshake succeeded.
         socket.once('close', () => this.deps.admission.release(ip));
         if (socket.destroyed) return;
-        this.wss.handleUpgrade(req, socket, head, (ws) => this.onConnection(ws, ip));
+        this.wss.handleUpgrade(req, socket, head, (ws) => this.onConnection(ws, ip, socket));
       },
       (err: unknown) => {
         const e = asGatewayError(err);
@@ -77,7 +77,7 @@ export class WwcServer {
     );
   };
 
-  private onConnection(ws: WebSocket, ip: string): void {
+  private onConnection(ws: WebSocket, ip: string, socket: Duplex): void {
     const conn = new WwcConnection(ws, ip, this.options);
     if (this.closing) {
       ws.close(CLOSE_SERVICE_RESTART, 'server restarting');
@@ -89,7 +89,7 @@ export class WwcServer {
     conn.onPing = (n) => this.deps.deliverer.onPing(conn, n);
     conn.onPong = (n) => this.deps.deliverer.onPong(conn, n);
     conn.onBackpressure = () => this.deps.metrics.refuse('backpressure');
-    conn.startKeepAlive();
+    conn.startKeepAlive(socket);
     conn.registerTimer = setTimeout(() => {
       if (conn.sessionUrn !== undefined || !conn.open) return;
       this.deps.metrics.refuse('register_timeout');
