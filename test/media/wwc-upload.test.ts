@@ -252,3 +252,30 @@ describe('files from WWC visitors to courier External (EX) channels', () => {
     c.close();
   });
 });
+
+describe('files expire with the history', () => {
+  it('answers 404 for a file older than HISTORY_MAX_AGE, and retention deletes it from the store', async () => {
+    const platform = await new PlatformStandIn().start();
+    const gw = await startGateway({ PLATFORM_URL: platform.url, WEBHOOK_TOKEN: TEST_TOKEN, HISTORY_MAX_AGE: '1s' });
+    try {
+      const c = new RawWwc(`ws://127.0.0.1:${gw.port}/ws`);
+      await c.register(visitor(), `${platform.url}/c/wwc/${TEST_CHANNEL}/receive`);
+      c.send({ type: 'message', message: { type: 'image', media: dataUrl('image/png', png()) } });
+      const url: string = (await c.next('ack')).message.media_url;
+      c.close();
+      const fresh = await fetch(url);
+      assert.equal(fresh.status, 200);
+      await fresh.arrayBuffer();
+      await new Promise((r) => setTimeout(r, 1100));
+      const old = await fetch(url);
+      assert.equal(old.status, 404);
+      await old.arrayBuffer();
+      // What the hourly retention run does with the files.
+      assert.equal(await gw.gateway.store.media.prune(Date.now() - 1000), 1);
+      assert.deepEqual(await gw.gateway.store.media.usage(), { items: 0, bytes: 0 });
+    } finally {
+      await gw.stop();
+      await platform.stop();
+    }
+  });
+});
