@@ -144,7 +144,6 @@ export class Gateway {
       this.fanout = await this.openFanout();
     } catch (err) {
       await this.store.close().catch(() => {});
-      await this.store.media.close().catch(() => {});
       throw await storeFailure(c.storeUrl, err);
     }
     this.limits = await this.openLimits();
@@ -357,7 +356,6 @@ export class Gateway {
     await this.courier?.close().catch(() => {});
     await this.fanout.close().catch(() => {});
     await this.store.close().catch(() => {});
-    await this.store.media.close().catch(() => {});
   }
 
   /** The base of file URLs: PUBLIC_URL, else the listening address; null behind a proxy without PUBLIC_URL. */
@@ -523,7 +521,6 @@ export class Gateway {
     await this.fanout.close();
     await this.limits.close();
     await this.store.close();
-    await this.store.media.close();
     this.log.info('webchat-gateway stopped');
   }
 }

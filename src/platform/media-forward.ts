@@ -1,6 +1,7 @@
 // Wraps a platform connector so the entries it forwards carry their file (if any): the outbox
 // stores only the message, the media role knows which message carries which file.
 import type { MediaService } from '../core/media.js';
+import type { MediaRecord } from '../store/media-role.js';
 import type { SessionRecord, StoredMessage } from '../store/store.js';
 import type { ForwardEntry, ForwardResult, PlatformConnector, StatusKind } from './connector.js';
 
@@ -11,7 +12,7 @@ export class MediaForwarder implements PlatformConnector {
   ) {}
 
   async forward(entry: ForwardEntry, session: SessionRecord): Promise<ForwardResult> {
-    let record;
+    let record: MediaRecord | undefined;
     try {
       record = (await this.media.store.forMessages(entry.urn, [entry.messageId])).get(entry.messageId);
     } catch (err) {

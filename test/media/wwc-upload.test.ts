@@ -279,3 +279,28 @@ describe('files expire with the history', () => {
     }
   });
 });
+
+describe('PUBLIC_URL behind a proxy', () => {
+  it('refuses uploads with a clear error naming PUBLIC_URL when TRUSTED_PROXIES is set without it, and says so at start-up', async () => {
+    const platform = await new PlatformStandIn().start();
+    const lines: string[] = [];
+    const gw = await startGateway(
+      { PLATFORM_URL: platform.url, WEBHOOK_TOKEN: TEST_TOKEN, TRUSTED_PROXIES: '10.0.0.1', LOG_LEVEL: 'info' },
+      { logTo: { write: (l) => void lines.push(l) } },
+    );
+    try {
+      assert.ok(
+        lines.some((l) => /PUBLIC_URL is not set behind a proxy/.test(l)),
+        'start-up warning',
+      );
+      const c = new RawWwc(`ws://127.0.0.1:${gw.port}/ws`);
+      await c.register(visitor(), `${platform.url}/c/wwc/${TEST_CHANNEL}/receive`);
+      c.send({ type: 'message', message: { type: 'image', media: dataUrl('image/png', png()) } });
+      assert.match((await c.next('error')).error, /WG_ERR_MEDIA_DISABLED: .*set PUBLIC_URL/);
+      c.close();
+    } finally {
+      await gw.stop();
+      await platform.stop();
+    }
+  });
+});
