@@ -15,7 +15,9 @@ const platformUrl = process.env['PLATFORM_URL'];
 const channel = process.env['CHANNEL_UUID'] ?? '00000000-0000-4000-8000-00000000de70';
 const platform = platformUrl ? new Pool(platformUrl, { connections: 64 }) : undefined;
 
-const http = createServer(async (req, res) => {
+const http = createServer((req, res) => void handle(req, res));
+
+async function handle(req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse): Promise<void> {
   if (req.method === 'POST' && req.url === '/send') {
     let raw = '';
     for await (const c of req) raw += c;
@@ -31,10 +33,10 @@ const http = createServer(async (req, res) => {
     return;
   }
   res.writeHead(200).end('ok');
-});
+}
 
 const subscribers = new Map<string, Set<any>>();
-const agServer: any = attach(http, { protocolVersion: 1, path: '/socketcluster/' } as any);
+const agServer: any = attach(http, { protocolVersion: 1, path: '/socketcluster/' });
 
 async function forward(urn: string, text: string): Promise<void> {
   if (!platform) return;
@@ -50,27 +52,27 @@ async function forward(urn: string, text: string): Promise<void> {
   } catch {}
 }
 
-(async () => {
+void (async () => {
   for await (const { socket } of agServer.listener('connection')) {
-    (async () => {
+    void (async () => {
       for await (const { channel } of socket.listener('subscribe')) {
         let set = subscribers.get(channel);
         if (!set) subscribers.set(channel, (set = new Set()));
         set.add(socket);
       }
     })();
-    (async () => {
+    void (async () => {
       // Also emitted for every channel when the socket closes.
       for await (const { channel } of socket.listener('unsubscribe')) subscribers.get(channel)?.delete(socket);
     })();
-    (async () => {
+    void (async () => {
       for await (const request of socket.procedure('registerUser')) {
         const json = JSON.stringify(JSON.stringify({ urn: randomUUID() }));
         request.sent = true;
         socket.send(`{"rid":${request.id},"error":${json},"data":${json}}`);
       }
     })();
-    (async () => {
+    void (async () => {
       for await (const data of socket.receiver('sendMessageToChannel')) {
         const d = data as { text?: string; userUrn?: string };
         void forward(String(d.userUrn), String(d.text));

@@ -48,7 +48,7 @@ async function openOne(port: number): Promise<Held> {
           try {
             resolve(JSON.parse(first));
           } catch (err) {
-            reject(err);
+            reject(err instanceof Error ? err : new Error(String(err)));
           }
         }),
       ),
@@ -114,7 +114,9 @@ function resetStats(): void {
   emitted = 0;
 }
 
-process.on('message', async (msg: any) => {
+process.on('message', (msg: any) => void onMessage(msg));
+
+async function onMessage(msg: any): Promise<void> {
   const reply = (result: unknown): void => void process.send?.({ id: msg.id, ok: true, result });
   try {
     switch (msg.cmd) {
@@ -144,7 +146,7 @@ process.on('message', async (msg: any) => {
   } catch (err) {
     process.send?.({ id: msg.id, ok: false, error: (err as Error).stack ?? String(err) });
   }
-});
+}
 process.on('disconnect', () => process.exit(0));
 process.on('uncaughtException', (err) => console.error('load generator: uncaught', err));
 process.send?.({ ready: true });

@@ -77,7 +77,7 @@ export function spawnNode(
 ): ChildProcess {
   const argv = [...(opts.nodeArgs ?? []), script, ...args];
   return spawn('/bin/sh', ['-c', `ulimit -n ${NOFILE} 2>/dev/null || ulimit -n $(ulimit -Hn); exec "$0" "$@"`, process.execPath, ...argv], {
-    env: { ...process.env, ...(opts.env ?? {}) } as NodeJS.ProcessEnv,
+    env: { ...process.env, ...(opts.env ?? {}) },
     stdio: opts.ipc ? ['ignore', 'pipe', 'pipe', 'ipc'] : ['ignore', 'pipe', 'pipe'],
   });
 }

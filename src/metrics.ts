@@ -33,36 +33,15 @@ const CALL_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 3
 
 export class Metrics {
   readonly registry = new Registry();
-  readonly refusals = new Counter({
-    name: 'wg_limit_refusals_total',
-    help: 'Requests refused or sockets closed by a limit',
-    labelNames: ['limit'] as const,
-    registers: [this.registry],
-  });
-  readonly messages = new Counter({
-    name: 'wg_messages_total',
-    help: 'Messages accepted, by direction (in = user to platform, out = platform to user)',
-    labelNames: ['direction'] as const,
-    registers: [this.registry],
-  });
-  readonly outbox = new Counter({
-    name: 'wg_outbox_attempts_total',
-    help: 'Platform calls of the outbox, by outcome',
-    labelNames: ['outcome'] as const,
-    registers: [this.registry],
-  });
-  readonly webhook = new Counter({
-    name: 'wg_webhook_requests_total',
-    help: 'Webhook requests by status code',
-    labelNames: ['status'] as const,
-    registers: [this.registry],
-  });
-  readonly webhookDropped = new Counter({
-    name: 'wg_webhook_dropped_total',
-    help: 'Platform messages accepted (200) but not stored, by reason (unknown_session: no session has the urn)',
-    labelNames: ['reason'] as const,
-    registers: [this.registry],
-  });
+  readonly refusals = this.counter('wg_limit_refusals_total', 'limit', 'Requests refused or sockets closed by a limit');
+  readonly messages = this.counter('wg_messages_total', 'direction', 'Messages accepted, by direction (in = user to platform, out = platform to user)');
+  readonly outbox = this.counter('wg_outbox_attempts_total', 'outcome', 'Platform calls of the outbox, by outcome');
+  readonly webhook = this.counter('wg_webhook_requests_total', 'status', 'Webhook requests by status code');
+  readonly webhookDropped = this.counter(
+    'wg_webhook_dropped_total',
+    'reason',
+    'Platform messages accepted (200) but not stored, by reason (unknown_session: no session has the urn)',
+  );
   readonly connectionsByProtocol = new Gauge({
     name: 'wg_connections',
     help: 'Open WebSocket connections, by widget protocol',
@@ -74,31 +53,23 @@ export class Metrics {
   /** The WWC front-end's connections. */
   readonly wwcConnections = this.connectionsByProtocol.labels({ protocol: 'wwc' });
 
-  readonly platformToWidget = new Histogram({
-    name: 'wg_platform_to_widget_seconds',
-    help: 'Platform message latency: webhook accepted (stored) to receipt proven by a widget connection',
-    buckets: LATENCY_BUCKETS,
-    registers: [this.registry],
-  });
-  readonly widgetToPlatform = new Histogram({
-    name: 'wg_widget_to_platform_seconds',
-    help: 'User message latency: stored to accepted (2xx) by the platform, retries included',
-    buckets: LATENCY_BUCKETS,
-    registers: [this.registry],
-  });
-  readonly platformCall = new Histogram({
-    name: 'wg_platform_call_seconds',
-    help: 'Duration of one HTTP call to the platform, by call (forward, delivered, failed) and outcome (accepted, retry, rejected)',
-    labelNames: ['call', 'outcome'] as const,
-    buckets: CALL_BUCKETS,
-    registers: [this.registry],
-  });
-  readonly webhookDuration = new Histogram({
-    name: 'wg_webhook_duration_seconds',
-    help: 'Time to handle one webhook request (POST /send), any status',
-    buckets: CALL_BUCKETS,
-    registers: [this.registry],
-  });
+  readonly platformToWidget = this.histogram(
+    'wg_platform_to_widget_seconds',
+    LATENCY_BUCKETS,
+    'Platform message latency: webhook accepted (stored) to receipt proven by a widget connection',
+  );
+  readonly widgetToPlatform = this.histogram(
+    'wg_widget_to_platform_seconds',
+    LATENCY_BUCKETS,
+    'User message latency: stored to accepted (2xx) by the platform, retries included',
+  );
+  readonly platformCall = this.histogram(
+    'wg_platform_call_seconds',
+    CALL_BUCKETS,
+    'Duration of one HTTP call to the platform, by call (forward, delivered, failed) and outcome (accepted, retry, rejected)',
+    ['call', 'outcome'] as const,
+  );
+  readonly webhookDuration = this.histogram('wg_webhook_duration_seconds', CALL_BUCKETS, 'Time to handle one webhook request (POST /send), any status');
 
   constructor() {
     collectDefaultMetrics({ register: this.registry });
@@ -108,6 +79,15 @@ export class Metrics {
       labelNames: ['version', 'node'] as const,
       registers: [this.registry],
     }).set({ version: VERSION, node: process.version }, 1);
+  }
+
+  /** A counter with one label, in this registry. */
+  private counter<L extends string>(name: string, label: L, help: string): Counter<L> {
+    return new Counter({ name, help, labelNames: [label], registers: [this.registry] });
+  }
+
+  private histogram<L extends string>(name: string, buckets: number[], help: string, labelNames: readonly L[] = []): Histogram<L> {
+    return new Histogram({ name, help, labelNames, buckets, registers: [this.registry] });
   }
 
   refuse(limit: LimitName): void {
@@ -129,22 +109,7 @@ export class Metrics {
       }
       return current;
     };
-    const gauge = (name: string, help: string, pick: (s: GaugeSource) => number | null): void => {
-      new Gauge({
-        name,
-        help,
-        registers: [this.registry],
-        async collect() {
-          try {
-            const v = pick(await shared());
-            if (v === null) this.reset();
-            else this.set(v);
-          } catch {
-            this.reset(); // store down: no value rather than a stale one (readyz says why)
-          }
-        },
-      });
-    };
+    const gauge = (name: string, help: string, pick: (s: GaugeSource) => number | null): void => this.addGauge(name, help, async () => pick(await shared()));
     this.addGauge('wg_ready', 'Whether this node is ready (1) or not (0): the same checks as GET /readyz', async () => ((await ready()) ? 1 : 0));
     gauge('wg_sessions', 'Sessions in the store', (s) => s.sessions);
     gauge('wg_outbox_pending', 'User messages waiting to be accepted by the platform', (s) => s.outboxPending);
@@ -165,7 +130,7 @@ export class Metrics {
           if (v === null) this.reset();
           else this.set(v);
         } catch {
-          this.reset();
+          this.reset(); // e.g. store down: no value rather than a stale one (readyz says why)
         }
       },
     });

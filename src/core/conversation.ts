@@ -3,7 +3,8 @@
 // anything else, then handed to delivery and the outbox), reading history.
 import { GatewayError } from '../errors/catalogue.js';
 import type { Logger } from '../log/logger.js';
-import { newMessageId } from '../sessions/urn.js';
+import { newMessageId } from '../sessions/ids.js';
+import { storeWriteError } from './store-errors.js';
 import type { ReadOptions, SessionRecord, Store, StoredMessage } from '../store/store.js';
 
 export interface ConversationDeps {
@@ -16,10 +17,6 @@ export interface ConversationDeps {
 
 export class Conversation {
   constructor(private readonly deps: ConversationDeps) {}
-
-  get store(): Store {
-    return this.deps.store;
-  }
 
   /**
    * Creates the session, or resumes it when `owns` says the caller proved it is its owner
@@ -54,10 +51,7 @@ export class Conversation {
           ? { message: await this.deps.store.appendInbound(urn, msg), duplicate: false }
           : await this.deps.store.appendInboundOnce(urn, { ...msg, clientId: clientMessageId });
     } catch (err) {
-      if ((err as Error).name === 'UnknownSessionError') throw new GatewayError('WG_ERR_UNKNOWN_SESSION');
-      if (err instanceof GatewayError) throw err; // e.g. WG_ERR_NOT_REPLICATED
-      this.deps.log.error({ err, urn }, 'could not store user message');
-      throw new GatewayError('WG_ERR_STORE_UNAVAILABLE');
+      throw storeWriteError(err, this.deps.log, 'user message', urn);
     }
     const { message, duplicate } = result;
     if (duplicate) {
@@ -83,6 +77,13 @@ export class Conversation {
       this.deps.log.warn({ err }, 'could not check the session of a credential');
       return false;
     }
+  }
+
+  /** Where a session stands: the seq its widgets proved to hold, and its newest seq (0: none). */
+  async positions(urn: string): Promise<{ delivered: number; newest: number }> {
+    const delivered = await this.deps.store.getDeliveredSeq(urn);
+    const [newest] = await this.deps.store.readMessages(urn, { newestFirst: true, limit: 1 });
+    return { delivered, newest: newest?.seq ?? 0 };
   }
 
   readMessages(urn: string, options: ReadOptions): Promise<StoredMessage[]> {

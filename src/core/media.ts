@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { GatewayError } from '../errors/catalogue.js';
 import type { Logger } from '../log/logger.js';
-import { newMessageId } from '../sessions/urn.js';
+import { newMessageId } from '../sessions/ids.js';
 import type { MediaRecord, MediaStore } from '../store/media-role.js';
 import type { StoredMessage } from '../store/store.js';
 import type { Conversation } from './conversation.js';
@@ -106,4 +106,32 @@ export class MediaService {
     const ids = messages.filter((m) => m.direction === 'in').map((m) => m.id);
     return ids.length === 0 ? new Map() : this.deps.media.forMessages(urn, ids);
   }
+}
+
+/** What the base of file URLs depends on (the options PUBLIC_URL, TRUSTED_PROXIES, HOST, TLS_CERT). */
+export interface MediaBaseConfig {
+  publicUrl: string | undefined;
+  trustedProxies: readonly unknown[];
+  host: string;
+  tlsCert: string | undefined;
+}
+
+/** The base of file URLs: PUBLIC_URL, else the listening address; null behind a proxy without PUBLIC_URL. */
+export function mediaBase(c: MediaBaseConfig, port: number): string | null {
+  if (c.publicUrl !== undefined) return c.publicUrl;
+  if (c.trustedProxies.length > 0) return null;
+  const host = c.host === '0.0.0.0' || c.host === '::' ? '127.0.0.1' : c.host.includes(':') ? `[${c.host}]` : c.host;
+  return `${c.tlsCert !== undefined ? 'https' : 'http'}://${host}:${port}`;
+}
+
+/** The start-up warning when files are on and their URLs may not reach the platform or browsers; undefined when all is well. */
+export function mediaStartWarning(
+  c: MediaBaseConfig & { maxMediaBytes: number; platformUrl: string | undefined; platformHosts: readonly string[] },
+  port: number,
+): string | undefined {
+  const platform = c.platformUrl !== undefined || c.platformHosts.length > 0;
+  if (c.maxMediaBytes <= 0 || c.publicUrl !== undefined || !(platform || c.trustedProxies.length > 0)) return undefined;
+  return c.trustedProxies.length > 0
+    ? 'PUBLIC_URL is not set behind a proxy (TRUSTED_PROXIES): file uploads are refused until PUBLIC_URL names the public base URL of the gateway'
+    : `PUBLIC_URL is not set: file URLs start with ${mediaBase(c, port) ?? ''}, which the platform and browsers on other hosts may not reach`;
 }

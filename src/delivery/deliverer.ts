@@ -90,6 +90,11 @@ export class Deliverer {
     return this.byUrn.get(urn)?.size ?? 0;
   }
 
+  /** The connections subscribed to a session on this process. */
+  subscriberIds(urn: string): string[] {
+    return [...(this.byUrn.get(urn) ?? [])].map((sub) => sub.target.id);
+  }
+
   async subscribe(target: DeliveryTarget, urn: string, since?: number): Promise<void> {
     if (this.byTarget.get(target.id)?.has(urn)) return; // same channel again: keep its cursor
     // Registered at once but "pumping" until its cursor is known, so notifications that arrive

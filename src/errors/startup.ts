@@ -1,6 +1,7 @@
 // Start-up failures: each becomes one line that names the option to fix and the cause, and the
 // CLI exits with 2 (see src/cli/main.ts). The original error stays attached for LOG_LEVEL=debug.
 import { connect } from 'node:net';
+import { isRedisUrl, redactRedisUrl } from '../store/redis/url.js';
 
 export class StartupError extends Error {
   override name = 'StartupError';
@@ -14,12 +15,9 @@ export class StartupError extends Error {
   }
 }
 
-/** A store URL fit for a log line or an error: the password of a redis:// URL is left out. */
+/** A store URL fit for a log line or an error: the credentials of a Redis URL (any form) are left out. */
 export function redactUrl(url: string): string {
-  return url.replace(/^(rediss?:\/\/)([^@/]*)@/, (_, scheme: string, auth: string) => {
-    const user = auth.split(':')[0] ?? '';
-    return user ? `${scheme}${user}@` : scheme;
-  });
+  return isRedisUrl(url) ? redactRedisUrl(url) : url;
 }
 
 interface SystemError {
@@ -59,7 +57,7 @@ export function probeTcp(host: string, port: number): Promise<string | null> {
         EHOSTUNREACH: 'host unreachable',
         ETIMEDOUT: 'connection timed out',
       };
-      done((err.code && causes[err.code]) ?? err.message ?? String(err));
+      done((err.code ? causes[err.code] : undefined) ?? err.message ?? 'connection failed');
     });
   });
 }
@@ -80,7 +78,7 @@ async function redisCause(storeUrl: string, err: unknown): Promise<string> {
 export async function storeFailure(storeUrl: string, err: unknown): Promise<StartupError> {
   const e = (err ?? {}) as SystemError;
   const shown = redactUrl(storeUrl);
-  if (/^rediss?:/.test(storeUrl)) {
+  if (isRedisUrl(storeUrl)) {
     return new StartupError('STORE_URL', `STORE_URL ${shown}: ${await redisCause(storeUrl, err)}`, err);
   }
   const path = storeUrl.startsWith('sqlite:') ? storeUrl.slice('sqlite:'.length) : storeUrl;

@@ -13,7 +13,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../log/logger.js';
-import { closeRedis, createRedis } from '../store/redis-connection.js';
+import { closeRedis, createRedis } from '../store/redis/connection.js';
 import { REGISTRATION_WINDOW, type AddressLimits, type AddressLimitsOptions, type Admission } from './address-limits.js';
 import { limitKey } from './client-ip.js';
 import { loadLua } from './lua.js';

@@ -6,6 +6,11 @@ const LEVEL_WIDTH = 5;
 /** Fields every line has; shown once at start-up rather than on each line. */
 const QUIET = new Set(['time', 'level', 'msg', 'pid', 'hostname', 'service', 'err']);
 
+/** A scalar field as text; pino writes time, level and msg as numbers or strings. */
+function text(v: unknown): string {
+  return typeof v === 'string' || typeof v === 'number' ? String(v) : '';
+}
+
 function value(v: unknown): string {
   if (typeof v === 'string') return /[\s"=]/.test(v) || v === '' ? JSON.stringify(v) : v;
   return JSON.stringify(v) ?? String(v);
@@ -18,14 +23,12 @@ export function prettyLine(json: string): string {
   } catch {
     return json.endsWith('\n') ? json : json + '\n';
   }
-  const level = String(o['level'] ?? '')
-    .toUpperCase()
-    .padEnd(LEVEL_WIDTH);
+  const level = text(o['level']).toUpperCase().padEnd(LEVEL_WIDTH);
   const fields = Object.entries(o)
     .filter(([k]) => !QUIET.has(k))
     .map(([k, v]) => `${k}=${value(v)}`)
     .join(' ');
-  let line = `${String(o['time'] ?? '')} ${level} ${String(o['msg'] ?? '')}${fields ? '  ' + fields : ''}\n`;
+  let line = `${text(o['time'])} ${level} ${text(o['msg'])}${fields ? '  ' + fields : ''}\n`;
   const err = o['err'] as { type?: string; message?: string; stack?: string } | undefined;
   if (err) line += (err.stack ?? `${err.type ?? 'Error'}: ${err.message ?? ''}`).replace(/^/gm, '    ') + '\n';
   return line;

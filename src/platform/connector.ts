@@ -22,12 +22,19 @@ export type ForwardEntry = OutboxEntry & { media?: ForwardMedia };
 export type StatusKind = 'delivered' | 'failed';
 
 /**
- * A platform dialect. Courier's External channel is the one we ship; another dialect (for
- * example courier's WWC handler) implements the same two calls.
+ * A platform dialect: courier's External channel (courier-ex.ts), its Web Chat channel
+ * (courier-wwc.ts), the demo bot. `base` is the session's platform base URL, resolved once by
+ * the core's routing (src/core/routing.ts); the demo bot has none and ignores it.
  */
 export interface PlatformConnector {
   /** Hands a user message to the platform. Must not throw for platform errors: return a result. */
-  forward(entry: ForwardEntry, session: SessionRecord): Promise<ForwardResult>;
+  forward(entry: ForwardEntry, session: SessionRecord, base: string): Promise<ForwardResult>;
   /** Reports the fate of a platform message (STATUS_CALLBACKS). Best effort. */
-  reportStatus(kind: StatusKind, message: StoredMessage, session: SessionRecord): Promise<ForwardResult>;
+  reportStatus(kind: StatusKind, message: StoredMessage, session: SessionRecord, base: string): Promise<ForwardResult>;
+}
+
+/** A session's platform calls, its connector and base URL resolved (src/core/routing.ts). */
+export interface PlatformRoute {
+  forward(entry: OutboxEntry): Promise<ForwardResult>;
+  reportStatus(kind: StatusKind, message: StoredMessage): Promise<ForwardResult>;
 }

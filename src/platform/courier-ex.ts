@@ -17,10 +17,7 @@ export class CourierExConnector implements PlatformConnector {
   // request() only follows them with an interceptor), so a platform cannot bounce us elsewhere.
   private readonly agent: Agent;
 
-  constructor(
-    private readonly baseUrlFor: (session: SessionRecord) => string,
-    private readonly options: CourierExOptions,
-  ) {
+  constructor(private readonly options: CourierExOptions) {
     this.agent = platformAgent(options.timeout);
   }
 
@@ -33,17 +30,17 @@ export class CourierExConnector implements PlatformConnector {
     return entry.text === '' ? entry.media.url : `${entry.text}\n${entry.media.url}`;
   }
 
-  async forward(entry: ForwardEntry, session: SessionRecord): Promise<ForwardResult> {
+  async forward(entry: ForwardEntry, session: SessionRecord, base: string): Promise<ForwardResult> {
     const form = new URLSearchParams({ from: entry.urn, text: CourierExConnector.text(entry), date: new Date(entry.createdAt).toISOString() });
-    return this.post(session, 'receive', form);
+    return this.post(session, base, 'receive', form);
   }
 
-  async reportStatus(kind: StatusKind, message: StoredMessage, session: SessionRecord): Promise<ForwardResult> {
-    return this.post(session, kind, new URLSearchParams({ id: message.id }));
+  async reportStatus(kind: StatusKind, message: StoredMessage, session: SessionRecord, base: string): Promise<ForwardResult> {
+    return this.post(session, base, kind, new URLSearchParams({ id: message.id }));
   }
 
-  private async post(session: SessionRecord, action: string, form: URLSearchParams): Promise<ForwardResult> {
-    const url = `${this.baseUrlFor(session)}/c/ex/${encodeURIComponent(session.channelUuid)}/${action}`;
+  private async post(session: SessionRecord, base: string, action: string, form: URLSearchParams): Promise<ForwardResult> {
+    const url = `${base}/c/ex/${encodeURIComponent(session.channelUuid)}/${action}`;
     return postToPlatform(this.agent, url, 'application/x-www-form-urlencoded', form.toString(), this.options.timeout);
   }
 

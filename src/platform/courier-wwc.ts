@@ -12,10 +12,7 @@ import { platformAgent, postToPlatform } from './http-post.js';
 export class CourierWwcConnector implements PlatformConnector {
   private readonly agent: Agent;
 
-  constructor(
-    private readonly baseUrlFor: (session: SessionRecord) => string,
-    private readonly options: { timeout: number },
-  ) {
+  constructor(private readonly options: { timeout: number }) {
     this.agent = platformAgent(options.timeout);
   }
 
@@ -35,8 +32,8 @@ export class CourierWwcConnector implements PlatformConnector {
     });
   }
 
-  forward(entry: ForwardEntry, session: SessionRecord): Promise<ForwardResult> {
-    const url = `${this.baseUrlFor(session)}/c/wwc/${encodeURIComponent(session.channelUuid)}/receive`;
+  forward(entry: ForwardEntry, session: SessionRecord, base: string): Promise<ForwardResult> {
+    const url = `${base}/c/wwc/${encodeURIComponent(session.channelUuid)}/receive`;
     return postToPlatform(this.agent, url, 'application/json', CourierWwcConnector.body(entry), this.options.timeout);
   }
 

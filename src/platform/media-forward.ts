@@ -11,24 +11,24 @@ export class MediaForwarder implements PlatformConnector {
     private readonly media: MediaService,
   ) {}
 
-  async forward(entry: ForwardEntry, session: SessionRecord): Promise<ForwardResult> {
+  async forward(entry: ForwardEntry, session: SessionRecord, base: string): Promise<ForwardResult> {
     let record: MediaRecord | undefined;
     try {
       record = (await this.media.store.forMessages(entry.urn, [entry.messageId])).get(entry.messageId);
     } catch (err) {
       return { outcome: 'retry', reason: `media store: ${(err as Error).message}` };
     }
-    if (!record) return this.inner.forward(entry, session);
+    if (!record) return this.inner.forward(entry, session, base);
     const media = {
       kind: record.kind,
       contentType: record.contentType,
       url: this.media.url(record),
       ...(record.caption !== undefined ? { caption: record.caption } : {}),
     };
-    return this.inner.forward({ ...entry, media }, session);
+    return this.inner.forward({ ...entry, media }, session, base);
   }
 
-  reportStatus(kind: StatusKind, message: StoredMessage, session: SessionRecord): Promise<ForwardResult> {
-    return this.inner.reportStatus(kind, message, session);
+  reportStatus(kind: StatusKind, message: StoredMessage, session: SessionRecord, base: string): Promise<ForwardResult> {
+    return this.inner.reportStatus(kind, message, session, base);
   }
 }

@@ -1,6 +1,6 @@
-import { randomBytes } from 'node:crypto';
 import { GatewayError } from '../errors/catalogue.js';
 import { validator, WebhookBody } from '../protocol/schemas.js';
+import { idSequence } from '../sessions/ids.js';
 
 /** What widgets receive: the platform's fields, with quick_replies always an array of strings. */
 export interface PlatformMessage {
@@ -15,15 +15,8 @@ export interface PlatformMessage {
 
 const validateBody = validator(WebhookBody, 'WG_ERR_MISSING_FIELD', 'body');
 
-// Ids for platform messages that came without one: a random prefix per process and a counter,
-// unique without a call into the CSPRNG per message.
-const ID_PREFIX = 'gw-' + randomBytes(9).toString('base64url') + '-';
-let idCounter = 0;
-
 /** A fresh id for a platform message that came without one. */
-export function newPlatformMessageId(): string {
-  return ID_PREFIX + (++idCounter).toString(36);
-}
+export const newPlatformMessageId = idSequence('gw');
 
 /** Folds form fields into an object; repeated fields (quick_reply=a&quick_reply=b) become arrays. */
 export function formToObject(params: URLSearchParams): Record<string, string | string[]> {
@@ -92,7 +85,7 @@ export function normalizePlatformMessage(raw: unknown): PlatformMessage {
   const to = body.to.startsWith('ext:') ? body.to.slice(4) : body.to;
   const message: PlatformMessage = {
     ...rest,
-    id: body.id === undefined || body.id === '' ? ID_PREFIX + (++idCounter).toString(36) : String(body.id),
+    id: body.id === undefined || body.id === '' ? newPlatformMessageId() : String(body.id),
     to,
     text: body.text,
     quick_replies: quickReplies(body),

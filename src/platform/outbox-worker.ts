@@ -1,9 +1,9 @@
 // Forwards stored user messages to the platform: in order per session, concurrently across
 // sessions, with capped exponential backoff and jitter, until accepted or too old.
-import { DEFAULT_OUTBOX_CONCURRENCY } from '../config/options.js';
+import { DEFAULT_OUTBOX_CONCURRENCY } from '../config/defaults.js';
 import type { Logger } from '../log/logger.js';
 import type { OutboxEntry, SessionRecord, Store } from '../store/store.js';
-import type { PlatformConnector } from './connector.js';
+import type { PlatformRoute } from './connector.js';
 
 /** Longest idle wait between looks at the store (another process may have added work). */
 export const OUTBOX_POLL_INTERVAL = 1_000;
@@ -44,7 +44,7 @@ export class OutboxWorker {
 
   constructor(
     private readonly store: Store,
-    private readonly connectorFor: (session: SessionRecord) => PlatformConnector,
+    private readonly routeFor: (session: SessionRecord) => PlatformRoute,
     private readonly options: OutboxWorkerOptions,
     private readonly log: Logger,
     private readonly events: OutboxEvents = {},
@@ -133,14 +133,14 @@ export class OutboxWorker {
         await this.fail(entry, `not accepted by the platform within OUTBOX_MAX_AGE after ${entry.attempts} attempts`);
         return;
       }
-      let connector: PlatformConnector;
+      let route: PlatformRoute;
       try {
-        connector = this.connectorFor(session);
+        route = this.routeFor(session);
       } catch (err) {
         await this.fail(entry, (err as Error).message);
         return;
       }
-      const result = await connector.forward(entry, session);
+      const result = await route.forward(entry);
       if (result.outcome === 'accepted') {
         await this.store.completeOutbox(entry);
         this.events.onAccepted?.(entry);

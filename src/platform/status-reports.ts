@@ -4,7 +4,7 @@
 // is retried, is the StatusReporter's job.
 import type { Logger } from '../log/logger.js';
 import { platformIdOf, type SessionRecord, type Store, type StoredMessage } from '../store/store.js';
-import type { PlatformConnector } from './connector.js';
+import type { PlatformRoute } from './connector.js';
 import { STATUS_MAX_ATTEMPTS, STATUS_RETRY_BASE, STATUS_RETRY_MAX, StatusReporter } from './status-reporter.js';
 
 export const EXPIRY_BATCH = 500;
@@ -12,7 +12,7 @@ export const EXPIRY_BATCH = 500;
 export interface StatusReportsOptions {
   store: Store;
   log: Logger;
-  connectorFor(session: SessionRecord): PlatformConnector;
+  routeFor(session: SessionRecord): PlatformRoute;
   /** STATUS_DELAY */
   delay: number;
   /** DELIVERY_MAX_AGE */
@@ -41,7 +41,7 @@ export class StatusReports {
         if (!session) return { outcome: 'rejected', reason: 'the session was ended' };
         // reportStatus names the message by its id: the platform's.
         const message: StoredMessage = { urn: r.urn, seq: 0, direction: 'out', id: r.id, text: '', payload: {}, createdAt: 0 };
-        return o.connectorFor(session).reportStatus(r.kind, message, session);
+        return o.routeFor(session).reportStatus(r.kind, message);
       },
     });
   }

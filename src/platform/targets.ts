@@ -1,4 +1,4 @@
-import { parsePlatformUrl } from '../config/options.js';
+import { parsePlatformUrl } from '../config/validators.js';
 import { GatewayError } from '../errors/catalogue.js';
 
 /**

@@ -9,12 +9,12 @@ export class TimedConnector implements PlatformConnector {
     private readonly metrics: Metrics,
   ) {}
 
-  async forward(entry: ForwardEntry, session: SessionRecord): Promise<ForwardResult> {
-    return this.time('forward', () => this.inner.forward(entry, session));
+  async forward(entry: ForwardEntry, session: SessionRecord, base: string): Promise<ForwardResult> {
+    return this.time('forward', () => this.inner.forward(entry, session, base));
   }
 
-  async reportStatus(kind: StatusKind, message: StoredMessage, session: SessionRecord): Promise<ForwardResult> {
-    return this.time(kind, () => this.inner.reportStatus(kind, message, session));
+  async reportStatus(kind: StatusKind, message: StoredMessage, session: SessionRecord, base: string): Promise<ForwardResult> {
+    return this.time(kind, () => this.inner.reportStatus(kind, message, session, base));
   }
 
   private async time(call: string, fn: () => Promise<ForwardResult>): Promise<ForwardResult> {

@@ -3,10 +3,11 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { Ajv, type ValidateFunction } from 'ajv';
 import { GatewayError, type ErrorCode } from '../errors/catalogue.js';
+import { SESSION_ID_CHARS, SESSION_ID_MAX_LENGTH } from '../sessions/ids.js';
 
 const ajv = new Ajv({ allErrors: false, coerceTypes: false, strict: true });
 
-const SessionId = Type.String({ minLength: 1, maxLength: 128, pattern: '^[A-Za-z0-9_.@-]+$' });
+const SessionId = Type.String({ minLength: 1, maxLength: SESSION_ID_MAX_LENGTH, pattern: `^[${SESSION_ID_CHARS}]+$` });
 const Seq = Type.Integer({ minimum: 0 });
 
 export const RegisterUserData = Type.Object(
@@ -40,9 +41,6 @@ export const GetHistoryData = Type.Object(
   { additionalProperties: false },
 );
 export type GetHistoryData = Static<typeof GetHistoryData>;
-
-export const SubscribeOptionsData = Type.Object({ since: Type.Optional(Seq) }, { additionalProperties: true });
-export type SubscribeOptionsData = Static<typeof SubscribeOptionsData>;
 
 const Scalar = Type.Union([Type.String({ maxLength: 1024 }), Type.Number()]);
 

@@ -46,7 +46,7 @@ export class RotatingAuthEngine {
         if ((err as Error).name === 'TokenExpiredError') break;
       }
     }
-    return Promise.reject(firstError);
+    return Promise.reject(firstError instanceof Error ? firstError : new Error(String(firstError)));
   }
 
   signToken(token: object, key: string, options: Record<string, unknown> = {}): Promise<string> {

@@ -4,6 +4,7 @@
 //
 // Every method is bounded: a page is at most `limit` rows read through an index, never a scan of
 // all sessions or all messages, so an operator's browser cannot load a busy node.
+import type { OutboxEntry } from './store.js';
 
 export const ADMIN_PAGE_MAX = 100;
 /** undelivered counts stop here (the page shows "100+"). */
@@ -25,15 +26,10 @@ export interface SessionSummary {
 
 export type OutboxState = 'pending' | 'failed';
 
-export interface OutboxItem {
+/** An outbox entry as operators see it: the entry (its `ref` as `id`) with its state. */
+export interface OutboxItem extends Omit<OutboxEntry, 'ref'> {
   /** The entry's id; pass it to requeueOutbox. */
   id: string;
-  urn: string;
-  seq: number;
-  messageId: string;
-  text: string;
-  createdAt: number;
-  attempts: number;
   state: OutboxState;
   lastError: string | null;
 }
@@ -61,6 +57,11 @@ export interface SessionQuery {
   limit: number;
 }
 
+export interface OutboxStats {
+  pending: number;
+  failed: number;
+}
+
 export type RequeueResult = { outcome: 'requeued'; id: string } | { outcome: 'not_failed' } | { outcome: 'unknown' };
 
 export interface AdminStore {
@@ -81,10 +82,31 @@ export interface AdminStore {
    * `now`, so OUTBOX_MAX_AGE starts again) and no attempts. The entry may get a new id.
    */
   requeueOutbox(id: string, now: number): Promise<RequeueResult>;
+  /**
+   * The outbox counts alone (storeOverview without its other reads). Only the tests call it, to
+   * watch entries move between pending and failed; it lives here, in the operators' role, so the
+   * roles of the message path (roles.ts) carry nothing that production code does not use.
+   */
+  outboxStats(): Promise<OutboxStats>;
 }
 
 export class InvalidCursorError extends Error {
   override name = 'InvalidCursorError';
+}
+
+/** A requested page size, within 1..ADMIN_PAGE_MAX. */
+export function pageLimit(limit: number): number {
+  return Math.min(Math.max(1, Math.floor(limit)), ADMIN_PAGE_MAX);
+}
+
+/**
+ * The first `limit` of `rows` (read as limit + 1, so one more tells whether a page follows) and
+ * the cursor of the last of them when one does.
+ */
+export function firstPage<R>(rows: readonly R[], limit: number, cursorOf: (last: R) => unknown): { rows: R[]; nextCursor: string | null } {
+  const page = rows.slice(0, limit);
+  const last = page.at(-1);
+  return { rows: page, nextCursor: rows.length > limit && last !== undefined ? encodeCursor(cursorOf(last)) : null };
 }
 
 /** Opaque cursors: base64url of a small JSON value. */

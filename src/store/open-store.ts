@@ -1,11 +1,11 @@
-import { MemoryStore } from './memory-store.js';
-import { isRedisUrl } from './redis-url.js';
-import { SqliteStore, type SqliteSynchronous } from './sqlite-store.js';
+import { MemoryStore } from './memory/store.js';
+import { MemoryMediaStore } from './memory/media.js';
+import { isRedisUrl } from './redis/url.js';
+import { SqliteStore, type SqliteSynchronous } from './sqlite/store.js';
+import { SqliteMediaStore } from './sqlite/media.js';
 import type { Store } from './store.js';
 import type { AdminStore } from './admin-store.js';
 import type { MediaStore, WithMedia } from './media-role.js';
-import { MemoryMediaStore } from './memory/media.js';
-import { SqliteMediaStore } from './sqlite/media.js';
 
 export interface OpenStoreOptions {
   sqliteSynchronous?: SqliteSynchronous;
@@ -28,13 +28,14 @@ export async function openStore(url: string, options: OpenStoreOptions = {}): Pr
     store = base = new SqliteStore(url.slice('sqlite:'.length), options.sqliteSynchronous);
     openMedia = async () => new SqliteMediaStore(url.slice('sqlite:'.length), options.sqliteSynchronous);
   } else if (isRedisUrl(url)) {
-    const { RedisStore } = await import('./redis-store.js');
+    // Loaded only for Redis: ioredis is a good part of the start-up time otherwise.
+    const { RedisStore } = await import('./redis/store.js');
     openMedia = async () => new (await import('./redis/media.js')).RedisMediaStore(url, options.redisPrefix);
     const redis = new RedisStore(url, { prefix: options.redisPrefix });
     store = base = redis;
     const replicas = options.redisMinReplicasAck ?? 0;
     if (replicas > 0) {
-      const { ReplicaAck, withReplicaAck } = await import('./replica-ack.js');
+      const { ReplicaAck, withReplicaAck } = await import('./redis/replica-ack.js');
       const writer = new RedisStore(url, { prefix: options.redisPrefix });
       store = withReplicaAck(redis, writer, new ReplicaAck((n, t) => writer.waitForReplicas(n, t), replicas, options.redisReplicaAckTimeout ?? 1_000));
     }

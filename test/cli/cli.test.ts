@@ -147,7 +147,7 @@ describe('webchat-gateway CLI', () => {
 
     it('hides the Redis password and prints a readable line with LOG_FORMAT=pretty', async () => {
       const line = await startLine({ LOG_FORMAT: 'pretty' });
-      assert.match(line, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z INFO  webchat-gateway listening on http:\/\/127\.0\.0\.1:\d+\/: version /);
+      assert.match(line, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z INFO {2}webchat-gateway listening on http:\/\/127\.0\.0\.1:\d+\/: version /);
       assert.doesNotMatch(line, /^\{/);
     });
   });

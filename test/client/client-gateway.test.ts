@@ -56,7 +56,7 @@ describe('client library against a real gateway', { timeout: 60_000 }, () => {
     const port = await freePort();
     const db = join(tempDir('wg-client-'), 'g.db');
     // First start: register, so the session exists; then the gateway goes away.
-    let gw = await gateway(port, db);
+    const gw = await gateway(port, db);
     const storage = new MemoryStorage();
     const first = client(port, storage);
     first.start();
@@ -87,7 +87,7 @@ describe('client library against a real gateway', { timeout: 60_000 }, () => {
     );
     reloaded.start();
 
-    gw = await gateway(port, db);
+    await gateway(port, db); // stopped by the suite's after()
     await waitFor(() => reloaded.outbox.pending().length === 0, 10_000, 'outbox empty');
     await waitFor(() => platform.textsFrom(urn).length >= 3, 10_000, 'three at the platform');
     await new Promise((r) => setTimeout(r, 300));

@@ -165,7 +165,7 @@ describe('a node dies (kill -9)', () => {
       platform.responder = () => undefined; // the platform recovers
       // A load balancer sends them to the surviving node; they come back with their tokens.
       const moved = widgets.map((w) => new V9Widget(n2.port, { jar: w.jar }));
-      await Promise.all(moved.map((m, i) => m.subscribeAndWait(widgets[i]!.urn!)));
+      await Promise.all(moved.map((m, i) => m.subscribeAndWait(widgets[i]!.urn)));
       for (const [i, m] of moved.entries()) {
         const urn = widgets[i]!.urn!;
         const want = sent.get(urn) ?? [];

@@ -16,7 +16,7 @@ function connect(
   node: GatewayProcess,
   forwardedFor?: string,
   localAddress = '127.0.0.1',
-): Promise<{ open: boolean; status?: number; reason?: string; ws?: WebSocket }> {
+): Promise<{ open: boolean; status?: number | undefined; reason?: string; ws?: WebSocket }> {
   return new Promise((resolve) => {
     const ws = new WebSocket(`ws://127.0.0.1:${node.port}/socketcluster/`, { localAddress, headers: forwardedFor ? { 'x-forwarded-for': forwardedFor } : {} });
     ws.on('open', () => resolve({ open: true, ws }));

@@ -136,9 +136,9 @@ describe('random network cuts under a stream of platform messages', () => {
       // Nothing left behind on the server once the widgets go.
       for (const w of widgets) w.close();
       await waitUntil(
-        () => gw.gateway['sockets'].connectionCount === 0 && gw.gateway['deliverer'].size === 0,
+        () => gw.gateway.stats().socketcluster === 0 && gw.gateway.stats().subscriptions === 0,
         10_000,
-        () => `server state released: ${gw.gateway['sockets'].connectionCount} connections, ${gw.gateway['deliverer'].size} subscriptions`,
+        () => `server state released: ${gw.gateway.stats().socketcluster} connections, ${gw.gateway.stats().subscriptions} subscriptions`,
       );
     } finally {
       for (const w of widgets) w.close();

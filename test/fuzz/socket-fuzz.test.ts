@@ -37,8 +37,9 @@ describe('socket fuzz: hostile sockets next to legit widgets', () => {
   let heapBefore = 0;
   const trace = new Map<string, string[]>();
 
-  const sockets = (): any => (gw.gateway as any)['sockets'];
-  const deliverer = (): any => (gw.gateway as any)['deliverer'];
+  const sockets = () => gw.gateway.socketcluster;
+  const connectionCount = (): number => gw.gateway.stats().socketcluster;
+  const clients = (): Record<string, any> => sockets().server.clients;
   const violate = (what: string): void => {
     if (violations.length < 50) violations.push(what);
   };
@@ -46,7 +47,7 @@ describe('socket fuzz: hostile sockets next to legit widgets', () => {
   before(async () => {
     gw = await startGateway({ PLATFORM_URL: 'http://127.0.0.1:9', WEBHOOK_TOKEN: TEST_TOKEN, MAX_PAYLOAD: '16KiB', HANDSHAKE_TIMEOUT: '2s' });
     if (process.env['FUZZ_TRACE']) {
-      const server = sockets().server;
+      const server: any = sockets().server;
       const orig = server.emit.bind(server);
       server.emit = (ev: string, data: any) => {
         if (ev === 'connection' || ev === 'closure' || ev === 'connectionAbort' || ev === 'disconnection') {
@@ -352,10 +353,9 @@ describe('socket fuzz: hostile sockets next to legit widgets', () => {
   function checkServerState(attackerIds: Set<string>): void {
     const legitIds = new Set(legit.map((l) => l.w.socket.id as string));
     for (const urn of legitUrns) {
-      const subs: Set<any> | undefined = deliverer()['byUrn'].get(urn);
-      for (const sub of subs ?? []) if (!legitIds.has(sub.target.id)) violate(`deliverer has a non-legit subscription to ${urn}`);
+      for (const id of gw.gateway.subscriberIds(urn)) if (!legitIds.has(id)) violate(`deliverer has a non-legit subscription to ${urn}`);
     }
-    for (const [id, s] of Object.entries<any>(sockets().server.clients)) {
+    for (const [id, s] of Object.entries<any>(clients())) {
       if (legitIds.has(id)) continue;
       attackerIds.add(id);
       for (const ch of s.subscriptions?.() ?? []) if (legitUrns.has(ch)) violate(`attacker socket ${id} is subscribed to legit ${ch}`);
@@ -368,16 +368,14 @@ describe('socket fuzz: hostile sockets next to legit widgets', () => {
   // closes the socket with 4009, the second still reaches the inbound middleware, whose
   // connectionFor() registers a Connection after onClosure() already ran, so it is never removed.
   it('leaves no Connection behind for a socket closed before its handshake', async () => {
-    const before = sockets().connectionCount;
+    const before = connectionCount();
     const a = await RawAttacker.open(gw.port);
     a.sendFrame({ event: 'registerUser', data: {}, cid: 1 });
     a.sendFrame({ event: 'registerUser', data: {}, cid: 2 });
     await waitFor(() => a.closedWith !== undefined, 5000, 'the socket is closed');
     assert.equal(a.closedWith, 4009);
     await sleep(100);
-    const leaked = sockets().connectionCount - before;
-    // Drop the leaked entries so the property below starts from a clean count.
-    for (const [id, c] of sockets()['connections'] as Map<string, any>) if (c.socket.state === 'closed') sockets()['connections'].delete(id);
+    const leaked = connectionCount() - before;
     assert.equal(leaked, 0, `${leaked} Connection(s) of a closed socket stay in SocketServer.connections`);
   });
 
@@ -412,7 +410,10 @@ describe('socket fuzz: hostile sockets next to legit widgets', () => {
             ...attackers.map(async (a, i) => {
               if (a.kind === 'raw') {
                 const r = await runRaw(a.cmds, a.handshake, i).catch(() => undefined);
-                if (r) (raws.push(r), rawPlans.set(r, a));
+                if (r) {
+                  raws.push(r);
+                  rawPlans.set(r, a);
+                }
               } else {
                 v9s.push(await runV9(a.cmds, [], `v9-attacker-${i}`));
               }
@@ -433,17 +434,18 @@ describe('socket fuzz: hostile sockets next to legit widgets', () => {
         // (see the report on connectionFor) instead of failing, to look for other violations.
         const liveCount = (): number =>
           process.env['FUZZ_TOLERATE_CLOSED_LEAK']
-            ? [...(sockets()['connections'] as Map<string, any>).values()].filter((c) => c.socket.state !== 'closed').length
-            : sockets().connectionCount;
+            ? sockets()
+                .connectionIds()
+                .filter((id) => id in clients()).length
+            : connectionCount();
         await waitFor(() => liveCount() === LEGIT_COUNT, 8000, 'attacker connections are gone').catch(() => {
           const legitIds = new Set(legit.map((l) => l.w.socket.id as string));
-          const extra = [...(sockets()['connections'] as Map<string, any>).values()]
-            .filter((c) => !legitIds.has(c.id))
-            .map(
-              (c) =>
-                `${c.id} trace=${JSON.stringify(trace.get(c.id))} state=${c.socket.state} inClients=${c.id in sockets().server.clients} token=${JSON.stringify(c.socket.authToken)}`,
-            );
-          const owners = [...(sockets()['connections'] as Map<string, any>).keys()]
+          const extra = sockets()
+            .connectionIds()
+            .filter((id) => !legitIds.has(id))
+            .map((id) => `${id} trace=${JSON.stringify(trace.get(id))} inClients=${id in clients()} token=${JSON.stringify(clients()[id]?.authToken)}`);
+          const owners = sockets()
+            .connectionIds()
             .filter((id) => !legitIds.has(id))
             .map((id) => {
               const r = raws.find((x) => x.frames.some((f) => f.includes(`"id":"${id}"`)));
@@ -451,7 +453,7 @@ describe('socket fuzz: hostile sockets next to legit widgets', () => {
                 ? `raw attacker closed ${r.closedWith}: ${JSON.stringify(rawPlans.get(r))} frames ${JSON.stringify(r.frames).slice(0, 1500)}`
                 : 'owner unknown (v9 attacker?)';
             });
-          violate(`connectionCount ${sockets().connectionCount} after the run, want ${LEGIT_COUNT}: ${extra.join('; ')} ${owners.join(' | ')}`);
+          violate(`connectionCount ${connectionCount()} after the run, want ${LEGIT_COUNT}: ${extra.join('; ')} ${owners.join(' | ')}`);
         });
         const health = await fetch(gw.url + '/healthz');
         if (health.status !== 200) violate(`/healthz answered ${health.status}`);
@@ -479,9 +481,9 @@ describe('socket fuzz: hostile sockets next to legit widgets', () => {
       }
       assert.deepEqual(stored.map((m) => m.text).sort(), [...l.sentTexts].sort(), `stored inbound of ${l.urn} is exactly what it sent`);
     }
-    const leakedClosed = sockets().connectionCount - LEGIT_COUNT;
+    const leakedClosed = connectionCount() - LEGIT_COUNT;
     if (process.env['FUZZ_TOLERATE_CLOSED_LEAK']) console.log(`socket fuzz: tolerated ${leakedClosed} Connection(s) of closed sockets`);
-    else assert.equal(sockets().connectionCount, LEGIT_COUNT);
+    else assert.equal(connectionCount(), LEGIT_COUNT);
     assert.equal((await fetch(gw.url + '/healthz')).status, 200);
     (globalThis as any).gc?.();
     const growth = process.memoryUsage().heapUsed - heapBefore;

@@ -66,7 +66,7 @@ describe('webhook fuzz: /send answers every request with JSON and the right clas
           const m = /^(Bearer|Token)\s+(.+)$/i.exec(t);
           return t !== TEST_TOKEN && !(m && m[2] === TEST_TOKEN);
         })
-        .map((header): Auth => ({ kind: 'bad', header })) as fc.Arbitrary<Auth>,
+        .map((header): Auth => ({ kind: 'bad', header })),
     );
     const contentType = fc.oneof(
       fc.constantFrom<string | undefined>('application/json', 'application/x-www-form-urlencoded'),

@@ -122,7 +122,7 @@ export class RealCourier {
     const script = `${this.dir}/run.sh`;
     const args = [String(this.port), this.dbUrl, this.redisUrl];
     const [cmd, argv] = cpus ? ['taskset', ['-c', cpus, script, ...args]] : [script, args];
-    this.child = spawn(cmd, argv as string[], {
+    this.child = spawn(cmd, argv, {
       env: { ...process.env, COURIER_LOG_LEVEL: 'warn' },
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true, // its own process group: stop() signals run.sh and courier together

@@ -75,7 +75,7 @@ export class RawAttacker {
         }
       };
       this.ws.on('message', onMsg);
-      this.closed.then(() => (clearTimeout(timer), resolve()));
+      void this.closed.then(() => (clearTimeout(timer), resolve()));
       this.sendFrame({ event: '#handshake', data: { authToken }, cid });
     });
   }

@@ -86,8 +86,8 @@ export async function spawnGateway(env: Record<string, string>, port = 0): Promi
       const m = /"port":(\d+)[^\n]*webchat-gateway listening/.exec(out);
       if (m) resolve(Number(m[1]));
     };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', (c: Buffer) => (out += c.toString()));
+    child.stdout.on('data', onData);
+    child.stderr.on('data', (c: Buffer) => (out += c.toString()));
     void exited.then((code) => reject(new Error(`gateway exited with ${code} before listening:\n${out}`)));
     setTimeout(() => reject(new Error(`gateway did not start in 60 s:\n${out}`)), 60_000).unref();
   });

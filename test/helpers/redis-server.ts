@@ -7,6 +7,9 @@
 // (Debian package `redis-server`). REDIS_SERVER_BIN overrides the binary.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer, createConnection } from 'node:net';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 export interface RedisServerOptions {
   /** Port to listen on; a free one is picked when omitted. */
@@ -42,7 +45,9 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
     if (!options.dir) throw new Error('startRedisServer: appendonly needs a dir');
     args.push('--appendonly', 'yes', '--dir', options.dir);
   } else {
-    args.push('--appendonly', 'no');
+    // A replica's full sync writes the primary's RDB into its dir; without one that is the
+    // test's working directory (it left dump.rdb in the checkout).
+    args.push('--appendonly', 'no', '--dir', options.dir ?? mkdtempSync(join(tmpdir(), 'wg-redis-')));
   }
   if (options.replicaOf !== undefined) args.push('--replicaof', '127.0.0.1', String(options.replicaOf));
   args.push(...(options.args ?? []));
@@ -53,8 +58,8 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
   const collect = (chunk: Buffer) => {
     output = (output + chunk.toString()).slice(-4000);
   };
-  child.stdout!.on('data', collect);
-  child.stderr!.on('data', collect);
+  child.stdout.on('data', collect);
+  child.stderr.on('data', collect);
 
   let exited: Error | null = null;
   const exitPromise = new Promise<void>((resolve) => {
@@ -81,7 +86,7 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
   for (;;) {
     if (exited) {
       process.removeListener('exit', killOnExit);
-      throw exited;
+      throw exited as Error;
     }
     try {
       if ((await command(port, ['PING'])) === '+PONG') break;

@@ -178,7 +178,7 @@ describe('the platform webhook (POST /send)', () => {
     const res = await new Promise<{ status: number; body: string }>((resolve, reject) => {
       const req = request(gw.url + '/send', { method: 'POST', headers: { authorization: TEST_TOKEN, 'content-type': 'application/json' } }, (r) => {
         let body = '';
-        r.on('data', (c: Buffer) => (body += c));
+        r.on('data', (c: Buffer) => (body += c.toString()));
         r.on('end', () => resolve({ status: r.statusCode!, body }));
       });
       req.on('error', reject);

@@ -56,7 +56,7 @@ describe('logs', () => {
         retries.slice(0, 2).map((l) => l['attempt']),
         [1, 2],
       );
-      assert.ok(retries.every((l) => typeof l['nextDelayMs'] === 'number' && (l['nextDelayMs'] as number) > 0));
+      assert.ok(retries.every((l) => typeof l['nextDelayMs'] === 'number' && l['nextDelayMs'] > 0));
       mode = 'refuse';
       await waitFor(() => lines.some((l) => String(l['msg']).startsWith('user message given up') && l['urn'] === urn), 10_000, 'give-up logged');
       const gaveUp = lines.find((l) => String(l['msg']).startsWith('user message given up') && l['urn'] === urn)!;

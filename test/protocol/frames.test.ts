@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { bothSlotsReply, deliveryFrame, payloadJson } from '../../src/protocol/socketcluster/frames.js';
+import { bothSlotsReply, deliveryFrame, deliveryFramer, payloadJson } from '../../src/protocol/socketcluster/frames.js';
 import type { StoredMessage } from '../../src/store/store.js';
 
 const message = (seq: number, payload: Record<string, unknown>): StoredMessage => ({
@@ -36,7 +36,8 @@ describe('frames written to widgets', () => {
   it('builds each message its own frame, also when messages alternate', () => {
     const a = message(1, { text: 'a' });
     const b = message(2, { text: 'b' });
-    const frames = [a, a, b, a, b].map((m) => JSON.parse(deliveryFrame(m))[1].data.text);
+    const frame = deliveryFramer(); // remembers the last frame
+    const frames = [a, a, b, a, b].map((m) => JSON.parse(frame(m))[1].data.text);
     assert.deepEqual(frames, ['a', 'a', 'b', 'a', 'b']);
   });
 

@@ -29,11 +29,11 @@ describe('keep-alive for both client generations on one port', () => {
   it('closes a socket that stops answering pings', async () => {
     const v9 = new V9Widget(gw.port);
     await waitFor(() => v9.state === 'open', 5000, 'open');
-    const before = gw.gateway['sockets'].connectionCount;
+    const before = gw.gateway.stats().socketcluster;
     // Stop the client's pong answers without closing TCP: it looks alive but is not.
     v9.socket.transport.sendObject = () => {};
     v9.socket.transport._resetPingTimeout = () => {};
-    await waitFor(() => gw.gateway['sockets'].connectionCount === before - 1, 5000, 'server closes the silent socket');
+    await waitFor(() => gw.gateway.stats().socketcluster === before - 1, 5000, 'server closes the silent socket');
     v9.close();
   });
 });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { isValidSessionId, newMessageId, newUrn } from '../../src/sessions/urn.js';
+import { isValidSessionId, newMessageId, newUrn } from '../../src/sessions/ids.js';
 
 describe('urns and message ids', () => {
   it('makes urns of 22 url-safe characters that are valid session ids and do not repeat', () => {

@@ -2,8 +2,8 @@
 // suite (store-contract.ts). Times are passed explicitly; nothing sleeps.
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
-import { UnknownSessionError, type Store } from '../../src/store/store.js';
-import type { StoreFixture } from './store-contract.js';
+import { UnknownSessionError } from '../../src/store/store.js';
+import type { Store, StoreFixture } from './store-contract.js';
 
 const T0 = 1_700_000_000_000;
 const LEASE = 30_000;

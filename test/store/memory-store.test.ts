@@ -1,4 +1,4 @@
-import { MemoryStore } from '../../src/store/memory-store.js';
+import { MemoryStore } from '../../src/store/memory/store.js';
 import { runClientIdContract } from './client-ids-contract.js';
 import { runStoreContract } from './store-contract.js';
 

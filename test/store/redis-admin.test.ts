@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Redis } from 'ioredis';
-import { RedisStore } from '../../src/store/redis-store.js';
+import { RedisStore } from '../../src/store/redis/store.js';
 import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
 
 describe('redis admin indexes', () => {

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, afterEach, before, describe, it } from 'node:test';
 import { Redis } from 'ioredis';
-import { RedisStore } from '../../src/store/redis-store.js';
+import { RedisStore } from '../../src/store/redis/store.js';
 import { openStore } from '../../src/store/open-store.js';
 import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
 import { runClientIdContract } from './client-ids-contract.js';

@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { loadConfig } from '../../src/config/load.js';
-import { redisOptions } from '../../src/store/redis-connection.js';
-import { isRedisUrl, parseRedisUrl, redactRedisUrl } from '../../src/store/redis-url.js';
+import { redactUrl } from '../../src/errors/startup.js';
+import { redisOptions } from '../../src/store/redis/connection.js';
+import { isRedisUrl, parseRedisUrl, redactRedisUrl } from '../../src/store/redis/url.js';
 
 describe('Redis STORE_URL forms', () => {
   it('reads a standalone server with credentials, db and TLS', () => {
@@ -68,6 +69,10 @@ describe('Redis STORE_URL forms', () => {
   it('recognises every form and hides passwords in logs', () => {
     for (const u of ['redis://h', 'rediss://h', 'redis+sentinel://h/m', 'REDISS+SENTINEL://h/m']) assert.equal(isRedisUrl(u), true, u);
     assert.equal(isRedisUrl('sqlite:x'), false);
-    assert.equal(redactRedisUrl('redis+sentinel://gw:secret@h1,h2/m?sentinelPassword=zz'), 'redis+sentinel://***@h1,h2/m?sentinelPassword=***');
+    assert.equal(redactRedisUrl('redis+sentinel://gw:secret@h1,h2/m?sentinelPassword=zz'), 'redis+sentinel://gw@h1,h2/m?sentinelPassword=***');
+    assert.equal(redactRedisUrl('rediss://:secret@h:1/0'), 'rediss://h:1/0');
+    // What the start line and start-up errors show (src/errors/startup.ts): the same, for every form.
+    assert.equal(redactUrl('redis+sentinel://gw:secret@h1,h2/m?sentinelPassword=zz'), 'redis+sentinel://gw@h1,h2/m?sentinelPassword=***');
+    assert.equal(redactUrl('sqlite:./data/gateway.db'), 'sqlite:./data/gateway.db');
   });
 });

@@ -4,9 +4,9 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { Redis } from 'ioredis';
-import { ACKED_WRITES, ReplicaAck, withReplicaAck } from '../../src/store/replica-ack.js';
+import { ACKED_WRITES, ReplicaAck, withReplicaAck } from '../../src/store/redis/replica-ack.js';
 import { openStore } from '../../src/store/open-store.js';
-import { RedisStore } from '../../src/store/redis-store.js';
+import { RedisStore } from '../../src/store/redis/store.js';
 import { V9Widget } from '../helpers/clients.js';
 import { startGateway, TEST_TOKEN } from '../helpers/gateway.js';
 import { postToGateway } from '../helpers/platform.js';
@@ -16,8 +16,8 @@ import { runStoreContract } from './store-contract.js';
 let primary: RedisServer;
 let replica: RedisServer;
 
-async function replicaInSync(): Promise<void> {
-  const c = new Redis(primary.url);
+async function replicaInSync(of: RedisServer = primary): Promise<void> {
+  const c = new Redis(of.url);
   try {
     for (let i = 0; i < 100; i++) {
       if (/^slave0:.*state=online/m.test(await c.info('replication'))) return;
@@ -104,12 +104,17 @@ describe('a write no replica confirms', () => {
   it('answers the webhook 503 WG_ERR_NOT_REPLICATED and the widget WG_ERR_NOT_REPLICATED once the replica is gone', async () => {
     const p = await startRedisServer();
     const rep = await startRedisServer({ replicaOf: p.port });
+    // The gateway's first write (its signing key) waits for the replica: it must be in sync first.
+    await replicaInSync(p);
     const gw = await startGateway({
       STORE_URL: p.url,
       REDIS_MIN_REPLICAS_ACK: '1',
       REDIS_REPLICA_ACK_TIMEOUT: '200ms',
       WEBHOOK_TOKEN: TEST_TOKEN,
       REDIS_PREFIX: 'gone:',
+    }).catch(async (err: unknown) => {
+      await Promise.all([rep.stop(), p.stop()]); // else the servers keep the test process alive
+      throw err;
     });
     try {
       const w = new V9Widget(gw.port);
@@ -126,6 +131,7 @@ describe('a write no replica confirms', () => {
       w.close();
     } finally {
       await gw.stop();
+      await rep.stop();
       await p.stop();
     }
   });

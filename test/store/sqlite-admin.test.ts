@@ -4,8 +4,9 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import Database from 'better-sqlite3';
-import { SqliteAdmin } from '../../src/store/sqlite-admin.js';
-import { SqliteStore } from '../../src/store/sqlite-store.js';
+import { adminStatements } from '../../src/store/sqlite/admin.js';
+import { queryPlans } from '../../src/store/sqlite/schema.js';
+import { SqliteStore } from '../../src/store/sqlite/store.js';
 import { tempDir } from '../helpers/gateway.js';
 
 /** Aggregates over all rows by nature (the overview's counts); they read a covering index. */
@@ -19,7 +20,7 @@ describe('sqlite admin queries', () => {
     await store.close();
     const db = new Database(path);
     try {
-      const plans = new SqliteAdmin(db).queryPlans();
+      const plans = queryPlans(db, adminStatements(db));
       assert.ok(Object.keys(plans).length >= 15, Object.keys(plans).join());
       for (const [name, plan] of Object.entries(plans)) {
         assert.doesNotMatch(plan, /SCAN (sessions|outbox|messages)(?! USING)/, `${name}: ${plan}`);

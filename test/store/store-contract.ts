@@ -1,9 +1,13 @@
-// The shared contract suite: every Store backend must pass it (see src/store/store.ts).
+// The shared contract suite: every Store backend must pass it (see src/store/roles.ts).
 // Times are passed explicitly (T0 + offsets); nothing sleeps.
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it, type TestContext } from 'node:test';
 import { runAdminContract } from './admin-contract.js';
-import { UnknownSessionError, type OutboxEntry, type SessionRecord, type Store, type StoredMessage } from '../../src/store/store.js';
+import type { AdminStore } from '../../src/store/admin-store.js';
+import { UnknownSessionError, type OutboxEntry, type SessionRecord, type Store as Roles, type StoredMessage } from '../../src/store/store.js';
+
+/** A backend under test: every storage role, and the admin role (its outboxStats shows the outbox). */
+export type Store = Roles & AdminStore;
 
 export interface StoreFixture {
   store: Store;
@@ -43,6 +47,15 @@ export function runStoreContract(name: string, makeStore: () => Promise<StoreFix
       s.appendOutbound(urn, { id, text: `text ${id}`, payload, createdAt });
     const seqs = (messages: StoredMessage[]) => messages.map((m) => m.seq);
     const claimedSeqs = (entries: OutboxEntry[]) => entries.map((e) => `${e.urn}#${e.seq}`).sort();
+
+    describe('readiness', () => {
+      it('ping answers on an open store, empty or not, and writes nothing', async () => {
+        await store.ping();
+        await create('ext:a');
+        await store.ping();
+        assert.equal((await store.storeOverview()).sessions, 1);
+      });
+    });
 
     describe('settings', () => {
       it('getOrSetSetting keeps the first value stored for a key', async () => {
@@ -211,7 +224,7 @@ export function runStoreContract(name: string, makeStore: () => Promise<StoreFix
         const text = 'multi\nline ✓ "json-ish" {"seq":99}';
         const { message } = await store.appendOutbound('ext:a', { id: 'p-1', text, payload, createdAt: T0 });
         const expected = structuredClone(payload);
-        (payload.metadata.nested.list as number[]).push(4); // mutating the caller's object must not leak in
+        payload.metadata.nested.list.push(4); // mutating the caller's object must not leak in
         assert.deepEqual(message.payload, expected);
         const [read] = await store.readMessages('ext:a', { limit: 1 });
         assert.equal(read!.text, text);
@@ -747,14 +760,14 @@ export function runStoreContract(name: string, makeStore: () => Promise<StoreFix
         assert.deepEqual(await other.claimOutbox(T0 + 1_000 + LEASE - 1, 100, LEASE), []);
         // `store` completes what it claimed; `other`'s claims are abandoned (crash) and `store`
         // takes them over after the lease.
-        const mine = [claims[0]!, claims[2]!].flat();
+        const mine = [claims[0], claims[2]].flat();
         for (const e of mine) await store.completeOutbox(e);
         const next = await other.claimOutbox(T0 + 2_000, 100, LEASE); // leased past the takeover below
         assert.deepEqual(claimedSeqs(next), mine.map((e) => `${e.urn}#2`).sort());
         const takeover = await store.claimOutbox(T0 + 1_000 + LEASE, 100, LEASE);
         assert.deepEqual(
           claimedSeqs(takeover),
-          [claims[1]!, claims[3]!]
+          [claims[1], claims[3]]
             .flat()
             .map((e) => `${e.urn}#1`)
             .sort(),

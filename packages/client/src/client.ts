@@ -131,13 +131,13 @@ export class WebchatClient {
   start(): void {
     if (this.running) return;
     this.running = true;
-    (globalThis as { addEventListener?: (t: string, f: (e: any) => void) => void }).addEventListener?.('storage', this.onStorage);
+    (globalThis as { addEventListener?: (t: string, f: (e: { key: string | null }) => void) => void }).addEventListener?.('storage', this.onStorage);
     void this.connect();
   }
 
   stop(): void {
     this.running = false;
-    (globalThis as { removeEventListener?: (t: string, f: (e: any) => void) => void }).removeEventListener?.('storage', this.onStorage);
+    (globalThis as { removeEventListener?: (t: string, f: (e: { key: string | null }) => void) => void }).removeEventListener?.('storage', this.onStorage);
     clearTimeout(this.reconnectTimer);
     this.sender.stop();
     clearTimeout(this.typingTimer);

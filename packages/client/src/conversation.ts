@@ -71,7 +71,7 @@ export class Conversation {
    */
   mergeWire(w: WireMessage, now = Date.now()): { message: ChatMessage; added: boolean } | null {
     const seq = typeof w.seq === 'number' && Number.isSafeInteger(w.seq) && w.seq > 0 ? w.seq : undefined;
-    const id = w.id === undefined || w.id === null ? undefined : String(w.id);
+    const id = typeof w.id === 'string' || typeof w.id === 'number' ? String(w.id) : undefined;
     const direction = w.direction === 'in' ? 'in' : 'out';
     const clientMessageId = typeof w.clientMessageId === 'string' ? w.clientMessageId : undefined;
     const key = direction === 'in' ? (clientMessageId !== undefined ? `c:${clientMessageId}` : `i:${id ?? seq}`) : `o:${id ?? seq}`;

@@ -11,6 +11,9 @@
 //   keep-alive < "" or "#1"   > "" or "#2" (protocol 2 and 1 pings, answered in kind)
 
 /** The parts of the WebSocket interface used here (browsers' WebSocket and the ws package both fit). */
+// `any` in the handlers' event types: browsers' Event and ws's Event/MessageEvent are unrelated
+// classes, and a handler property typed `unknown` would reject both (parameters are contravariant).
+/* eslint-disable @typescript-eslint/no-explicit-any */
 export interface WebSocketLike {
   readonly readyState: number;
   send(data: string): void;
@@ -20,6 +23,7 @@ export interface WebSocketLike {
   onclose: ((ev: { code: number; reason?: string }) => void) | null;
   onerror: ((ev: any) => void) | null;
 }
+/* eslint-enable @typescript-eslint/no-explicit-any */
 
 export type WebSocketFactory = new (url: string) => WebSocketLike;
 
@@ -123,11 +127,12 @@ export class ScSocket {
       return; // not ours to understand
     }
     this.armPingWatch();
-    for (const p of Array.isArray(packet) ? packet : [packet]) this.dispatch(p as Record<string, any>);
+    for (const p of Array.isArray(packet) ? (packet as unknown[]) : [packet]) this.dispatch(p);
   }
 
-  private dispatch(p: Record<string, any>): void {
-    if (p === null || typeof p !== 'object') return;
+  private dispatch(packet: unknown): void {
+    if (packet === null || typeof packet !== 'object') return;
+    const p = packet as Record<string, unknown>;
     if (typeof p['rid'] === 'number') {
       const call = this.calls.get(p['rid']);
       if (!call) return;
@@ -140,7 +145,7 @@ export class ScSocket {
     }
     const event = p['event'];
     if (typeof event !== 'string') return;
-    if (event === '#setAuthToken') this.events.onToken(typeof p['data']?.token === 'string' ? p['data'].token : null);
+    if (event === '#setAuthToken') this.events.onToken(tokenOf(p['data']));
     else if (event === '#removeAuthToken') this.events.onToken(null);
     else if (event === '#publish') this.events.onEvent('#publish', p['data']);
     else if (!event.startsWith('#')) this.events.onEvent(event, p['data']);
@@ -174,4 +179,10 @@ function toCallError(err: unknown): CallError {
   const o = err as { name?: unknown; code?: unknown; message?: unknown };
   const code = typeof o?.code === 'string' ? o.code : typeof o?.name === 'string' ? o.name : 'WG_CLIENT_ERROR';
   return new CallError(code, typeof o?.message === 'string' ? o.message : String(err));
+}
+
+/** The signed token of a `#setAuthToken` event's data, or null. */
+function tokenOf(data: unknown): string | null {
+  const token = data !== null && typeof data === 'object' ? (data as { token?: unknown }).token : undefined;
+  return typeof token === 'string' ? token : null;
 }

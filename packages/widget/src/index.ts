@@ -150,7 +150,7 @@ const api = {
     let set = handlers.get(event);
     if (!set) handlers.set(event, (set = new Set()));
     set.add(fn);
-    return () => set!.delete(fn);
+    return () => set.delete(fn);
   },
   /** The client library instance (conversation, outbox, status), for integrations and tests. */
   get client(): WebchatClient | undefined {

@@ -4,7 +4,7 @@ import type { AGServerSocket } from 'socketcluster-server';
 import { EventGuard, type CoreConnection } from '../../core/connections.js';
 import type { StoredMessage } from '../../store/store.js';
 import { parseConnectionQuery } from './connection-query.js';
-import { deliveryFrame, typingFrame } from './frames.js';
+import { typingFrame } from './frames.js';
 import { KeepAlive } from './keepalive.js';
 
 /**
@@ -21,6 +21,8 @@ export const CLOSE_BACKPRESSURE = 4100;
 export interface ConnectionOptions {
   clientRate: number;
   clientBurst: number;
+  /** Frames a delivered message (the server's deliveryFramer). */
+  frame: (message: StoredMessage) => string;
   pingInterval: number;
   pingTimeout: number;
 }
@@ -37,11 +39,14 @@ export class Connection implements CoreConnection {
   onBackpressure: (() => void) | undefined;
   registerTimer: NodeJS.Timeout | undefined;
 
+  private readonly frame: (message: StoredMessage) => string;
+
   constructor(
     readonly socket: AGServerSocket,
     options: ConnectionOptions,
     readonly ip: string,
   ) {
+    this.frame = options.frame;
     this.id = socket.id;
     this.query = parseConnectionQuery(socket.request.url);
     this.keepalive = new KeepAlive(socket, { pingInterval: options.pingInterval, pingTimeout: options.pingTimeout });
@@ -53,7 +58,7 @@ export class Connection implements CoreConnection {
   }
 
   deliver(message: StoredMessage): void {
-    this.send(deliveryFrame(message));
+    this.send(this.frame(message));
   }
 
   /** The platform is typing: the raw event `typing {to, typing: true}` (not stored, not replayed). */

@@ -38,9 +38,9 @@ export async function serveReceiver(conn: Connection, name: WidgetEvent, handle:
   }
 }
 
-function reply(request: AGRequest, name: string, body: unknown, error?: GatewayError): void {
+function reply(request: AGRequest, name: WidgetEvent, body: unknown, error?: GatewayError): void {
   if (request.sent || request.socket.state !== 'open') return;
-  if (SC_EVENTS[name as WidgetEvent]?.reply === 'both-slots') {
+  if (SC_EVENTS[name].reply === 'both-slots') {
     request.sent = true;
     request.socket.send(bothSlotsReply(request.id, JSON.stringify(body)));
   } else if (error) {

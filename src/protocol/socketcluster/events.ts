@@ -1,7 +1,7 @@
 // The events a SocketCluster widget emits, translated into the core's session operations
 // (src/core/conversation.ts): validation of their SocketCluster shapes lives here, what
 // happens to a session or a message lives in the core.
-import { isUuid } from '../../config/options.js';
+import { isUuid } from '../../config/validators.js';
 import type { Conversation } from '../../core/conversation.js';
 import type { MediaService } from '../../core/media.js';
 import type { MediaKind } from '../../core/media-check.js';
@@ -10,10 +10,7 @@ import type { PlatformTargets } from '../../platform/targets.js';
 import { GetHistoryData, RegisterUserData, SendMessageData, validator } from '../schemas.js';
 import type { SessionRecord, StoredMessage } from '../../store/store.js';
 import { parseClientMessageId } from '../../sessions/client-message-id.js';
-import { isValidSessionId, newUrn } from '../../sessions/urn.js';
-
-export const WIDGET_EVENTS = ['registerUser', 'sendMessageToChannel', 'getHistory', 'getSuggestions'] as const;
-export type WidgetEvent = (typeof WIDGET_EVENTS)[number];
+import { isValidSessionId, newUrn } from '../../sessions/ids.js';
 
 export const DEFAULT_HISTORY_LIMIT = 50;
 
@@ -132,16 +129,22 @@ function kindOfDataUrl(dataUrl: string): MediaKind {
   return m ? (m[1]!.toLowerCase() as MediaKind) : 'file';
 }
 
+/** One row of the event table. */
+export interface EventSpec {
+  handler: (events: WidgetEvents, ctx: WidgetContext, data: unknown) => Promise<unknown>;
+  /** How the reply is framed: both slots carry a JSON string, or SocketCluster's standard reply. */
+  reply: 'both-slots' | 'standard';
+  /** The limit it counts against besides CLIENT_RATE: registrations per address (REGISTRATIONS_PER_MINUTE). */
+  limit?: 'registrations';
+}
+
 /**
- * The inbound event table: what each event does, how its reply is framed, whether it counts as
- * a registration (REGISTRATIONS_PER_MINUTE). Real widgets JSON.parse the first reply argument
- * of registerUser and getSuggestions, so those replies carry a JSON string in both slots.
+ * The inbound event table, the one place an event is defined: what it does, how its reply is
+ * framed, which limit it counts against. Real widgets JSON.parse the first reply argument of
+ * registerUser and getSuggestions, so those replies carry a JSON string in both slots.
  */
-export const SC_EVENTS: Record<
-  WidgetEvent,
-  { handler: (events: WidgetEvents, ctx: WidgetContext, data: unknown) => Promise<unknown>; reply: 'both-slots' | 'standard'; registers?: true }
-> = {
-  registerUser: { handler: async (e, ctx, data) => ({ urn: await e.registerUser(ctx, data) }), reply: 'both-slots', registers: true },
+export const SC_EVENTS = {
+  registerUser: { handler: async (e, ctx, data) => ({ urn: await e.registerUser(ctx, data) }), reply: 'both-slots', limit: 'registrations' },
   sendMessageToChannel: {
     handler: async (e, ctx, data) => {
       const m = await e.sendMessage(ctx, data);
@@ -152,4 +155,7 @@ export const SC_EVENTS: Record<
   getHistory: { handler: (e, ctx, data) => e.getHistory(ctx, data), reply: 'standard' },
   // The gateway has no NLP; answer in the shape widgets parse so they carry on.
   getSuggestions: { handler: async () => ({ result: [] }), reply: 'both-slots' },
-};
+} satisfies Record<string, EventSpec>;
+
+export type WidgetEvent = keyof typeof SC_EVENTS;
+export const WIDGET_EVENTS = Object.keys(SC_EVENTS) as WidgetEvent[];

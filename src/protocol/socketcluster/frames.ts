@@ -3,12 +3,6 @@
 // publishes and keep-alive pings in one ordered stream, which the receipt proof relies on.
 import type { StoredMessage } from '../../store/store.js';
 
-// One entry: a message goes to every socket of its session in one loop (Deliverer.onMessage),
-// so the previous call's frame is the one a repeat needs. A WeakMap per message cost more (about
-// 2 us per message, and ephemerons for the GC) than rebuilding the rare miss does.
-let lastMessage: StoredMessage | undefined;
-let lastFrame = '';
-
 /**
  * The two events of one delivery: `#publish` on the session's channel (what
  * `socket.subscribe(urn).watch()` receives) and the raw `receivedMessageFromChannel` some
@@ -16,12 +10,26 @@ let lastFrame = '';
  * client generations unpack in order): one WebSocket write per message instead of two.
  */
 export function deliveryFrame(message: StoredMessage): string {
-  if (message !== lastMessage) {
-    const payload = payloadJson(message);
-    lastFrame = `[{"event":"#publish","data":{"channel":${JSON.stringify(message.urn)},"data":${payload}}},{"event":"receivedMessageFromChannel","data":${payload}}]`;
-    lastMessage = message;
-  }
-  return lastFrame;
+  const payload = payloadJson(message);
+  return `[{"event":"#publish","data":{"channel":${JSON.stringify(message.urn)},"data":${payload}}},{"event":"receivedMessageFromChannel","data":${payload}}]`;
+}
+
+/**
+ * deliveryFrame with a memory of one: a session's sockets are usually handed the same message one
+ * after another, so the last frame is the one a repeat needs; any other order only costs a
+ * rebuild, never a wrong frame. One per server (a WeakMap per message cost more: about 2 us per
+ * message, and ephemerons for the GC).
+ */
+export function deliveryFramer(): (message: StoredMessage) => string {
+  let last: StoredMessage | undefined;
+  let frame = '';
+  return (message) => {
+    if (message !== last) {
+      frame = deliveryFrame(message);
+      last = message;
+    }
+    return frame;
+  };
 }
 
 /**

@@ -12,6 +12,7 @@
 // process them, so a pong proves that everything sent before its ping was received. The
 // delivery layer uses `ping()` and `onPong` as that barrier.
 import type { WebSocket } from 'ws';
+import { PingClock, type PingClockOptions } from '../../core/ping-clock.js';
 
 export const PING_V1 = '#1';
 export const PONG_V1 = '#2';
@@ -31,33 +32,31 @@ export interface PingableSocket {
   state: string;
 }
 
-export interface KeepAliveOptions {
-  pingInterval: number;
-  pingTimeout: number;
-}
-
 export class KeepAlive {
   /** Known after the first pong; until then both pings are sent. */
   generation: ProtocolGeneration | undefined;
-  private pingsSent = 0;
-  private pongsReceived = 0;
-  private interval: NodeJS.Timeout | undefined;
-  private timeout: NodeJS.Timeout | undefined;
-  private stopped = false;
+  private readonly clock: PingClock;
   private readonly onMessage: (data: Buffer, isBinary: boolean) => void;
-
-  /** Called with the number of each ping sent (1-based). */
-  onPing: (pingNumber: number) => void = () => {};
-  /** Called with the number of the ping answered (1-based, in the order of `ping()` calls). */
-  onPong: (pingNumber: number) => void = () => {};
 
   constructor(
     private readonly target: PingableSocket,
-    private readonly options: KeepAliveOptions,
+    options: PingClockOptions,
   ) {
+    this.clock = new PingClock(options, {
+      sendPing: () => {
+        if (this.target.state !== 'open') return false;
+        if (this.generation !== 2) this.target.send(PING_V1);
+        if (this.generation !== 1) this.target.send(PING_V2);
+        return true;
+      },
+      onTimeout: () => {
+        this.stop();
+        this.target.disconnect(CLOSE_PONG_TIMEOUT, 'pong timeout');
+      },
+    });
     this.onMessage = (data, isBinary) => {
       // Any inbound traffic shows the peer is alive; only pongs prove receipt.
-      this.armTimeout();
+      this.clock.alive();
       if (isBinary || data.length > 2) return;
       const text = data.toString();
       if (text === PONG_V1) this.pong(1);
@@ -65,51 +64,38 @@ export class KeepAlive {
     };
   }
 
+  /** Called with the number of each ping sent (1-based). */
+  set onPing(fn: (pingNumber: number) => void) {
+    this.clock.onPing = fn;
+  }
+
+  /** Called with the number of the ping answered (1-based, in the order of `ping()` calls). */
+  set onPong(fn: (pingNumber: number) => void) {
+    this.clock.onPong = fn;
+  }
+
   /** Start after the SocketCluster handshake: earlier pongs would break the strict handshake. */
   start(): void {
     this.target.socket.on('message', this.onMessage);
-    this.interval = setInterval(() => this.ping(), this.options.pingInterval);
-    this.interval.unref();
-    this.armTimeout();
+    this.clock.start();
   }
 
   stop(): void {
-    this.stopped = true;
-    clearInterval(this.interval);
-    clearTimeout(this.timeout);
+    this.clock.stop();
     this.target.socket.off('message', this.onMessage);
   }
 
   /** Sends a ping now; returns its number, which `onPong` reports when it is answered. */
   ping(): number {
-    if (this.stopped || this.target.state !== 'open') return this.pingsSent;
-    if (this.generation !== 2) this.target.send(PING_V1);
-    if (this.generation !== 1) this.target.send(PING_V2);
-    this.onPing(++this.pingsSent);
-    return this.pingsSent;
+    return this.clock.ping();
   }
 
-  get outstanding(): number {
-    return this.pingsSent - this.pongsReceived;
+  stats(): { generation: ProtocolGeneration | undefined; pingsSent: number; pongsReceived: number } {
+    return { generation: this.generation, ...this.clock.stats() };
   }
 
   private pong(generation: ProtocolGeneration): void {
     this.generation ??= generation;
-    // A pong nobody asked for (a client sending "#2" on its own) proves nothing.
-    if (this.pongsReceived >= this.pingsSent) return;
-    this.onPong(++this.pongsReceived);
-  }
-
-  private armTimeout(): void {
-    if (this.stopped) return;
-    if (this.timeout) {
-      this.timeout.refresh();
-      return;
-    }
-    this.timeout = setTimeout(() => {
-      this.stop();
-      this.target.disconnect(CLOSE_PONG_TIMEOUT, 'pong timeout');
-    }, this.options.pingTimeout);
-    this.timeout.unref();
+    this.clock.pong();
   }
 }

@@ -5,7 +5,8 @@ import type { EventEmitter } from 'node:events';
 import type { Server as HttpServer } from 'node:http';
 import { attach, type AGAction, type AGServer, type AGServerSocket } from 'socketcluster-server';
 import type { Admission } from '../../core/admission.js';
-import { CLOSE_RATE_ABUSE, CLOSE_REGISTER_TIMEOUT, type ConnectionRegistry } from '../../core/connections.js';
+import type { ConnectionPolicy } from '../../core/connection-policy.js';
+import type { ConnectionRegistry } from '../../core/connections.js';
 import { asGatewayError, GatewayError } from '../../errors/catalogue.js';
 import type { Logger } from '../../log/logger.js';
 import type { Deliverer } from '../../delivery/deliverer.js';
@@ -14,16 +15,18 @@ import type { Conversation } from '../../core/conversation.js';
 import type { SessionRecord } from '../../store/store.js';
 import { isSessionClaims, RotatingAuthEngine } from '../../sessions/tokens.js';
 import { Connection } from './connection.js';
-import { SC_EVENTS, WIDGET_EVENTS, type WidgetContext, type WidgetEvent, type WidgetEvents } from './events.js';
+import { deliveryFramer } from './frames.js';
+import { SC_EVENTS, WIDGET_EVENTS, type EventSpec, type WidgetContext, type WidgetEvent, type WidgetEvents } from './events.js';
 import { serveProcedure, serveReceiver } from './dispatch.js';
 import { closeAll } from './shutdown.js';
 
 export const SOCKET_PATH = '/socketcluster/';
+/** WebSocket close code of a frame over maxPayload. */
+const CLOSE_MESSAGE_TOO_BIG = 1009;
 
 export interface SocketServerOptions {
   clientRate: number;
   clientBurst: number;
-  registerTimeout: number;
   authSecret: string;
   authSecretsPrevious: readonly string[];
   tokenTtlMs: number;
@@ -37,6 +40,7 @@ const KNOWN_EVENTS = new Set<string>(WIDGET_EVENTS);
 
 export interface SocketServerDeps {
   events: WidgetEvents;
+  policy: ConnectionPolicy;
   deliverer: Deliverer;
   conversation: Conversation;
   admission: Admission;
@@ -50,6 +54,7 @@ const IP = Symbol('clientIp');
 export class SocketServer {
   readonly server: AGServer;
   private readonly connections = new Map<string, Connection>();
+  private readonly frameDelivery = deliveryFramer();
 
   /** `upgrades`: the HTTP server, or an emitter of its upgrade events (see upgrade-router.ts). */
   constructor(
@@ -82,7 +87,11 @@ export class SocketServer {
       const conn = this.connections.get(socket.id);
       if (conn) this.deps.deliverer.unsubscribe(conn, channel);
     });
-    void this.consume('closure', ({ socket }: { socket: AGServerSocket }) => this.onClosure(socket));
+    void this.consume('closure', ({ socket, code }: { socket: AGServerSocket; code?: number }) => {
+      // ws closed it for a frame over MAX_PAYLOAD: a refusal like any other.
+      if (code === CLOSE_MESSAGE_TOO_BIG) this.deps.metrics.refuse('frame_size');
+      this.onClosure(socket);
+    });
     // Socket errors are mostly bad client input (unparsable frames): debug, or a flood of
     // garbage would become a flood of log lines.
     void this.consume('error', ({ error }: { error: Error }) => this.deps.log.debug({ err: error?.message }, 'socket error'));
@@ -91,6 +100,11 @@ export class SocketServer {
 
   get connectionCount(): number {
     return this.connections.size;
+  }
+
+  /** The ids of the sockets it keeps a Connection for (leak checks). */
+  connectionIds(): string[] {
+    return [...this.connections.keys()];
   }
 
   private async consume(event: string, handler: (packet: any) => unknown): Promise<void> {
@@ -133,16 +147,10 @@ export class SocketServer {
         continue;
       }
       const conn = this.connectionFor(action.socket);
-      if (!conn.guard.take()) {
-        this.deps.metrics.refuse('event_rate');
-        action.block(
-          socketError(
-            new GatewayError('WG_ERR_RATE_LIMITED', `Too many events; the limit is ${this.options.clientRate}/s with bursts of ${this.options.clientBurst}.`),
-          ),
-        );
-        this.noteAbuse(conn);
-        continue;
-      }
+      const { clientRate, clientBurst } = this.options;
+      const refuse = () =>
+        action.block(new GatewayError('WG_ERR_RATE_LIMITED', `Too many events; the limit is ${clientRate}/s with bursts of ${clientBurst}.`).toSocketError());
+      if (!this.deps.policy.admitEvent(conn, refuse)) continue;
       if (action.type === action.SUBSCRIBE) {
         // Checked in order, without holding up other sockets' middleware.
         await conn.verified;
@@ -150,28 +158,21 @@ export class SocketServer {
         if (urn !== undefined && urn === action.channel) action.allow();
         else
           action.block(
-            socketError(
-              new GatewayError('WG_ERR_NOT_SESSION_OWNER', 'A socket may only subscribe to the session its auth token names; emit registerUser first.'),
-            ),
+            new GatewayError(
+              'WG_ERR_NOT_SESSION_OWNER',
+              'A socket may only subscribe to the session its auth token names; emit registerUser first.',
+            ).toSocketError(),
           );
       } else if (action.type === action.PUBLISH_IN) {
-        action.block(socketError(new GatewayError('WG_ERR_PUBLISH_FORBIDDEN')));
+        action.block(new GatewayError('WG_ERR_PUBLISH_FORBIDDEN').toSocketError());
       } else if (action.type === action.INVOKE || action.type === action.TRANSMIT) {
         const name = action.procedure ?? action.receiver ?? '';
         if (KNOWN_EVENTS.has(name)) action.allow();
-        else action.block(socketError(new GatewayError('WG_ERR_UNKNOWN_EVENT', `The gateway does not know the event ${JSON.stringify(name.slice(0, 64))}.`)));
+        else
+          action.block(new GatewayError('WG_ERR_UNKNOWN_EVENT', `The gateway does not know the event ${JSON.stringify(name.slice(0, 64))}.`).toSocketError());
       } else {
         action.allow();
       }
-    }
-  }
-
-  /** Refusals keep coming: more than twice the burst within ABUSE_WINDOW closes the socket. */
-  private noteAbuse(conn: Connection): void {
-    if (conn.guard.refused()) {
-      this.deps.metrics.refuse('rate_abuse_close');
-      this.deps.log.warn({ socket: conn.id, ip: conn.ip }, 'socket closed for sustained event flood');
-      conn.socket.disconnect(CLOSE_RATE_ABUSE, 'rate limit exceeded');
     }
   }
 
@@ -180,7 +181,7 @@ export class SocketServer {
     let conn = this.connections.get(socket.id);
     if (!conn) {
       const ip = (socket.request as unknown as Record<symbol, string>)[IP] ?? this.deps.admission.clientIp(socket.request);
-      conn = new Connection(socket, this.options, ip);
+      conn = new Connection(socket, { ...this.options, frame: this.frameDelivery }, ip);
       this.connections.set(socket.id, conn);
       this.deps.registry.add(conn);
       conn.verified = this.verifySession(conn);
@@ -197,13 +198,12 @@ export class SocketServer {
   private async verifySession(conn: Connection): Promise<void> {
     const token = conn.socket.authToken;
     if (!isSessionClaims(token)) return;
-    if (await this.deps.conversation.isCurrent(token.urn, token.sc)) conn.sessionUrn = token.urn;
+    if (await this.deps.conversation.isCurrent(token.urn, token.sc)) this.deps.policy.bind(conn, token.urn);
   }
 
   /** Binds a socket to a session: signs the token the client keeps. */
   private async setSession(conn: Connection, session: SessionRecord): Promise<void> {
-    conn.sessionUrn = session.urn;
-    clearTimeout(conn.registerTimer);
+    this.deps.policy.bind(conn, session.urn);
     await conn.socket.setAuthToken({ urn: session.urn, sc: session.createdAt });
   }
 
@@ -225,12 +225,7 @@ export class SocketServer {
       const sc = (socket.authToken as { sc?: number } | null)?.sc;
       await socket.setAuthToken(sc === undefined ? { urn } : { urn, sc }).catch((err: unknown) => this.deps.log.warn({ err }, 'token renewal failed'));
     } else {
-      conn.registerTimer = setTimeout(() => {
-        if (conn.tokenUrn() !== undefined || !conn.open) return;
-        this.deps.metrics.refuse('register_timeout');
-        conn.socket.disconnect(CLOSE_REGISTER_TIMEOUT, 'no registration within REGISTER_TIMEOUT');
-      }, this.options.registerTimeout);
-      conn.registerTimer.unref();
+      this.deps.policy.awaitRegistration(conn, 'no registration within REGISTER_TIMEOUT');
     }
     this.deps.log.debug({ socket: socket.id, urn, ip: conn.ip }, 'socket connected');
   }
@@ -253,7 +248,7 @@ export class SocketServer {
     this.connections.delete(socket.id);
     this.deps.registry.remove(conn);
     this.deps.metrics.connections.dec();
-    clearTimeout(conn.registerTimer);
+    this.deps.policy.release(conn);
     conn.keepalive.stop();
     this.deps.deliverer.detach(conn);
   }
@@ -268,8 +263,8 @@ export class SocketServer {
 
   private async handle(conn: Connection, name: WidgetEvent, data: unknown): Promise<unknown> {
     await conn.verified;
-    const event = SC_EVENTS[name];
-    if (event.registers) await this.deps.admission.register(conn.ip);
+    const event: EventSpec = SC_EVENTS[name];
+    if (event.limit === 'registrations') await this.deps.admission.register(conn.ip);
     return event.handler(this.deps.events, this.context(conn), data);
   }
 
@@ -287,11 +282,4 @@ export class SocketServer {
   close(): Promise<void> {
     return closeAll(this.server, this.connections.values());
   }
-}
-
-/** SocketCluster hydrates `name` and `message` into the client's Error (subscribeFail etc.). */
-function socketError(err: GatewayError): Error {
-  const e = new Error(err.message);
-  e.name = err.code;
-  return e;
 }

@@ -4,6 +4,7 @@
 // The same pings keep the connection alive (weni-webchat-socket sends none since 1.9.3).
 import type { WebSocket } from 'ws';
 import { EventGuard, type CoreConnection } from '../../core/connections.js';
+import { PingClock } from '../../core/ping-clock.js';
 import type { StoredMessage } from '../../store/store.js';
 import { messageFrame, typingFrame } from './frames.js';
 
@@ -39,21 +40,27 @@ export class WwcConnection implements CoreConnection {
   registerTimer: NodeJS.Timeout | undefined;
   /** Frames of this connection are handled one at a time, in order. */
   queue: Promise<void> = Promise.resolve();
-  onPing: (n: number) => void = () => {};
-  onPong: (n: number) => void = () => {};
   onBackpressure: () => void = () => {};
-  private pingsSent = 0;
-  private pongsReceived = 0;
-  private interval: NodeJS.Timeout | undefined;
-  private timeout: NodeJS.Timeout | undefined;
-  private stopped = false;
+  /** Keep-alive and receipt pings (WebSocket-level). */
+  readonly clock: PingClock;
 
   constructor(
     readonly ws: WebSocket,
     readonly ip: string,
-    private readonly options: WwcConnectionOptions,
+    options: WwcConnectionOptions,
   ) {
     this.guard = new EventGuard(options.clientRate, options.clientBurst);
+    this.clock = new PingClock(options, {
+      sendPing: () => {
+        if (!this.open) return false;
+        this.ws.ping();
+        return true;
+      },
+      onTimeout: () => {
+        this.stop();
+        this.ws.terminate();
+      },
+    });
   }
 
   get open(): boolean {
@@ -64,22 +71,17 @@ export class WwcConnection implements CoreConnection {
   startKeepAlive(socket?: NodeJS.EventEmitter): void {
     // A file is one frame of up to ~14 MB: on a slow uplink it takes longer than PING_TIMEOUT,
     // and the client's pong waits behind it. Its bytes arriving count as life.
-    socket?.on('data', () => this.armTimeout());
+    socket?.on('data', () => this.clock.alive());
     this.ws.on('pong', () => {
-      this.armTimeout();
-      if (this.pongsReceived < this.pingsSent) this.onPong(++this.pongsReceived);
+      this.clock.alive();
+      this.clock.pong();
     });
-    this.ws.on('message', () => this.armTimeout());
-    this.interval = setInterval(() => this.ping(), this.options.pingInterval);
-    this.interval.unref();
-    this.armTimeout();
+    this.ws.on('message', () => this.clock.alive());
+    this.clock.start();
   }
 
   stop(): void {
-    this.stopped = true;
-    clearInterval(this.interval);
-    clearTimeout(this.timeout);
-    clearTimeout(this.registerTimer);
+    this.clock.stop();
   }
 
   send(frame: string): void {
@@ -101,10 +103,7 @@ export class WwcConnection implements CoreConnection {
   }
 
   ping(): number {
-    if (!this.open) return this.pingsSent;
-    this.ws.ping();
-    this.onPing(++this.pingsSent);
-    return this.pingsSent;
+    return this.clock.ping();
   }
 
   close(code: number, reason: string): void {
@@ -118,18 +117,5 @@ export class WwcConnection implements CoreConnection {
 
   async drained(): Promise<void> {
     while (this.open && this.congested()) await new Promise((r) => setTimeout(r, DRAIN_POLL));
-  }
-
-  private armTimeout(): void {
-    if (this.stopped) return;
-    if (this.timeout) {
-      this.timeout.refresh();
-      return;
-    }
-    this.timeout = setTimeout(() => {
-      this.stop();
-      this.ws.terminate();
-    }, this.options.pingTimeout);
-    this.timeout.unref();
   }
 }

@@ -2,10 +2,11 @@
 // claim with the token bound at first register), user messages, history, and the small
 // request/answer frames. The connection stays up whatever a frame holds: bad input gets an
 // `error` frame.
-import { createHash } from 'node:crypto';
 import type { Admission } from '../../core/admission.js';
 import type { ConnectionRegistry } from '../../core/connections.js';
+import type { ConnectionPolicy } from '../../core/connection-policy.js';
 import type { Conversation } from '../../core/conversation.js';
+import type { TokenBindings } from '../../core/token-bindings.js';
 import type { Deliverer } from '../../delivery/deliverer.js';
 import { isGatewayError } from '../../errors/catalogue.js';
 import type { Logger } from '../../log/logger.js';
@@ -20,13 +21,11 @@ import { FrameError, parseCloseSession, parseHistoryParams, parseMessage, parseR
 export const READY_HISTORY = 20;
 /** Platform messages waiting beyond this many are not looked through for history pages. */
 const MAX_HISTORY_SCAN = 5_000;
-const TOKEN_SETTING = 'wwc-token:';
-const NO_TOKEN = 'none';
-/** Bound to sessions this front-end did not create (SocketCluster ones): never resumable here. */
-const FOREIGN = 'foreign';
 
 export interface WwcHandlerDeps {
   conversation: Conversation;
+  policy: ConnectionPolicy;
+  tokens: TokenBindings;
   admission: Admission;
   deliverer: Deliverer;
   registry: ConnectionRegistry;
@@ -34,10 +33,6 @@ export interface WwcHandlerDeps {
   log: Logger;
   defaultLanguage: string;
   media: MediaService;
-}
-
-function tokenBinding(token: string | undefined): string {
-  return token === undefined || token === '' ? NO_TOKEN : 'sha256:' + createHash('sha256').update(token).digest('hex');
 }
 
 export class WwcHandlers {
@@ -105,28 +100,22 @@ export class WwcHandlers {
       throw new FrameError(`invalid payload: the callback's platform ${r.callback.origin} is not allowed (PLATFORM_URL, PLATFORM_HOSTS)`);
     }
     await this.deps.admission.register(conn.ip);
-    const store = this.deps.conversation.store;
-    const binding = tokenBinding(r.token);
+    const tokens = this.deps.tokens;
     let session;
     try {
-      ({ session } = await this.deps.conversation.claim({ urn: r.from, channelUuid: r.channelUuid, hostApi, createdAt: Date.now() }, async () => {
-        const bound = await store.getOrSetSetting(TOKEN_SETTING + r.from, FOREIGN);
-        return bound === NO_TOKEN || bound === binding;
-      }));
+      const record = { urn: r.from, channelUuid: r.channelUuid, hostApi, createdAt: Date.now() };
+      ({ session } = await this.deps.conversation.claim(record, () => tokens.owns(r.from, r.token)));
     } catch (err) {
       if (isGatewayError(err) && err.code === 'WG_ERR_SESSION_TAKEN') throw new FrameError(ERR_ALREADY_EXISTS);
       throw err;
     }
-    // First register binds its token (a no-op when the session was resumed).
-    await store.getOrSetSetting(TOKEN_SETTING + r.from, binding);
+    await tokens.bind(r.from, r.token);
     if (!conn.open) return;
-    conn.sessionUrn = session.urn;
-    clearTimeout(conn.registerTimer);
+    this.deps.policy.bind(conn, session.urn);
     // Replay starts at what a widget proved to hold; history stops where replay starts, so a
     // message never comes both as history and as a replayed live frame.
-    const replayFrom = await store.getDeliveredSeq(session.urn);
-    const [newest] = await store.readMessages(session.urn, { newestFirst: true, limit: 1 });
-    conn.view = { channelUuid: session.channelUuid, ceiling: newest?.seq ?? 0, replayFrom };
+    const { delivered: replayFrom, newest } = await this.deps.conversation.positions(session.urn);
+    conn.view = { channelUuid: session.channelUuid, ceiling: newest, replayFrom };
     const history = await this.history(conn, READY_HISTORY, 1);
     conn.send(JSON.stringify({ type: 'ready_for_message', data: { history } }));
     // After ready_for_message: webchat-service drops live messages it holds when that comes.
@@ -138,10 +127,7 @@ export class WwcHandlers {
   private async closeSession(conn: WwcConnection, frame: Frame): Promise<void> {
     const { from, token } = parseCloseSession(frame);
     let allowed = conn.sessionUrn === from;
-    if (!allowed && token !== undefined && token !== '') {
-      const bound = await this.deps.conversation.store.getOrSetSetting(TOKEN_SETTING + from, FOREIGN);
-      allowed = bound === tokenBinding(token);
-    }
+    if (!allowed && token !== undefined && token !== '') allowed = await this.deps.tokens.names(from, token);
     if (!allowed) throw new FrameError('token does not match that of the client');
     let closed = 0;
     for (const other of [...this.deps.registry.forSession(from)]) {

@@ -1,25 +1,12 @@
 // Builds the WWC front-end from the configuration and the core's parts.
 import type { Config } from '../../config/options.js';
-import type { Admission } from '../../core/admission.js';
-import type { ConnectionRegistry } from '../../core/connections.js';
-import type { Conversation } from '../../core/conversation.js';
-import type { Deliverer } from '../../delivery/deliverer.js';
-import type { Logger } from '../../log/logger.js';
-import type { MediaService } from '../../core/media.js';
 import type { Metrics } from '../../metrics.js';
-import type { PlatformTargets } from '../../platform/targets.js';
-import { WwcHandlers } from './handlers.js';
+import { WwcHandlers, type WwcHandlerDeps } from './handlers.js';
 import { WwcServer } from './server.js';
 
-export interface WwcParts {
-  conversation: Conversation;
-  admission: Admission;
-  deliverer: Deliverer;
-  registry: ConnectionRegistry;
-  targets: PlatformTargets;
+/** The core's parts the front-end uses (the handlers' and the server's). */
+export interface WwcParts extends Omit<WwcHandlerDeps, 'defaultLanguage'> {
   metrics: Metrics;
-  log: Logger;
-  media: MediaService;
 }
 
 /** The largest frame a file of MAX_MEDIA_BYTES makes: its base64, the data URL head, MAX_PAYLOAD for the rest. */
@@ -28,7 +15,7 @@ export function mediaFrameLimit(maxMediaBytes: number, maxPayload: number): numb
 }
 
 export function createWwcServer(c: Config, parts: WwcParts): WwcServer {
-  const { conversation, admission, deliverer, registry, targets, metrics, log, media } = parts;
+  const { policy, admission, deliverer, registry, metrics, log } = parts;
   return new WwcServer(
     {
       clientRate: c.clientRate,
@@ -36,11 +23,11 @@ export function createWwcServer(c: Config, parts: WwcParts): WwcServer {
       pingInterval: c.pingInterval,
       pingTimeout: c.pingTimeout,
       maxPayload: c.maxPayload,
-      registerTimeout: c.registerTimeout,
       maxMediaFrame: mediaFrameLimit(c.maxMediaBytes, c.maxPayload),
     },
     {
-      handlers: new WwcHandlers({ conversation, admission, deliverer, registry, targets, log, defaultLanguage: c.defaultLanguage, media }),
+      handlers: new WwcHandlers({ ...parts, defaultLanguage: c.defaultLanguage }),
+      policy,
       admission,
       registry,
       deliverer,

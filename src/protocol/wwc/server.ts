@@ -5,7 +5,8 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Admission } from '../../core/admission.js';
-import { CLOSE_GRACE, CLOSE_RATE_ABUSE, CLOSE_REGISTER_TIMEOUT, CLOSE_SERVICE_RESTART, type ConnectionRegistry } from '../../core/connections.js';
+import type { ConnectionPolicy } from '../../core/connection-policy.js';
+import { CLOSE_GRACE, CLOSE_SERVICE_RESTART, type ConnectionRegistry } from '../../core/connections.js';
 import type { Deliverer } from '../../delivery/deliverer.js';
 import { asGatewayError } from '../../errors/catalogue.js';
 import type { Logger } from '../../log/logger.js';
@@ -18,13 +19,13 @@ import { FrameError, parseFrame, type Frame } from './validate.js';
 export interface WwcServerOptions extends WwcConnectionOptions {
   /** Frames above this get an `error` frame; the connection stays. */
   maxPayload: number;
-  registerTimeout: number;
   /** Frames up to this size are read when they carry a file (`message.media`); 0: no files. */
   maxMediaFrame: number;
 }
 
 export interface WwcServerDeps {
   handlers: WwcHandlers;
+  policy: ConnectionPolicy;
   admission: Admission;
   registry: ConnectionRegistry;
   deliverer: Deliverer;
@@ -86,31 +87,20 @@ export class WwcServer {
     this.connections.add(conn);
     this.deps.registry.add(conn);
     this.deps.metrics.wwcConnections.inc();
-    conn.onPing = (n) => this.deps.deliverer.onPing(conn, n);
-    conn.onPong = (n) => this.deps.deliverer.onPong(conn, n);
+    conn.clock.onPing = (n) => this.deps.deliverer.onPing(conn, n);
+    conn.clock.onPong = (n) => this.deps.deliverer.onPong(conn, n);
     conn.onBackpressure = () => this.deps.metrics.refuse('backpressure');
     conn.startKeepAlive(socket);
-    conn.registerTimer = setTimeout(() => {
-      if (conn.sessionUrn !== undefined || !conn.open) return;
-      this.deps.metrics.refuse('register_timeout');
-      conn.close(CLOSE_REGISTER_TIMEOUT, 'no register within REGISTER_TIMEOUT');
-    }, this.options.registerTimeout);
-    conn.registerTimer.unref();
+    this.deps.policy.awaitRegistration(conn, 'no register within REGISTER_TIMEOUT');
     ws.on('message', (data, isBinary) => this.onFrame(conn, data as Buffer, isBinary));
     ws.on('error', (err) => this.deps.log.debug({ err: err.message }, 'wwc socket error'));
     ws.on('close', () => this.onClose(conn));
   }
 
   private onFrame(conn: WwcConnection, data: Buffer, isBinary: boolean): void {
-    if (!conn.guard.take()) {
-      this.deps.metrics.refuse('event_rate');
-      conn.send(errorFrame(`WG_ERR_RATE_LIMITED: too many frames; the limit is ${this.options.clientRate}/s with bursts of ${this.options.clientBurst}`));
-      if (conn.guard.refused()) {
-        this.deps.metrics.refuse('rate_abuse_close');
-        conn.close(CLOSE_RATE_ABUSE, 'rate limit exceeded');
-      }
-      return;
-    }
+    const { clientRate, clientBurst } = this.options;
+    const refuse = () => conn.send(errorFrame(`WG_ERR_RATE_LIMITED: too many frames; the limit is ${clientRate}/s with bursts of ${clientBurst}`));
+    if (!this.deps.policy.admitEvent(conn, refuse)) return;
     let frame;
     try {
       if (isBinary) throw new FrameError('invalid payload: binary frames are not accepted; send JSON text');
@@ -140,6 +130,7 @@ export class WwcServer {
   private onClose(conn: WwcConnection): void {
     if (!this.connections.delete(conn)) return;
     conn.stop();
+    this.deps.policy.release(conn);
     this.deps.registry.remove(conn);
     this.deps.metrics.wwcConnections.dec();
     this.deps.deliverer.detach(conn);

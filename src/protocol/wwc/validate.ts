@@ -1,6 +1,6 @@
 // Shapes of the WWC client frames (../shared/docs/wwc-protocol.md §2). Every check returns the
 // error text the client gets; the connection and the session stay up whatever arrives.
-import { isUuid } from '../../config/options.js';
+import { isUuid } from '../../config/validators.js';
 
 export const FROM_RE = /^[A-Za-z0-9_.@:+-]{1,128}$/;
 const CALLBACK_PATH_RE = /\/c\/(?:wwc|ex)\/([0-9A-Fa-f-]{36})\/receive\/?$/;

@@ -6,7 +6,7 @@
 //   <p>media:usage           hash {items, bytes}
 // Writes go in one MULTI, so a reader never sees a half-stored item.
 import type { Redis } from 'ioredis';
-import { closeRedis, createRedis } from '../redis-connection.js';
+import { closeRedis, createRedis } from './connection.js';
 import type { MediaRecord, MediaStore, MediaUsage } from '../media-role.js';
 
 const PRUNE_BATCH = 200;

@@ -1,4 +1,4 @@
-// Redis connections, built in one place from the STORE_URL (see redis-url.ts). Every client the
+// Redis connections, built in one place from the STORE_URL (see url.ts). Every client the
 // gateway opens (store, fanout publisher and subscriber, per-address limits) behaves the same:
 // - it fails fast while Redis is unreachable (2 retries, 2 s connect timeout), so a webhook gets
 //   503 and a widget an error within seconds instead of requests queueing without bound;
@@ -10,7 +10,7 @@
 //   connecting (the failover detector does that when +switch-master arrives mid-reconnect), so a
 //   client that ends without closeRedis() is connected again.
 import { Redis, type RedisOptions } from 'ioredis';
-import { parseRedisUrl, type ParsedRedisUrl } from './redis-url.js';
+import { parseRedisUrl, type ParsedRedisUrl } from './url.js';
 
 export const REDIS_CONNECT_TIMEOUT = 2_000;
 export const REDIS_MAX_RETRIES_PER_REQUEST = 2;

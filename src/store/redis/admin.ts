@@ -1,119 +1,20 @@
-// The admin role (admin-store.ts) of the Redis store. No request scans all sessions: pages come
-// from two indexes kept by the session scripts of redis-store.ts,
+// The Redis store's admin role (admin-store.ts). No request scans all sessions: pages come from
+// two indexes kept by lua/create-session.lua and lua/delete-session.lua,
 //   P sessions:bytime   zset  member = urn, score = createdAt   (newest-first pages)
 //   P sessions:lex      zset  member = urn, score = 0           (prefix search, ZRANGEBYLEX)
 // and the failed outbox from P outbox:failed. A store created before these indexes existed gets
-// them once, on the first admin call (one SSCAN of P sessions).
-import type { Redis } from 'ioredis';
-import {
-  ADMIN_PAGE_MAX,
-  decodeCursor,
-  encodeCursor,
-  isOutboxCursor,
-  isTimeCursor,
-  isUrnCursor,
-  UNDELIVERED_CAP,
-  type OutboxItem,
-  type Page,
-  type RequeueResult,
-  type SessionQuery,
-  type SessionSummary,
-  type StoreOverview,
-} from './admin-store.js';
+// them once, on the first admin call (one SSCAN of P sessions). Scripts: lua/admin-*.lua.
+import * as admin from '../admin-store.js';
+import type { AdminStore, OutboxItem, OutboxStats, Page, RequeueResult, SessionQuery, SessionSummary, StoreOverview } from '../admin-store.js';
+import { RedisOutbox } from './outbox.js';
 
 /** The oldest pending entry is looked for among this many sessions with a backlog, most due first. */
 export const OLDEST_SCAN = 1000;
 
-const SCRIPTS = {
-  // ARGV: prefix, cap, urn... Returns per urn: found, channelUuid, hostApi|'', createdAt,
-  // deliveredSeq, lastMessageAt|'', undelivered (capped), pending, failed.
-  wgAdminSummary: {
-    numberOfKeys: 0,
-    lua: `
-local prefix, cap, out = ARGV[1], tonumber(ARGV[2]), {}
-for i = 3, #ARGV do
-  local urn = ARGV[i]
-  local s = redis.call('HMGET', prefix .. 'session:' .. urn, 'channelUuid', 'hostApi', 'createdAt', 'deliveredSeq')
-  if not s[1] then
-    for _ = 1, 9 do table.insert(out, '') end
-  else
-    local msgs = prefix .. 'msgs:' .. urn
-    local last = redis.call('ZREVRANGE', msgs, 0, 0)
-    local lastAt = ''
-    if last[1] then lastAt = string.match(last[1], '"createdAt":(%d+)}$') or '' end
-    local n = 0
-    for _, m in ipairs(redis.call('ZRANGEBYSCORE', msgs, '(' .. (s[4] or '0'), '+inf', 'LIMIT', 0, cap * 4)) do
-      if string.find(m, '^{"seq":%d+,"direction":"out"') then n = n + 1 end
-      if n >= cap then break end
-    end
-    table.insert(out, '1'); table.insert(out, s[1]); table.insert(out, s[2] or ''); table.insert(out, s[3])
-    table.insert(out, s[4] or '0'); table.insert(out, lastAt); table.insert(out, tostring(n))
-    table.insert(out, tostring(redis.call('LLEN', prefix .. 'queue:' .. urn)))
-    table.insert(out, tostring(redis.call('SCARD', prefix .. 'failedof:' .. urn)))
-  end
-end
-return out`,
-  },
-
-  // KEYS: outbox:due. ARGV: prefix, scan. createdAt of the oldest head entry among the first
-  // \`scan\` sessions of the due index, or false.
-  wgAdminOldest: {
-    numberOfKeys: 1,
-    lua: `
-local oldest = false
-for _, urn in ipairs(redis.call('ZRANGE', KEYS[1], 0, tonumber(ARGV[2]) - 1)) do
-  local id = redis.call('LINDEX', ARGV[1] .. 'queue:' .. urn, 0)
-  if id then
-    local at = tonumber(redis.call('HGET', ARGV[1] .. 'entry:' .. id, 'createdAt'))
-    if at and (not oldest or at < oldest) then oldest = at end
-  end
-end
-return oldest`,
-  },
-
-  // KEYS: entry, outbox:failed, outbox:pending, outbox:due. ARGV: prefix, id, now.
-  // A failed entry goes back to the end of its session's queue with a fresh age and no attempts.
-  wgAdminRequeue: {
-    numberOfKeys: 4,
-    lua: `
-local state = redis.call('HGET', KEYS[1], 'state')
-if not state then return 'unknown' end
-if state ~= 'failed' then return 'not_failed' end
-local urn = redis.call('HGET', KEYS[1], 'urn')
-if redis.call('EXISTS', ARGV[1] .. 'session:' .. urn) == 0 then return 'unknown' end
-redis.call('HSET', KEYS[1], 'state', 'pending', 'attempts', 0, 'nextAt', ARGV[3], 'createdAt', ARGV[3], 'leaseUntil', 0)
-redis.call('HDEL', KEYS[1], 'lastError')
-redis.call('SREM', ARGV[1] .. 'failedof:' .. urn, ARGV[2])
-redis.call('ZREM', KEYS[2], ARGV[2])
-if redis.call('RPUSH', ARGV[1] .. 'queue:' .. urn, ARGV[2]) == 1 then redis.call('ZADD', KEYS[4], ARGV[3], urn) end
-redis.call('INCR', KEYS[3])
-return 'requeued'`,
-  },
-} as const;
-
-type AdminRedis = Redis & Record<keyof typeof SCRIPTS, (...args: (string | number)[]) => Promise<unknown>>;
-
 const ENTRY_FIELDS = ['urn', 'seq', 'messageId', 'text', 'createdAt', 'attempts', 'state', 'lastError'] as const;
 
-function clampLimit(limit: number): number {
-  return Math.min(Math.max(1, Math.floor(limit)), ADMIN_PAGE_MAX);
-}
-
-export class RedisAdmin {
-  private readonly redis: AdminRedis;
+export class RedisAdmin extends RedisOutbox implements AdminStore {
   private indexed = false;
-
-  constructor(
-    redis: Redis,
-    private readonly p: string,
-  ) {
-    this.redis = redis as AdminRedis;
-    for (const [name, { numberOfKeys, lua }] of Object.entries(SCRIPTS)) this.redis.defineCommand(name, { numberOfKeys, lua });
-  }
-
-  private k(name: string): string {
-    return this.p + name;
-  }
 
   /** Builds the session indexes of a store that predates them (once per process). */
   private async ensureIndexes(): Promise<void> {
@@ -156,10 +57,15 @@ export class RedisAdmin {
     };
   }
 
+  async outboxStats(): Promise<OutboxStats> {
+    const [pending, failed] = await Promise.all([this.redis.get(this.k('outbox:pending')), this.redis.zcard(this.k('outbox:failed'))]);
+    return { pending: Number(pending ?? 0), failed };
+  }
+
   async summarizeSessions(urns: readonly string[]): Promise<SessionSummary[]> {
-    const list = urns.slice(0, ADMIN_PAGE_MAX);
+    const list = urns.slice(0, admin.ADMIN_PAGE_MAX);
     if (list.length === 0) return [];
-    const flat = (await this.redis.wgAdminSummary(this.p, UNDELIVERED_CAP, ...list)) as string[];
+    const flat = (await this.redis.wgAdminSummary(this.p, admin.UNDELIVERED_CAP, ...list)) as string[];
     const out: SessionSummary[] = [];
     list.forEach((urn, i) => {
       const f = flat.slice(i * 9, i * 9 + 9);
@@ -198,27 +104,23 @@ export class RedisAdmin {
 
   async listSessions(query: SessionQuery): Promise<Page<SessionSummary>> {
     await this.ensureIndexes();
-    const limit = clampLimit(query.limit);
+    const limit = admin.pageLimit(query.limit);
     let urns: string[];
     let cursorOf: (urn: string, score: number) => unknown;
     const scores = new Map<string, number>();
     if (query.prefix) {
-      const after = decodeCursor(query.cursor, isUrnCursor)?.u;
+      const after = admin.decodeCursor(query.cursor, admin.isUrnCursor)?.u;
       const low = after === undefined ? `[${query.prefix}` : `(${after}`;
       urns = await this.redis.zrangebylex(this.k('sessions:lex'), low, `(${query.prefix}\u00ff`, 'LIMIT', 0, limit + 1);
       cursorOf = (urn) => ({ u: urn });
     } else {
-      const rows = await this.newestAfter(this.k('sessions:bytime'), decodeCursor(query.cursor, isTimeCursor), limit + 1);
+      const rows = await this.newestAfter(this.k('sessions:bytime'), admin.decodeCursor(query.cursor, admin.isTimeCursor), limit + 1);
       for (const [m, s] of rows) scores.set(m, s);
       urns = rows.map(([m]) => m);
       cursorOf = (urn, score) => [score, urn];
     }
-    const page = urns.slice(0, limit);
-    const last = page.at(-1);
-    return {
-      items: await this.summarizeSessions(page),
-      nextCursor: urns.length > limit && last !== undefined ? encodeCursor(cursorOf(last, scores.get(last) ?? 0)) : null,
-    };
+    const page = admin.firstPage(urns, limit, (last) => cursorOf(last, scores.get(last) ?? 0));
+    return { items: await this.summarizeSessions(page.rows), nextCursor: page.nextCursor };
   }
 
   private async entries(ids: string[]): Promise<OutboxItem[]> {
@@ -248,11 +150,10 @@ export class RedisAdmin {
   }
 
   async listFailedOutbox(query: { cursor?: string; limit: number }): Promise<Page<OutboxItem>> {
-    const limit = clampLimit(query.limit);
-    const rows = await this.newestAfter(this.k('outbox:failed'), decodeCursor(query.cursor, isOutboxCursor), limit + 1);
-    const page = rows.slice(0, limit);
-    const last = page.at(-1);
-    return { items: await this.entries(page.map(([id]) => id)), nextCursor: rows.length > limit && last ? encodeCursor([last[1], last[0]]) : null };
+    const limit = admin.pageLimit(query.limit);
+    const rows = await this.newestAfter(this.k('outbox:failed'), admin.decodeCursor(query.cursor, admin.isOutboxCursor), limit + 1);
+    const page = admin.firstPage(rows, limit, ([id, createdAt]) => [createdAt, id]);
+    return { items: await this.entries(page.rows.map(([id]) => id)), nextCursor: page.nextCursor };
   }
 
   async sessionOutbox(urn: string, limit: number): Promise<OutboxItem[]> {

@@ -84,9 +84,14 @@ export function parseRedisUrl(raw: string): ParsedRedisUrl {
   };
 }
 
-/** The URL with its passwords replaced by *** (for logs). */
+/** The URL for logs and errors: the user name kept, the passwords left out (sentinelPassword as ***). */
 export function redactRedisUrl(url: string): string {
-  return url.replace(/\/\/[^@/]*@/, '//***@').replace(/(sentinelPassword=)[^&#]*/g, '$1***');
+  return url
+    .replace(/\/\/([^@/]*)@/, (_, auth: string) => {
+      const user = auth.split(':')[0] ?? '';
+      return user ? `//${user}@` : '//';
+    })
+    .replace(/(sentinelPassword=)[^&#]*/g, '$1***');
 }
 
 function parseAuth(auth: string | undefined): { username?: string; password?: string } {

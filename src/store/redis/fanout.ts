@@ -13,10 +13,10 @@
 //   subscriber left wedged after a failover otherwise loses messages behind a green health check.
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { closeRedis, createRedis } from '../store/redis-connection.js';
-import type { Logger } from '../log/logger.js';
-import type { StoredMessage } from '../store/store.js';
-import type { Fanout } from './fanout.js';
+import { closeRedis, createRedis } from './connection.js';
+import type { Logger } from '../../log/logger.js';
+import type { StoredMessage } from '../store.js';
+import type { Fanout } from '../../delivery/fanout.js';
 
 export const PROBE_INTERVAL = 2_000;
 export const PROBE_TIMEOUT = 1_500;
@@ -47,7 +47,7 @@ export class RedisFanout implements Fanout {
     private readonly prefix: string,
     private readonly log: Logger,
   ) {
-    // Both follow Sentinel failovers (redis-connection.ts); the probe below catches a subscriber
+    // Both follow Sentinel failovers (connection.ts); the probe below catches a subscriber
     // that is connected but hears nothing.
     this.pub = createRedis(url);
     // The subscriber resubscribes itself (resubscribe()), so that a subscription refused on a
@@ -158,7 +158,7 @@ export class RedisFanout implements Fanout {
     }
     let parsed: { n: string; m: StoredMessage };
     try {
-      parsed = JSON.parse(data);
+      parsed = JSON.parse(data) as { n: string; m: StoredMessage };
     } catch {
       return;
     }

@@ -9,8 +9,8 @@
 // (at most one WAIT in flight and one queued, whatever the write rate). Because WAIT blocks its
 // connection, the acknowledged writes go over a connection of their own (a second store on the
 // same Redis): reads and the other writes never queue behind a WAIT.
-import { GatewayError } from '../errors/catalogue.js';
-import type { Store } from './store.js';
+import { GatewayError } from '../../errors/catalogue.js';
+import type { Store } from '../store.js';
 
 /** The write reached the primary but not enough replicas within the timeout. */
 export class ReplicaAckError extends GatewayError {
@@ -126,8 +126,8 @@ export function withReplicaAck<S extends Store>(store: S, writer: S, ack: Replic
           return result;
         };
       }
-      const value = Reflect.get(target, prop);
-      return typeof value === 'function' ? value.bind(target) : value;
+      const value: unknown = Reflect.get(target, prop);
+      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
     },
   });
 }
