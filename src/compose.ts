@@ -19,6 +19,8 @@ import { Metrics } from './metrics.js';
 import type { CourierExConnector } from './platform/courier-ex.js';
 import type { CourierWwcConnector } from './platform/courier-wwc.js';
 import { DemoBotConnector } from './platform/demo-bot.js';
+import type { PlatformConnector } from './platform/connector.js';
+import { MediaForwarder } from './platform/media-forward.js';
 import { OutboxWorker } from './platform/outbox-worker.js';
 import { StatusReports } from './platform/status-reports.js';
 import { PlatformTargets } from './platform/targets.js';
@@ -26,6 +28,7 @@ import { Admission } from './core/admission.js';
 import { ConnectionPolicy } from './core/connection-policy.js';
 import type { ConnectionRegistry } from './core/connections.js';
 import { Conversation } from './core/conversation.js';
+import { mediaBase, MediaService } from './core/media.js';
 import { endSession } from './core/end-session.js';
 import { Ingest } from './core/ingest.js';
 import { Maintenance } from './core/maintenance.js';
@@ -38,6 +41,7 @@ import { WidgetEvents } from './protocol/socketcluster/events.js';
 import { UpgradeRouter } from './protocol/upgrade-router.js';
 import { createWwcServer } from './protocol/wwc/index.js';
 import type { WwcServer } from './protocol/wwc/server.js';
+import type { WithMedia } from './store/media-role.js';
 import { openStore } from './store/open-store.js';
 import { isRedisUrl } from './store/redis/url.js';
 import type { SessionRecord, Store, StoredMessage } from './store/store.js';
@@ -58,7 +62,7 @@ export interface Shared {
 
 /** What a started gateway runs; built whole by start(). */
 export interface Parts {
-  store: Store & AdminStore;
+  store: Store & AdminStore & WithMedia;
   fanout: Fanout;
   limits: AddressLimits;
   http: HttpServers;
@@ -76,7 +80,7 @@ export interface Parts {
 
 export async function compose(shared: Shared): Promise<Parts> {
   const { config: c, log, metrics, registry, rates } = shared;
-  let store: Store & AdminStore;
+  let store: Store & AdminStore & WithMedia;
   try {
     store = await openStore(c.storeUrl, {
       sqliteSynchronous: c.sqliteSynchronous,
@@ -123,7 +127,30 @@ export async function compose(shared: Shared): Promise<Parts> {
     c.demoBotDelay,
     (urn) => relayTyping(urn, ''),
   );
-  const routing = new PlatformRouting(targets, courier && new TimedConnector(courier, metrics), demoBot);
+  // The outbox and http (below) are only reached once a message comes.
+  const conversation = new Conversation({
+    store,
+    maxTextLength: c.maxTextLength,
+    log,
+    onUserMessage: (m) => {
+      metrics.messages.inc({ direction: 'in' });
+      rates.in.add();
+      fanout.publish(m);
+      outbox.wake();
+    },
+  });
+  const media = new MediaService({
+    media: store.media,
+    conversation,
+    maxBytes: c.maxMediaBytes,
+    bytesPerHour: c.mediaBytesPerHour,
+    publicBase: () => mediaBase(c, http.port),
+    log,
+  });
+  metrics.addGauge('wg_media_bytes', 'Bytes of uploaded files the store holds (all nodes)', async () => (await store.media.usage()).bytes);
+  // Each entry the platform gets carries its file, if it has one (media-forward.ts).
+  const withMedia = (inner: PlatformConnector) => new MediaForwarder(inner, media);
+  const routing = new PlatformRouting(targets, courier && withMedia(new TimedConnector(courier, metrics)), withMedia(demoBot));
   const routeFor = (s: SessionRecord) => routing.route(s);
   const statusReports = statusCallbacksApply(c)
     ? new StatusReports({
@@ -169,17 +196,6 @@ export async function compose(shared: Shared): Promise<Parts> {
       onFailed: () => metrics.outbox.inc({ outcome: 'failed' }),
     },
   );
-  const conversation = new Conversation({
-    store,
-    maxTextLength: c.maxTextLength,
-    log,
-    onUserMessage: (m) => {
-      metrics.messages.inc({ direction: 'in' });
-      rates.in.add();
-      fanout.publish(m);
-      outbox.wake();
-    },
-  });
   const admission = new Admission(
     { origins: new OriginPolicy(c.allowedOrigins), trustedProxies: c.trustedProxies, maxRegistrationsPerMinute: c.maxRegistrationsPerMinute, limits },
     metrics,
@@ -215,6 +231,7 @@ export async function compose(shared: Shared): Promise<Parts> {
     onDropped: (m, reason) => ingest.dropped(m, reason),
     isShuttingDown: shared.isShuttingDown,
     ready,
+    media: { media: store.media, maxAge: c.historyMaxAge },
   };
   const split = c.internalPort !== undefined;
   const http = new HttpServers(c, createRequestHandler(routeDeps, split ? 'public' : 'all'), split ? createRequestHandler(routeDeps, 'internal') : undefined);
@@ -233,7 +250,7 @@ export async function compose(shared: Shared): Promise<Parts> {
       handshakeTimeout: c.handshakeTimeout,
     },
     {
-      events: new WidgetEvents({ conversation, targets, defaultChannelUuid: c.channelUuid }),
+      events: new WidgetEvents({ conversation, media, targets, defaultChannelUuid: c.channelUuid }),
       policy,
       deliverer,
       conversation,
@@ -254,6 +271,7 @@ export async function compose(shared: Shared): Promise<Parts> {
     targets,
     metrics,
     log,
+    media,
   });
   upgrades.wwc = wwc.upgrade;
   const maintenance = new Maintenance(store, statusReports, c, log);

@@ -5,12 +5,14 @@ import type { AdminService } from './admin/service.js';
 import { compose, statusCallbacksApply, type Parts } from './compose.js';
 import type { Config } from './config/options.js';
 import { ConnectionRegistry } from './core/connections.js';
+import { mediaStartWarning } from './core/media.js';
 import { startLine } from './log/start-line.js';
 import { createLogger, type Logger } from './log/logger.js';
 import { Metrics } from './metrics.js';
 import type { PlatformMessage } from './platform/normalize.js';
 import type { SocketServer } from './protocol/socketcluster/server.js';
 import type { AdminStore } from './store/admin-store.js';
+import type { WithMedia } from './store/media-role.js';
 import type { Store, StoredMessage } from './store/store.js';
 
 export interface GatewayOptions {
@@ -40,7 +42,7 @@ export class Gateway {
     return this.parts;
   }
 
-  get store(): Store & AdminStore {
+  get store(): Store & AdminStore & WithMedia {
     return this.live.store;
   }
 
@@ -127,6 +129,8 @@ export class Gateway {
     }
     // After the start line, so a start that fails prints nothing but its one line.
     if (this.config.allowedOrigins.length === 0) this.log.warn('ALLOWED_ORIGINS is not set: pages of any origin may open chat sockets');
+    const media = mediaStartWarning(this.config, this.port);
+    if (media !== undefined) this.log.warn(media);
   }
 
   /**

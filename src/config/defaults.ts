@@ -30,3 +30,5 @@ export const DEFAULT_RETRY_MAX = 5 * 60_000;
 // Courier writes its own send status through a queue flushed every 500 ms and overwrites whatever
 // is there: a delivery report must reach it well after that (see src/platform/status-reporter.ts).
 export const DEFAULT_STATUS_DELAY = 2_000;
+export const DEFAULT_MAX_MEDIA_BYTES = 10 * 1024 * 1024;
+export const DEFAULT_MEDIA_BYTES_PER_HOUR = 50 * 1024 * 1024;

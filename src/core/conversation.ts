@@ -37,15 +37,22 @@ export class Conversation {
    * Stores a user message durably (the outbox forwards it); length-checked first. With a client
    * message id, a repeat from the same session is the same message: answered from the store,
    * forwarded once (a different text under the same id is refused). `payload` is stored with the
-   * message for the platform dialect (see src/platform/user-extras.ts).
+   * message for the platform dialect (see src/platform/user-extras.ts). `id`: a message id chosen
+   * beforehand (a file's message, see media.ts).
    */
-  async acceptUserMessage(urn: string, text: string, clientMessageId?: string, payload?: Record<string, unknown>): Promise<StoredMessage> {
+  async acceptUserMessage(
+    urn: string,
+    text: string,
+    clientMessageId?: string,
+    payload?: Record<string, unknown>,
+    id: string = newMessageId(),
+  ): Promise<StoredMessage> {
     if (text.length > this.deps.maxTextLength) {
       throw new GatewayError('WG_ERR_TEXT_TOO_LONG', `text has ${text.length} characters; the limit is ${this.deps.maxTextLength}.`);
     }
     let result: { message: StoredMessage; duplicate: boolean };
     try {
-      const msg = { id: newMessageId(), text, createdAt: Date.now(), ...(payload ? { payload } : {}) };
+      const msg = { id, text, createdAt: Date.now(), ...(payload ? { payload } : {}) };
       result =
         clientMessageId === undefined
           ? { message: await this.deps.store.appendInbound(urn, msg), duplicate: false }

@@ -1,8 +1,10 @@
 // Timed upkeep of the store: retention (HISTORY_MAX_AGE, HISTORY_MAX_MESSAGES) every
 // RETENTION_INTERVAL and once at start, and with STATUS_CALLBACKS the hunt for platform messages
-// nobody received within DELIVERY_MAX_AGE (reported `failed`).
+// nobody received within DELIVERY_MAX_AGE (reported `failed`). Uploaded files expire with the
+// messages (HISTORY_MAX_AGE).
 import type { Logger } from '../log/logger.js';
 import type { StatusReports } from '../platform/status-reports.js';
+import type { WithMedia } from '../store/media-role.js';
 import type { Store } from '../store/store.js';
 
 /** How often retention runs. */
@@ -21,7 +23,7 @@ export class Maintenance {
   private expiryTimer: NodeJS.Timeout | undefined;
 
   constructor(
-    private readonly store: Store,
+    private readonly store: Store & WithMedia,
     private readonly statusReports: StatusReports | undefined,
     private readonly options: MaintenanceOptions,
     private readonly log: Logger,
@@ -52,6 +54,8 @@ export class Maintenance {
       const { historyMaxAge: maxAge, historyMaxMessages: maxMessagesPerSession } = this.options;
       const removed = await this.store.prune({ now: Date.now(), maxAge, maxMessagesPerSession });
       if (removed > 0) this.log.info({ removed }, 'retention removed old messages');
+      const files = await this.store.media.prune(Date.now() - maxAge);
+      if (files > 0) this.log.info({ files }, 'retention removed old files');
     } catch (err) {
       this.log.warn({ err }, 'retention failed');
     }

@@ -44,6 +44,11 @@ export const ERRORS = {
   WG_ERR_OUTBOX_NOT_FAILED: e(409, 'Only failed outbox entries can be retried; this one is still pending.'),
   WG_ERR_INVALID_CLIENT_MESSAGE_ID: e(400, 'A client message id is 1-64 characters of [A-Za-z0-9_.:-]; leave it out to send without one.'),
   WG_ERR_CLIENT_MESSAGE_ID_REUSED: e(409, 'This session already sent a different text with that client message id; give every message its own id.'),
+  // Media (docs/media.md)
+  WG_ERR_INVALID_MEDIA: e(415, 'The media is not a whole base64 data URL of an accepted type whose bytes match that type.'),
+  WG_ERR_MEDIA_TOO_LARGE: e(413, 'The file is larger than MAX_MEDIA_BYTES.'),
+  WG_ERR_MEDIA_BUDGET: e(429, 'This session sent more than MEDIA_BYTES_PER_HOUR of files in the last hour; wait, or ask the operator to raise it.'),
+  WG_ERR_MEDIA_DISABLED: e(403, 'This gateway does not accept files (MAX_MEDIA_BYTES=0).'),
   WG_ERR_WIDGET_NOT_BUILT: e(503, 'The widget bundle is missing from dist/widget/; run `npm run build`.'),
   WG_ERR_INTERNAL: e(500, 'Unexpected internal error; it has been logged.'),
 } satisfies Record<string, ErrorSpec>;

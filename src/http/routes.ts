@@ -12,12 +12,14 @@ import { loadAdminFiles, loadPublicFiles, type StaticFile } from './static.js';
 import { handleWebhook, type WebhookDeps } from './webhook.js';
 import type { Metrics } from '../metrics.js';
 import { loadWidget, serveWidget, WIDGET_PATH } from './widget-asset.js';
+import { MEDIA_PATH_RE, serveMedia, type MediaRouteDeps } from './media.js';
 
 export interface RouteDeps extends WebhookDeps, AdminDeps {
   log: Logger;
   metrics: Metrics;
   isShuttingDown(): boolean;
   ready(): Promise<{ ok: boolean; checks: Record<string, string> }>;
+  media?: MediaRouteDeps;
 }
 
 /** all: one port serves everything; public / internal: the two halves with INTERNAL_PORT set. */
@@ -69,6 +71,11 @@ export function createRequestHandler(deps: RouteDeps, role: PortRole = 'all') {
         throw new GatewayError(
           file || (publicSide && path === WIDGET_PATH) || (opsSide && OPS_PATHS.has(path)) ? 'WG_ERR_METHOD_NOT_ALLOWED' : 'WG_ERR_NOT_FOUND',
         );
+      }
+      const mediaPath = publicSide && deps.media ? MEDIA_PATH_RE.exec(path) : null;
+      if (mediaPath) {
+        await serveMedia(req, res, mediaPath[1]!, deps.media!);
+        return;
       }
       if (opsSide && path === '/healthz') {
         if (deps.isShuttingDown()) throw new GatewayError('WG_ERR_SHUTTING_DOWN');

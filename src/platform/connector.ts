@@ -8,6 +8,17 @@ export type ForwardResult =
   /** Will never succeed (4xx other than 408/429): give up now. */
   | { outcome: 'rejected'; reason: string };
 
+/** A file a user message carries, as the platform gets it (see media-forward.ts). */
+export interface ForwardMedia {
+  kind: 'image' | 'video' | 'audio' | 'file';
+  contentType: string;
+  url: string;
+  caption?: string;
+}
+
+/** An outbox entry on its way to the platform, with its file if it has one. */
+export type ForwardEntry = OutboxEntry & { media?: ForwardMedia };
+
 export type StatusKind = 'delivered' | 'failed';
 
 /**
@@ -17,7 +28,7 @@ export type StatusKind = 'delivered' | 'failed';
  */
 export interface PlatformConnector {
   /** Hands a user message to the platform. Must not throw for platform errors: return a result. */
-  forward(entry: OutboxEntry, session: SessionRecord, base: string): Promise<ForwardResult>;
+  forward(entry: ForwardEntry, session: SessionRecord, base: string): Promise<ForwardResult>;
   /** Reports the fate of a platform message (STATUS_CALLBACKS). Best effort. */
   reportStatus(kind: StatusKind, message: StoredMessage, session: SessionRecord, base: string): Promise<ForwardResult>;
 }

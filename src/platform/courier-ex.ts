@@ -1,13 +1,13 @@
 // RapidPro / courier "External" (EX) channel dialect.
-//   user -> platform:  POST {base}/c/ex/{channel}/receive   form: from, text, date
+//   user -> platform:  POST {base}/c/ex/{channel}/receive   form: from, text, date (a file: its URL in text)
 //   status:            POST {base}/c/ex/{channel}/{delivered|failed}   form: id
 // Courier's External receive reads only from, text and date: a WWC widget's context goes in the
 // text as weni-webchat-socket writes it ("<text>; Context: <context>"); contact fields have no
 // place here and stay in the gateway's store (docs/wwc.md, "Context and contact fields").
 import type { Agent } from 'undici';
 import type { Logger } from '../log/logger.js';
-import type { OutboxEntry, SessionRecord, StoredMessage } from '../store/store.js';
-import type { ForwardResult, PlatformConnector, StatusKind } from './connector.js';
+import type { SessionRecord, StoredMessage } from '../store/store.js';
+import type { ForwardEntry, ForwardResult, PlatformConnector, StatusKind } from './connector.js';
 import { platformAgent, postToPlatform } from './http-post.js';
 import { extrasOf, textWithContext } from './user-extras.js';
 
@@ -25,8 +25,17 @@ export class CourierExConnector implements PlatformConnector {
     this.agent = platformAgent(options.timeout);
   }
 
-  async forward(entry: OutboxEntry, session: SessionRecord, base: string): Promise<ForwardResult> {
-    const text = textWithContext(entry.text, extrasOf(entry).context);
+  /**
+   * Courier's External receive handler reads only from, text and date (handlers/external): it
+   * takes no attachment. A file goes as its URL in the text, after the caption.
+   */
+  static text(entry: ForwardEntry): string {
+    if (!entry.media) return entry.text;
+    return entry.text === '' ? entry.media.url : `${entry.text}\n${entry.media.url}`;
+  }
+
+  async forward(entry: ForwardEntry, session: SessionRecord, base: string): Promise<ForwardResult> {
+    const text = textWithContext(CourierExConnector.text(entry), extrasOf(entry).context);
     const form = new URLSearchParams({ from: entry.urn, text, date: new Date(entry.createdAt).toISOString() });
     return this.post(session, base, 'receive', form);
   }

@@ -8,8 +8,8 @@
 // and ignores `context`. Courier's WWC handler has only the receive route (no delivered/failed
 // endpoints): STATUS_CALLBACKS has nothing to call for this channel.
 import type { Agent } from 'undici';
-import type { OutboxEntry, SessionRecord } from '../store/store.js';
-import type { ForwardResult, PlatformConnector } from './connector.js';
+import type { SessionRecord } from '../store/store.js';
+import type { ForwardEntry, ForwardResult, PlatformConnector } from './connector.js';
 import { platformAgent, postToPlatform } from './http-post.js';
 import { extrasOf, textWithContext } from './user-extras.js';
 
@@ -20,19 +20,27 @@ export class CourierWwcConnector implements PlatformConnector {
     this.agent = platformAgent(options.timeout);
   }
 
-  /** The JSON body courier's WWC receive handler expects for a text message. */
-  static body(entry: OutboxEntry): string {
+  /**
+   * The JSON body courier's WWC receive handler expects: a text message, or a file as
+   * `{type, timestamp, media_url, caption?}` (courier keeps media_url as the attachment); the
+   * context and contact fields beside it.
+   */
+  static body(entry: ForwardEntry): string {
+    const timestamp = String(Math.floor(entry.createdAt / 1000));
+    const m = entry.media;
     const { context, contactFields } = extrasOf(entry);
     return JSON.stringify({
       type: 'message',
       from: entry.urn,
-      message: { type: 'text', timestamp: String(Math.floor(entry.createdAt / 1000)), text: textWithContext(entry.text, context) },
+      message: m
+        ? { type: m.kind, timestamp, media_url: m.url, ...(m.caption !== undefined && m.caption !== '' ? { caption: m.caption } : {}) }
+        : { type: 'text', timestamp, text: textWithContext(entry.text, context) },
       ...(context ? { context } : {}),
       ...(contactFields ? { contact_fields: contactFields } : {}),
     });
   }
 
-  forward(entry: OutboxEntry, session: SessionRecord, base: string): Promise<ForwardResult> {
+  forward(entry: ForwardEntry, session: SessionRecord, base: string): Promise<ForwardResult> {
     const url = `${base}/c/wwc/${encodeURIComponent(session.channelUuid)}/receive`;
     return postToPlatform(this.agent, url, 'application/json', CourierWwcConnector.body(entry), this.options.timeout);
   }

@@ -1,8 +1,8 @@
 // The built-in demo bot, used when no platform is configured: it answers like a small RapidPro
 // flow (an echo plus quick replies), through the same path as a real platform's webhook, so the
 // whole round trip can be tried with `npm start` alone.
-import type { OutboxEntry, SessionRecord, StoredMessage } from '../store/store.js';
-import type { ForwardResult, PlatformConnector } from './connector.js';
+import type { SessionRecord, StoredMessage } from '../store/store.js';
+import type { ForwardEntry, ForwardMedia, ForwardResult, PlatformConnector } from './connector.js';
 import type { PlatformMessage } from './normalize.js';
 
 export const DEMO_BOT_NAME = 'demo-bot';
@@ -24,6 +24,22 @@ export function demoReply(text: string): { text: string; quick_replies: string[]
   return { text: `You said: ${text}`, quick_replies: DEMO_QUICK_REPLIES };
 }
 
+/** The bot's answer to a file: the file sent back, as a platform sends media (WWC message + attachments). */
+export function mediaReply(media: ForwardMedia): {
+  text: string;
+  quick_replies: string[];
+  attachments: { type: string; url: string }[];
+  message: Record<string, unknown>;
+} {
+  const text = `You sent ${media.kind === 'image' ? 'an image' : media.kind === 'audio' ? 'an audio file' : media.kind === 'video' ? 'a video' : 'a file'} (${media.contentType}).`;
+  return {
+    text,
+    quick_replies: DEMO_QUICK_REPLIES,
+    attachments: [{ type: media.kind, url: media.url }],
+    message: { type: media.kind, media_url: media.url, caption: text, quick_replies: DEMO_QUICK_REPLIES },
+  };
+}
+
 export class DemoBotConnector implements PlatformConnector {
   private readonly timers = new Set<NodeJS.Timeout>();
 
@@ -34,8 +50,8 @@ export class DemoBotConnector implements PlatformConnector {
     private readonly typing: (urn: string) => void = () => {},
   ) {}
 
-  async forward(entry: OutboxEntry, session: SessionRecord): Promise<ForwardResult> {
-    const reply = demoReply(entry.text);
+  async forward(entry: ForwardEntry, session: SessionRecord): Promise<ForwardResult> {
+    const reply = entry.media ? mediaReply(entry.media) : demoReply(entry.text);
     this.typing(entry.urn);
     const timer = setTimeout(() => {
       this.timers.delete(timer);

@@ -44,5 +44,10 @@ export function normalizeWwcBody(body: Record<string, unknown>, idempotencyKey: 
     message,
   };
   if (typeof body['channel_uuid'] === 'string') out.channel = body['channel_uuid'];
+  // A file (courier posts one per attachment): SocketCluster widgets read it from `attachments`,
+  // WWC ones from message.media_url. The gateway passes the platform's URL on untouched.
+  if (typeof message['media_url'] === 'string' && message['media_url'] !== '' && message['type'] !== 'text') {
+    out.attachments = [{ type: message['type'], url: message['media_url'] }];
+  }
   return { kind: 'message', message: out };
 }

@@ -1,7 +1,7 @@
 // Times every platform call for wg_platform_call_seconds{call, outcome}. Wraps any dialect.
 import type { Metrics } from '../metrics.js';
-import type { OutboxEntry, SessionRecord, StoredMessage } from '../store/store.js';
-import type { ForwardResult, PlatformConnector, StatusKind } from './connector.js';
+import type { SessionRecord, StoredMessage } from '../store/store.js';
+import type { ForwardEntry, ForwardResult, PlatformConnector, StatusKind } from './connector.js';
 
 export class TimedConnector implements PlatformConnector {
   constructor(
@@ -9,7 +9,7 @@ export class TimedConnector implements PlatformConnector {
     private readonly metrics: Metrics,
   ) {}
 
-  async forward(entry: OutboxEntry, session: SessionRecord, base: string): Promise<ForwardResult> {
+  async forward(entry: ForwardEntry, session: SessionRecord, base: string): Promise<ForwardResult> {
     return this.time('forward', () => this.inner.forward(entry, session, base));
   }
 

@@ -22,8 +22,10 @@ export type RegisterUserData = Static<typeof RegisterUserData>;
 
 export const SendMessageData = Type.Object(
   {
-    // Length is checked separately against MAX_TEXT_LENGTH, with its own error code.
-    text: Type.String({ minLength: 1 }),
+    // Length is checked separately against MAX_TEXT_LENGTH, with its own error code. With
+    // `media` (a data URL, checked by the core) the text is the file's caption and may be left out.
+    text: Type.Optional(Type.String()),
+    media: Type.Optional(Type.String({ minLength: 1 })),
     userUrn: SessionId,
   },
   { additionalProperties: true },

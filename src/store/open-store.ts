@@ -1,8 +1,11 @@
 import { MemoryStore } from './memory/store.js';
+import { MemoryMediaStore } from './memory/media.js';
 import { isRedisUrl } from './redis/url.js';
 import { SqliteStore, type SqliteSynchronous } from './sqlite/store.js';
+import { SqliteMediaStore } from './sqlite/media.js';
 import type { Store } from './store.js';
 import type { AdminStore } from './admin-store.js';
+import type { MediaStore, WithMedia } from './media-role.js';
 
 export interface OpenStoreOptions {
   sqliteSynchronous?: SqliteSynchronous;
@@ -13,17 +16,23 @@ export interface OpenStoreOptions {
 }
 
 /** Chooses the backend from STORE_URL. The rest of the gateway only sees `Store`. */
-export async function openStore(url: string, options: OpenStoreOptions = {}): Promise<Store & AdminStore> {
+export async function openStore(url: string, options: OpenStoreOptions = {}): Promise<Store & AdminStore & WithMedia> {
   let store: Store & AdminStore;
+  /** The store that owns the connection: the media role is attached to it (below the replica-ack proxy). */
+  let base: Store & AdminStore;
+  let openMedia: () => Promise<MediaStore>;
   if (url === 'memory:') {
-    store = new MemoryStore();
+    store = base = new MemoryStore();
+    openMedia = async () => new MemoryMediaStore();
   } else if (url.startsWith('sqlite:')) {
-    store = new SqliteStore(url.slice('sqlite:'.length), options.sqliteSynchronous);
+    store = base = new SqliteStore(url.slice('sqlite:'.length), options.sqliteSynchronous);
+    openMedia = async () => new SqliteMediaStore(url.slice('sqlite:'.length), options.sqliteSynchronous);
   } else if (isRedisUrl(url)) {
     // Loaded only for Redis: ioredis is a good part of the start-up time otherwise.
     const { RedisStore } = await import('./redis/store.js');
+    openMedia = async () => new (await import('./redis/media.js')).RedisMediaStore(url, options.redisPrefix);
     const redis = new RedisStore(url, { prefix: options.redisPrefix });
-    store = redis;
+    store = base = redis;
     const replicas = options.redisMinReplicasAck ?? 0;
     if (replicas > 0) {
       const { ReplicaAck, withReplicaAck } = await import('./redis/replica-ack.js');
@@ -34,5 +43,35 @@ export async function openStore(url: string, options: OpenStoreOptions = {}): Pr
     throw new Error(`unsupported STORE_URL ${url}`);
   }
   await store.init();
-  return store;
+  // Opened once the store is: a store that cannot start reports its own error first.
+  let media: MediaStore | undefined;
+  try {
+    media = await openMedia();
+    await media.init();
+  } catch (err) {
+    await store.close().catch(() => {});
+    await media?.close().catch(() => {});
+    throw err;
+  }
+  attachMedia(base, media);
+  return store as Store & AdminStore & WithMedia;
+}
+
+/** The media role rides on the store: `store.media`, closed by `store.close()`. */
+function attachMedia(base: Store, media: MediaStore): void {
+  const closeBase = base.close.bind(base);
+  Object.defineProperty(base, 'media', { value: media, enumerable: false, configurable: true });
+  Object.defineProperty(base, 'close', {
+    value: async () => {
+      try {
+        await closeBase();
+      } finally {
+        await media.close();
+      }
+    },
+    // Configurable and writable: the replica-ack proxy returns its own close for this property.
+    enumerable: false,
+    configurable: true,
+    writable: true,
+  });
 }

@@ -50,6 +50,8 @@ export class CourierWwcStandIn {
       if (typeof body.message.timestamp !== 'string' || !/^\d+$/.test(body.message.timestamp))
         return ok(400, `Error: invalid timestamp: ${body.message.timestamp}`);
       if (body.message.type === 'text' && !body.message.text) return ok(400, 'Error: blank message, media, location or order');
+      if (['image', 'video', 'audio', 'file'].includes(body.message.type) && !body.message.media_url)
+        return ok(400, 'Error: blank message, media, location or order');
       this.received.push({ channel: m[1]!, contentType: req.headers['content-type'] ?? '', body });
       ok(200, 'Message Accepted');
     });

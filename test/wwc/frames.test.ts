@@ -82,7 +82,7 @@ describe('WWC frames on /ws (raw WebSocket client)', () => {
       [{ type: 'message', message: 'x' }, /^invalid payload: message must be an object$/],
       [{ type: 'message', message: { type: 'text', text: 5 } }, /message\.text must be a string/],
       [{ type: 'message', message: { type: 'text', text: '' } }, /blank text/],
-      [{ type: 'message', message: { type: 'image', media: 'data:image/png;base64,AAAA' } }, /image messages are not supported/],
+      [{ type: 'message', message: { type: 'image', media: 'data:image/png;base64,AAAA' } }, /WG_ERR_INVALID_MEDIA: could not decode media/],
       [{ type: 'get_history', params: { limit: 'ten' } }, /could not parse limit param/],
       [{ type: 42 }, /blank or non-string type/],
       ['{not json', /not JSON/],

@@ -11,6 +11,7 @@ import { newClientMessageId, Outbox } from './outbox.js';
 import { CallError, ScSocket, type WebSocketFactory } from './sc-socket.js';
 import { HistoryReader } from './history.js';
 import { OutboxSender, SESSION_LOST } from './sender.js';
+import { DEFAULT_MAX_FILE_BYTES, FileError, kindOf, readAsDataUrl } from './files.js';
 import { defaultStorage, readJson, writeJson, type KeyValueStorage } from './storage.js';
 import { hostOf, socketUrl } from './url.js';
 
@@ -34,6 +35,8 @@ export interface ClientOptions {
   ackTimeout?: number;
   /** Messages kept locally (default 200). */
   keep?: number;
+  /** Largest file sendFile takes (default 46 KiB: what fits the gateway's default MAX_PAYLOAD). */
+  maxFileBytes?: number;
 }
 
 export interface ClientEvents {
@@ -154,6 +157,36 @@ export class WebchatClient {
     this.changed();
     void this.sender.flush();
     return m;
+  }
+
+  /**
+   * Sends a file (with an optional caption) now: resolves with the message once the gateway
+   * stored it, rejects with a FileError (its code: the gateway's WG_ERR_* or WG_CLIENT_*).
+   */
+  async sendFile(file: Blob, caption?: string): Promise<ChatMessage> {
+    const max = this.options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
+    if (file.size > max) throw new FileError('WG_CLIENT_FILE_TOO_LARGE', `the file has ${file.size} bytes; this chat takes files up to ${max}`);
+    const socket = this.socket;
+    const urn = this.session.urn;
+    if (!socket?.isOpen || urn === undefined || this._status !== 'online') throw new FileError('WG_CLIENT_OFFLINE', 'not connected');
+    const media = await readAsDataUrl(file);
+    let ack: { id?: unknown; seq?: unknown; media_url?: unknown };
+    try {
+      ack = (await socket.call('sendMessageToChannel', { userUrn: urn, media, ...(caption ? { text: caption } : {}) })) as typeof ack;
+    } catch (err) {
+      throw new FileError(err instanceof CallError ? err.code : 'WG_CLIENT_ERROR', (err as Error).message);
+    }
+    const merged = this.conv.mergeWire({
+      id: ack.id,
+      seq: ack.seq,
+      direction: 'in',
+      text: caption ?? '',
+      createdAt: Date.now(),
+      attachments: [{ type: kindOf(file.type), url: ack.media_url }],
+    });
+    if (!merged) throw new FileError('WG_CLIENT_ERROR', 'the gateway gave no id');
+    this.changed();
+    return merged.message;
   }
 
   /** Tries a failed message again. */

@@ -4,6 +4,8 @@
 // twice shows once; messages are ordered by the gateway's seq, and what the gateway has not
 // confirmed yet comes last, in the order it was typed.
 
+import { attachmentsOf, type Attachment } from './files.js';
+
 export type MessageStatus = 'sending' | 'sent' | 'failed';
 
 export interface ChatMessage {
@@ -18,6 +20,8 @@ export interface ChatMessage {
   id?: string;
   clientMessageId?: string;
   quickReplies?: string[];
+  /** Files the message carries (images, audio, video, documents), by URL. */
+  attachments?: Attachment[];
   /** Visitor messages only. */
   status?: MessageStatus;
   error?: string;
@@ -85,6 +89,8 @@ export class Conversation {
     if (seq !== undefined) message.seq = seq;
     if (id !== undefined) message.id = id;
     if (clientMessageId !== undefined) message.clientMessageId = clientMessageId;
+    const attachments = attachmentsOf(w.attachments);
+    if (attachments) message.attachments = attachments;
     if (direction === 'out' && Array.isArray(w.quick_replies)) message.quickReplies = w.quick_replies.filter((q): q is string => typeof q === 'string');
     if (direction === 'in') {
       message.status = 'sent';

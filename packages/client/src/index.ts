@@ -4,3 +4,4 @@ export { Outbox, newClientMessageId, type OutboxEntry, type OutboxState } from '
 export { Backoff, type BackoffOptions } from './backoff.js';
 export { MemoryStorage, defaultStorage, type KeyValueStorage } from './storage.js';
 export { ScSocket, CallError, type WebSocketLike, type WebSocketFactory } from './sc-socket.js';
+export { FileError, DEFAULT_MAX_FILE_BYTES, type Attachment } from './files.js';

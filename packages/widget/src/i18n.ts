@@ -20,6 +20,9 @@ export interface Strings {
   bot: string;
   messages: string;
   quickReplies: string;
+  attach: string;
+  download: string;
+  fileFailed: string;
 }
 
 const en: Strings = {
@@ -41,6 +44,9 @@ const en: Strings = {
   bot: 'Bot',
   messages: 'Messages',
   quickReplies: 'Suggested replies',
+  attach: 'Attach a file',
+  download: 'Download',
+  fileFailed: 'The file was not sent',
 };
 
 const pt: Strings = {
@@ -62,6 +68,9 @@ const pt: Strings = {
   bot: 'Bot',
   messages: 'Mensagens',
   quickReplies: 'Respostas sugeridas',
+  attach: 'Anexar um arquivo',
+  download: 'Baixar',
+  fileFailed: 'O arquivo não foi enviado',
 };
 
 const es: Strings = {
@@ -83,6 +92,9 @@ const es: Strings = {
   bot: 'Bot',
   messages: 'Mensajes',
   quickReplies: 'Respuestas sugeridas',
+  attach: 'Adjuntar un archivo',
+  download: 'Descargar',
+  fileFailed: 'El archivo no se envió',
 };
 
 export const LANGUAGES: Record<string, Strings> = { en, pt, es };

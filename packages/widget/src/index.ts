@@ -29,6 +29,8 @@ export interface WidgetConfig {
   theme?: 'light' | 'dark' | 'auto';
   /** Open the panel at once. */
   open?: boolean;
+  /** Largest file the attach button sends (bytes); keep it within the gateway's MAX_PAYLOAD. */
+  maxFileBytes?: number;
 }
 
 type WidgetEvent = 'open' | 'close' | 'message' | 'send' | 'status' | 'typing';
@@ -56,6 +58,7 @@ function init(config: WidgetConfig = {}): void {
     url,
     ...(config.channelUuid ? { channelUuid: config.channelUuid } : {}),
     ...(config.hostApi ? { hostApi: config.hostApi } : {}),
+    ...(config.maxFileBytes ? { maxFileBytes: config.maxFileBytes } : {}),
   });
   const view = new View(
     document,
@@ -71,6 +74,12 @@ function init(config: WidgetConfig = {}): void {
     },
     {
       send: (text) => send(text),
+      attach: (file) => {
+        client.sendFile(file).then(
+          (m) => emit('send', m),
+          (err: unknown) => view.showNotice(`${view.strings.fileFailed}: ${(err as Error).message}`),
+        );
+      },
       retry: (id) => client.retry(id),
       opened: () => emit('open'),
       closed: () => emit('close'),
@@ -126,6 +135,7 @@ function fromScript(el: HTMLScriptElement): WidgetConfig {
   if (d['theme'] === 'light' || d['theme'] === 'dark' || d['theme'] === 'auto') c.theme = d['theme'];
   if (d['color']) c.colors = { primary: d['color'] };
   if (d['open'] !== undefined && d['open'] !== 'false') c.open = true;
+  if (d['maxFileBytes'] && /^\d+$/.test(d['maxFileBytes'])) c.maxFileBytes = Number(d['maxFileBytes']);
   return c;
 }
 

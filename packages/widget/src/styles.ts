@@ -88,6 +88,16 @@ export function css(colors: Colors, position: 'left' | 'right'): string {
 .composer textarea::placeholder { color: var(--wg-muted); opacity: 1; }
 .sendbtn { flex: none; width: 40px; height: 40px; border-radius: 50%; border: 0; background: var(--wg-primary); color: var(--wg-on-primary); cursor: pointer; display: grid; place-items: center; }
 .sendbtn svg { width: 20px; height: 20px; fill: currentColor; }
+.attachbtn { flex: none; width: 36px; height: 40px; border: 0; background: transparent; color: var(--wg-muted); cursor: pointer; display: grid; place-items: center; }
+.attachbtn svg { width: 22px; height: 22px; fill: currentColor; }
+.attachbtn:hover { color: var(--wg-primary); }
+.files { display: flex; flex-direction: column; gap: 6px; }
+.files + * { margin-top: 6px; }
+.file-image { display: block; max-width: 100%; max-height: 240px; border-radius: 8px; }
+.file-audio { width: 240px; max-width: 100%; }
+.file-video { max-width: 100%; max-height: 240px; border-radius: 8px; }
+.file-link { color: inherit; text-decoration: underline; word-break: break-all; }
+.notice { margin: 0; padding: 6px 12px; font-size: 13px; color: #b00020; background: var(--wg-bg); }
 button:focus-visible, a:focus-visible { outline: 3px solid #f5b400; outline-offset: 2px; }
 .composer textarea:focus { outline: none; border-color: var(--wg-primary); box-shadow: 0 0 0 2px var(--wg-primary); }
 .root.dark .composer textarea:focus { border-color: #8ab4ff; box-shadow: 0 0 0 2px #8ab4ff; }

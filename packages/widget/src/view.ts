@@ -3,6 +3,7 @@
 import type { ChatMessage, ConnectionStatus } from '../../client/src/index.js';
 import type { Strings } from './i18n.js';
 import { linkify } from './linkify.js';
+import { ACCEPT, renderAttachments } from './attachments.js';
 import { css, type Colors } from './styles.js';
 
 export interface ViewOptions {
@@ -18,6 +19,7 @@ export interface ViewOptions {
 
 export interface ViewActions {
   send(text: string): void;
+  attach(file: File): void;
   retry(clientMessageId: string): void;
   opened(): void;
   closed(): void;
@@ -26,6 +28,8 @@ export interface ViewActions {
 const ICON_CHAT = '<svg viewBox="0 0 24 24" aria-hidden="true"><path d="M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H8l-4 4V6a2 2 0 0 1 2-2z"/></svg>';
 const ICON_CLOSE =
   '<svg viewBox="0 0 24 24" aria-hidden="true"><path d="M6.4 5 12 10.6 17.6 5 19 6.4 13.4 12l5.6 5.6-1.4 1.4-5.6-5.6L6.4 19 5 17.6l5.6-5.6L5 6.4z"/></svg>';
+const ICON_ATTACH =
+  '<svg viewBox="0 0 24 24" aria-hidden="true"><path d="M16.5 6.5v10a4.5 4.5 0 0 1-9 0V5a3 3 0 0 1 6 0v10.5a1.5 1.5 0 0 1-3 0V6.5H9v9a3 3 0 0 0 6 0V5a4.5 4.5 0 0 0-9 0v11.5a6 6 0 0 0 12 0v-10z"/></svg>';
 const ICON_SEND = '<svg viewBox="0 0 24 24" aria-hidden="true"><path d="M3 20.5V14l9-2-9-2V3.5L22 12z"/></svg>';
 
 export class View {
@@ -40,9 +44,15 @@ export class View {
   private readonly statusEl: HTMLElement;
   private readonly input: HTMLTextAreaElement;
   private readonly announcer: HTMLElement;
+  private readonly notice: HTMLElement;
+  private noticeTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly rendered = new Map<string, { el: HTMLElement; sig: string }>();
   private unread = 0;
   isOpen = false;
+
+  get strings(): Strings {
+    return this.o.strings;
+  }
 
   constructor(
     private readonly doc: Document,
@@ -137,11 +147,31 @@ export class View {
       this.actions.send(text);
       this.input.focus();
     });
-    form.append(label, this.input, send);
+    const file = el(doc, 'input', '') as HTMLInputElement;
+    file.type = 'file';
+    file.hidden = true; // opened by the attach button
+    file.setAttribute('aria-label', s.attach);
+    file.accept = ACCEPT;
+    file.tabIndex = -1;
+    file.addEventListener('change', () => {
+      const f = file.files?.[0];
+      file.value = '';
+      if (f) this.actions.attach(f);
+    });
+    const attach = el(doc, 'button', 'attachbtn') as HTMLButtonElement;
+    attach.type = 'button';
+    attach.setAttribute('aria-label', s.attach);
+    attach.title = s.attach;
+    attach.innerHTML = ICON_ATTACH;
+    attach.addEventListener('click', () => file.click());
+    this.notice = el(doc, 'p', 'notice');
+    this.notice.hidden = true;
+    this.notice.setAttribute('role', 'alert');
+    form.append(label, file, attach, this.input, send);
 
     this.announcer = el(doc, 'div', 'sr');
     this.announcer.setAttribute('aria-live', 'polite');
-    this.panel.append(header, this.log, form);
+    this.panel.append(header, this.log, this.notice, form);
     this.root.append(this.launcher, this.panel, this.announcer);
     shadow.append(style, this.root);
 
@@ -184,6 +214,14 @@ export class View {
     );
   }
 
+  /** A short message above the composer (a file that could not be sent), gone after a while. */
+  showNotice(text: string): void {
+    this.notice.textContent = text;
+    this.notice.hidden = false;
+    clearTimeout(this.noticeTimer);
+    this.noticeTimer = setTimeout(() => (this.notice.hidden = true), 8000);
+  }
+
   setTyping(on: boolean): void {
     this.typingEl.hidden = !on;
     if (on) this.scrollDown();
@@ -204,7 +242,8 @@ export class View {
     for (const m of messages) {
       seen.add(m.key);
       const withQuick = m === last && m.direction === 'out' && (m.quickReplies?.length ?? 0) > 0;
-      const sig = `${m.text}|${m.status ?? ''}|${m.time}|${withQuick ? m.quickReplies!.join('\u0001') : ''}`;
+      const files = (m.attachments ?? []).map((a) => a.url).join('\u0001');
+      const sig = `${m.text}|${m.status ?? ''}|${m.time}|${withQuick ? m.quickReplies!.join('\u0001') : ''}|${files}`;
       let entry = this.rendered.get(m.key);
       if (!entry || entry.sig !== sig) {
         const fresh = this.message(m, withQuick);
@@ -232,7 +271,8 @@ export class View {
     const who = el(this.doc, 'span', 'sr');
     who.textContent = `${m.direction === 'in' ? s.you : (this.o.title ?? s.bot)}: `;
     const bubble = el(this.doc, 'div', 'bubble');
-    bubble.append(linkify(this.doc, m.text));
+    if (m.attachments?.length) bubble.append(renderAttachments(this.doc, m.attachments, s.download));
+    if (m.text !== '') bubble.append(linkify(this.doc, m.text));
     const meta = el(this.doc, 'div', 'meta');
     const time = this.doc.createElement('time');
     time.dateTime = new Date(m.time).toISOString();

@@ -97,4 +97,15 @@ export const ESSENTIALS_OPTIONS = [
     parse: nonEmpty,
     description: 'PEM private key file for TLS_CERT.',
   }),
+  option({
+    key: 'publicUrl',
+    group: 'essentials',
+    env: 'PUBLIC_URL',
+    flag: '--public-url',
+    default: undefined,
+    defaultText: 'unset: the address the gateway listens on',
+    parse: parsePlatformUrl,
+    description:
+      'The base URL browsers and the platform reach this gateway at (`https://chat.example.org`); uploaded files are served at `<PUBLIC_URL>/media/<id>/<name>`. Required for files behind a proxy (TRUSTED_PROXIES): without it uploads are refused.',
+  }),
 ] as const;

@@ -3,6 +3,8 @@
 // happens to a session or a message lives in the core.
 import { isUuid } from '../../config/validators.js';
 import type { Conversation } from '../../core/conversation.js';
+import type { MediaService } from '../../core/media.js';
+import type { MediaKind } from '../../core/media-check.js';
 import { GatewayError } from '../../errors/catalogue.js';
 import type { PlatformTargets } from '../../platform/targets.js';
 import { GetHistoryData, RegisterUserData, SendMessageData, validator } from '../schemas.js';
@@ -28,6 +30,7 @@ export interface WidgetContext {
 
 export interface WidgetEventDeps {
   conversation: Conversation;
+  media: MediaService;
   targets: PlatformTargets;
   defaultChannelUuid: string;
 }
@@ -57,13 +60,19 @@ export class WidgetEvents {
    * sendMessageToChannel: store the user's message durably; the outbox forwards it. A repeated
    * `clientMessageId` is the same message: stored and forwarded once, answered the same.
    */
-  async sendMessage(ctx: WidgetContext, raw: unknown): Promise<StoredMessage> {
+  async sendMessage(ctx: WidgetContext, raw: unknown): Promise<StoredMessage & { media_url?: string }> {
     const urn = ctx.tokenUrn();
     if (urn === undefined) throw new GatewayError('WG_ERR_NOT_REGISTERED');
     const data = validateSend(raw);
     if (data.userUrn !== urn) {
       throw new GatewayError('WG_ERR_NOT_SESSION_OWNER', 'userUrn is not the session of this socket.');
     }
+    if (data.media !== undefined) {
+      const upload = await this.deps.media.accept(urn, kindOfDataUrl(data.media), data.media, data.text === '' ? undefined : data.text);
+      return { ...upload.message, media_url: upload.url };
+    }
+    if (data.text === undefined || data.text === '')
+      throw new GatewayError('WG_ERR_INVALID_PAYLOAD', 'sendMessageToChannel needs a non-empty text, or a file in media.');
     const clientMessageId = parseClientMessageId((raw as { clientMessageId?: unknown }).clientMessageId);
     return this.deps.conversation.acceptUserMessage(urn, data.text, clientMessageId);
   }
@@ -83,7 +92,13 @@ export class WidgetEvents {
       newestFirst: !forward,
     });
     if (!forward) rows.reverse();
-    return { messages: rows.map(toHistoryItem) };
+    const files = await this.deps.media.forMessages(urn, rows);
+    return {
+      messages: rows.map((m) => {
+        const file = files.get(m.id);
+        return toHistoryItem(m, file && { type: file.kind, url: this.deps.media.url(file) });
+      }),
+    };
   }
 }
 
@@ -96,8 +111,22 @@ export interface HistoryItem {
   [field: string]: unknown;
 }
 
-function toHistoryItem(m: StoredMessage): HistoryItem {
-  return { ...m.payload, seq: m.seq, direction: m.direction, id: m.id, text: m.text, createdAt: new Date(m.createdAt).toISOString() };
+function toHistoryItem(m: StoredMessage, file?: { type: string; url: string }): HistoryItem {
+  return {
+    ...m.payload,
+    ...(file ? { attachments: [file] } : {}),
+    seq: m.seq,
+    direction: m.direction,
+    id: m.id,
+    text: m.text,
+    createdAt: new Date(m.createdAt).toISOString(),
+  };
+}
+
+/** SocketCluster uploads name no message type: it follows from the data URL's content type. */
+function kindOfDataUrl(dataUrl: string): MediaKind {
+  const m = /^data:(image|audio|video)\//i.exec(dataUrl);
+  return m ? (m[1]!.toLowerCase() as MediaKind) : 'file';
 }
 
 /** One row of the event table. */
@@ -119,7 +148,7 @@ export const SC_EVENTS = {
   sendMessageToChannel: {
     handler: async (e, ctx, data) => {
       const m = await e.sendMessage(ctx, data);
-      return { id: m.id, seq: m.seq };
+      return m.media_url !== undefined ? { id: m.id, seq: m.seq, media_url: m.media_url } : { id: m.id, seq: m.seq };
     },
     reply: 'standard',
   },

@@ -67,7 +67,11 @@ export class WwcConnection implements CoreConnection {
     return this.ws.readyState === this.ws.OPEN;
   }
 
-  startKeepAlive(): void {
+  /** `socket`: the TCP connection under the WebSocket; bytes arriving on it prove the client alive. */
+  startKeepAlive(socket?: NodeJS.EventEmitter): void {
+    // A file is one frame of up to ~14 MB: on a slow uplink it takes longer than PING_TIMEOUT,
+    // and the client's pong waits behind it. Its bytes arriving count as life.
+    socket?.on('data', () => this.clock.alive());
     this.ws.on('pong', () => {
       this.clock.alive();
       this.clock.pong();

@@ -61,10 +61,12 @@ export interface HistoryItem {
   message: Record<string, unknown>;
 }
 
-/** A history item as both clients read it, or null for a type push-webchat cannot render. */
-export function historyItem(m: StoredMessage, channelUuid: string): HistoryItem | null {
+/** A history item as both clients read it (`file`: the visitor's upload), or null for a type push-webchat cannot render. */
+export function historyItem(m: StoredMessage, channelUuid: string, file?: { kind: string; url: string; caption: string | undefined }): HistoryItem | null {
   let message: Record<string, unknown>;
-  if (m.direction === 'in') {
+  if (m.direction === 'in' && file) {
+    message = { type: file.kind, timestamp: String(Math.floor(m.createdAt / 1000)), media_url: file.url, ...(file.caption ? { caption: file.caption } : {}) };
+  } else if (m.direction === 'in') {
     message = { type: 'text', timestamp: String(Math.floor(m.createdAt / 1000)), text: m.text };
   } else {
     message = platformMessage(m);

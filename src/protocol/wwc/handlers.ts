@@ -16,7 +16,18 @@ import { extrasPayload } from '../../platform/user-extras.js';
 import type { StoredMessage } from '../../store/store.js';
 import { WwcConnection } from './connection.js';
 import { ERR_ALREADY_EXISTS, ERR_NOT_REGISTERED, errorFrame, historyItem, simpleFrame, WARNING_CLOSED, type HistoryItem } from './frames.js';
-import { FrameError, parseCloseSession, parseHistoryParams, parseMessage, parseRegister, parseSetCustomField, type Frame } from './validate.js';
+import { ackFrame } from './media-frames.js';
+import type { MediaService } from '../../core/media.js';
+import {
+  FrameError,
+  parseCloseSession,
+  parseHistoryParams,
+  parseMessage,
+  parseRegister,
+  parseSetCustomField,
+  type Frame,
+  type TextMessage,
+} from './validate.js';
 
 export const READY_HISTORY = 20;
 /** Platform messages waiting beyond this many are not looked through for history pages. */
@@ -33,6 +44,7 @@ export interface WwcHandlerDeps {
   targets: PlatformTargets;
   log: Logger;
   defaultLanguage: string;
+  media: MediaService;
 }
 
 export class WwcHandlers {
@@ -47,9 +59,12 @@ export class WwcHandlers {
       if (urn === undefined) throw new FrameError(ERR_NOT_REGISTERED);
       switch (frame.type) {
         case 'message':
-        case 'message_with_fields':
-          await this.userMessage(urn, frame);
+        case 'message_with_fields': {
+          const m = parseMessage(frame);
+          if ('text' in m) await this.userMessage(urn, m);
+          else conn.send(ackFrame(urn, await this.deps.media.accept(urn, m.kind, m.media, m.caption)));
           return;
+        }
         case 'ping':
           conn.send(simpleFrame('pong'));
           return;
@@ -84,8 +99,7 @@ export class WwcHandlers {
   }
 
   /** Stored with its context and contact fields (those waiting from set_custom_field included). */
-  private async userMessage(urn: string, frame: Frame): Promise<void> {
-    const m = parseMessage(frame);
+  private async userMessage(urn: string, m: TextMessage): Promise<void> {
     const fields = await this.deps.contactFields.forMessage(urn, m.fields);
     const payload = extrasPayload({ context: m.context, ...(fields.fields ? { contactFields: fields.fields } : {}) });
     await this.deps.conversation.acceptUserMessage(urn, m.text, m.clientMessageId, payload);
@@ -167,9 +181,11 @@ export class WwcHandlers {
       limit: skip + limit + excluded,
     });
     const items: HistoryItem[] = [];
+    const files = await this.deps.media.forMessages(conn.sessionUrn!, rows);
     for (const m of rows) {
       if (m.direction === 'out' && m.seq > view.replayFrom) continue;
-      const item = historyItem(m, view.channelUuid);
+      const file = files.get(m.id);
+      const item = historyItem(m, view.channelUuid, file && { kind: file.kind, url: this.deps.media.url(file), caption: file.caption });
       if (item) items.push(item);
     }
     return items.slice(skip, skip + limit);

@@ -9,6 +9,11 @@ export interface WwcParts extends Omit<WwcHandlerDeps, 'defaultLanguage'> {
   metrics: Metrics;
 }
 
+/** The largest frame a file of MAX_MEDIA_BYTES makes: its base64, the data URL head, MAX_PAYLOAD for the rest. */
+export function mediaFrameLimit(maxMediaBytes: number, maxPayload: number): number {
+  return maxMediaBytes <= 0 ? 0 : Math.ceil(maxMediaBytes / 3) * 4 + 256 + maxPayload;
+}
+
 export function createWwcServer(c: Config, parts: WwcParts): WwcServer {
   const { policy, admission, deliverer, registry, metrics, log } = parts;
   return new WwcServer(
@@ -18,6 +23,7 @@ export function createWwcServer(c: Config, parts: WwcParts): WwcServer {
       pingInterval: c.pingInterval,
       pingTimeout: c.pingTimeout,
       maxPayload: c.maxPayload,
+      maxMediaFrame: mediaFrameLimit(c.maxMediaBytes, c.maxPayload),
     },
     {
       handlers: new WwcHandlers({ ...parts, defaultLanguage: c.defaultLanguage }),

@@ -14,11 +14,13 @@ import type { Metrics } from '../../metrics.js';
 import { WwcConnection, type WwcConnectionOptions } from './connection.js';
 import { errorFrame } from './frames.js';
 import type { WwcHandlers } from './handlers.js';
-import { FrameError, parseFrame } from './validate.js';
+import { FrameError, parseFrame, type Frame } from './validate.js';
 
 export interface WwcServerOptions extends WwcConnectionOptions {
   /** Frames above this get an `error` frame; the connection stays. */
   maxPayload: number;
+  /** Frames up to this size are read when they carry a file (`message.media`); 0: no files. */
+  maxMediaFrame: number;
 }
 
 export interface WwcServerDeps {
@@ -48,7 +50,7 @@ export class WwcServer {
   ) {
     this.wss = new WebSocketServer({
       noServer: true,
-      maxPayload: Math.max(options.maxPayload * HARD_PAYLOAD_FACTOR, 1024 * 1024),
+      maxPayload: Math.max(options.maxPayload * HARD_PAYLOAD_FACTOR, 1024 * 1024, options.maxMediaFrame + options.maxPayload),
       perMessageDeflate: false,
       clientTracking: false,
     });
@@ -67,7 +69,7 @@ export class WwcServer {
         // Released when the TCP connection ends, whether or not the handshake succeeded.
         socket.once('close', () => this.deps.admission.release(ip));
         if (socket.destroyed) return;
-        this.wss.handleUpgrade(req, socket, head, (ws) => this.onConnection(ws, ip));
+        this.wss.handleUpgrade(req, socket, head, (ws) => this.onConnection(ws, ip, socket));
       },
       (err: unknown) => {
         const e = asGatewayError(err);
@@ -76,7 +78,7 @@ export class WwcServer {
     );
   };
 
-  private onConnection(ws: WebSocket, ip: string): void {
+  private onConnection(ws: WebSocket, ip: string, socket: Duplex): void {
     const conn = new WwcConnection(ws, ip, this.options);
     if (this.closing) {
       ws.close(CLOSE_SERVICE_RESTART, 'server restarting');
@@ -88,7 +90,7 @@ export class WwcServer {
     conn.clock.onPing = (n) => this.deps.deliverer.onPing(conn, n);
     conn.clock.onPong = (n) => this.deps.deliverer.onPong(conn, n);
     conn.onBackpressure = () => this.deps.metrics.refuse('backpressure');
-    conn.startKeepAlive();
+    conn.startKeepAlive(socket);
     this.deps.policy.awaitRegistration(conn, 'no register within REGISTER_TIMEOUT');
     ws.on('message', (data, isBinary) => this.onFrame(conn, data as Buffer, isBinary));
     ws.on('error', (err) => this.deps.log.debug({ err: err.message }, 'wwc socket error'));
@@ -102,11 +104,21 @@ export class WwcServer {
     let frame;
     try {
       if (isBinary) throw new FrameError('invalid payload: binary frames are not accepted; send JSON text');
-      if (data.length > this.options.maxPayload) {
+      const large = data.length > this.options.maxPayload;
+      if (large && data.length > this.options.maxMediaFrame) {
         this.deps.metrics.refuse('frame_size');
-        throw new FrameError(`invalid payload: the frame has ${data.length} bytes; the limit is ${this.options.maxPayload} (MAX_PAYLOAD)`);
+        throw new FrameError(
+          `invalid payload: the frame has ${data.length} bytes; the limit is ${this.options.maxPayload} (MAX_PAYLOAD), ${this.options.maxMediaFrame} for a file (MAX_MEDIA_BYTES)`,
+        );
       }
       frame = parseFrame(data.toString('utf8'));
+      // Only a file may be that large.
+      if (large && !carriesMedia(frame)) {
+        this.deps.metrics.refuse('frame_size');
+        throw new FrameError(
+          `invalid payload: the frame has ${data.length} bytes; the limit is ${this.options.maxPayload} (MAX_PAYLOAD) for anything but a file`,
+        );
+      }
     } catch (err) {
       conn.send(errorFrame((err as Error).message));
       return;
@@ -134,6 +146,16 @@ export class WwcServer {
     for (const c of all) if (c.ws.readyState !== c.ws.CLOSED) c.ws.terminate();
     this.wss.close();
   }
+}
+
+function carriesMedia(frame: Frame): boolean {
+  const m = frame['message'];
+  return (
+    (frame.type === 'message' || frame.type === 'message_with_fields') &&
+    m !== null &&
+    typeof m === 'object' &&
+    typeof (m as Record<string, unknown>)['media'] === 'string'
+  );
 }
 
 function refuse(socket: Duplex, status: number, reason: string): void {

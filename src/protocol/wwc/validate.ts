@@ -93,8 +93,11 @@ export function parseContactFields(data: unknown): FieldMap | undefined {
   return Object.keys(out).length > 0 ? out : undefined;
 }
 
-/** `message` / `message_with_fields`: only text for now (media is another issue). */
-export function parseMessage(frame: Frame): TextMessage {
+export type UserMessage = TextMessage | { kind: 'image' | 'video' | 'audio' | 'file'; media: unknown; caption: string | undefined };
+const FILE_KINDS = new Set(['image', 'video', 'audio', 'file']);
+
+/** `message` / `message_with_fields`: text, or a file as a data URL in `media` (checked by the core). */
+export function parseMessage(frame: Frame): UserMessage {
   const message = frame['message'];
   if (message === null || typeof message !== 'object' || Array.isArray(message)) throw new FrameError('invalid payload: message must be an object');
   const m = message as Record<string, unknown>;
@@ -108,6 +111,10 @@ export function parseMessage(frame: Frame): TextMessage {
     (typeof frame['data'] !== 'object' || Array.isArray(frame['data']))
   )
     throw new FrameError('invalid payload: data must be an object');
+  if (FILE_KINDS.has(m['type'])) {
+    if (typeof m['media'] !== 'string' || m['media'] === '') throw new FrameError('invalid payload: blank media');
+    return { kind: m['type'] as 'image' | 'video' | 'audio' | 'file', media: m['media'], caption: optionalString(m, 'caption', 4096) };
+  }
   if (MEDIA_TYPES.has(m['type'])) throw new FrameError(`invalid payload: ${m['type']} messages are not supported by this gateway yet; send text`);
   if (m['type'] !== 'text') throw new FrameError('invalid payload: invalid message type');
   if (typeof m['text'] !== 'string') throw new FrameError('invalid payload: message.text must be a string');

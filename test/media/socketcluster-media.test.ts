@@ -1,0 +1,71 @@
+// Files with SocketCluster widgets: sendMessageToChannel {media} answered with {id, seq,
+// media_url}; getHistory returns attachments; bot media from courier's WWC channel reaches the
+// widget as `attachments: [{type, url}]` beside the text; the demo bot sends a file back;
+// wg_media_bytes counts what the store holds.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { V9Widget, waitFor } from '../helpers/clients.js';
+import { courierSend } from '../helpers/courier-wwc.js';
+import { startGateway, TEST_CHANNEL, TEST_TOKEN, type RunningGateway } from '../helpers/gateway.js';
+import { dataUrl, png, sha256 } from '../helpers/media-files.js';
+
+describe('files with SocketCluster widgets (demo bot)', () => {
+  let gw: RunningGateway;
+  before(async () => {
+    gw = await startGateway({ MAX_PAYLOAD: '256KiB', WEBHOOK_TOKEN: TEST_TOKEN });
+  });
+  after(async () => {
+    await gw.stop();
+  });
+
+  it('answers sendMessageToChannel {media} with {id, seq, media_url} serving the same bytes, and the demo bot sends the file back as attachments', async () => {
+    const w = new V9Widget(gw.port);
+    const { urn } = await w.register();
+    await w.subscribeAndWait(urn);
+    const bytes = png(40, 40, [20, 160, 60]);
+    const { err, data } = await w.sendAck({ userUrn: urn, media: dataUrl('image/png', bytes), text: 'a photo' });
+    assert.equal(err, null);
+    assert.deepEqual(Object.keys(data).sort(), ['id', 'media_url', 'seq']);
+    const res = await fetch(data.media_url);
+    assert.equal(sha256(Buffer.from(await res.arrayBuffer())), sha256(bytes));
+    await waitFor(() => w.received.length === 1, 5000, 'the demo bot reply');
+    assert.deepEqual(w.received[0]!['attachments'], [{ type: 'image', url: data.media_url }]);
+    assert.match(w.received[0]!.text, /image\/png/);
+
+    const history = await w.emitAck('getHistory', {});
+    const mine = history.data.messages.find((m: any) => m.direction === 'in');
+    assert.deepEqual(mine.attachments, [{ type: 'image', url: data.media_url }]);
+    assert.equal(mine.text, 'a photo');
+
+    const metrics = await (await fetch(`${gw.url}/metrics`)).text();
+    const m = /^wg_media_bytes (\d+)$/m.exec(metrics);
+    assert.ok(m && Number(m[1]) >= bytes.length, 'wg_media_bytes counts the stored file');
+    w.close();
+  });
+
+  it('refuses a file that is not what it claims with WG_ERR_INVALID_MEDIA, and a send with neither text nor media', async () => {
+    const w = new V9Widget(gw.port);
+    const { urn } = await w.register();
+    const bad = await w.sendAck({ userUrn: urn, media: dataUrl('image/png', Buffer.from('<html><script>alert(1)</script></html>')) });
+    assert.equal(bad.err?.name, 'WG_ERR_INVALID_MEDIA');
+    const empty = await w.sendAck({ userUrn: urn });
+    assert.equal(empty.err?.name, 'WG_ERR_INVALID_PAYLOAD');
+    w.close();
+  });
+
+  it('delivers bot media from courier’s WWC channel to the widget as attachments [{type, url}] with the text', async () => {
+    const w = new V9Widget(gw.port);
+    const { urn } = await w.register();
+    await w.subscribeAndWait(urn);
+    const res = await courierSend(`${gw.url}/hooks/${TEST_TOKEN}`, {
+      to: urn,
+      channel_uuid: TEST_CHANNEL,
+      message: { type: 'audio', timestamp: '1700000000', media_url: 'https://cdn.example.org/v.mp3', caption: 'listen' },
+    });
+    assert.equal(res.status, 200);
+    await waitFor(() => w.received.length === 1, 5000, 'the bot file');
+    assert.equal(w.received[0]!.text, 'listen');
+    assert.deepEqual(w.received[0]!['attachments'], [{ type: 'audio', url: 'https://cdn.example.org/v.mp3' }]);
+    w.close();
+  });
+});
