@@ -9,10 +9,11 @@ import { storeFailure } from './errors/startup.js';
 import type { AdminStore } from './store/admin-store.js';
 import { TimedConnector } from './platform/timed.js';
 import { Deliverer } from './delivery/deliverer.js';
-import { LocalFanout, type Fanout } from './delivery/fanout.js';
+import type { Fanout } from './delivery/fanout.js';
 import { createRequestHandler, type RouteDeps } from './http/routes.js';
 import { HttpServers } from './http/servers.js';
-import { MemoryAddressLimits, type AddressLimits } from './limits/address-limits.js';
+import type { AddressLimits } from './limits/address-limits.js';
+import { openFanout, openLimits } from './backends.js';
 import { OriginPolicy } from './limits/origins.js';
 import type { Logger } from './log/logger.js';
 import { Metrics } from './metrics.js';
@@ -43,7 +44,6 @@ import { createWwcServer } from './protocol/wwc/index.js';
 import type { WwcServer } from './protocol/wwc/server.js';
 import type { WithMedia } from './store/media-role.js';
 import { openStore } from './store/open-store.js';
-import { isRedisUrl } from './store/redis/url.js';
 import type { SessionRecord, Store, StoredMessage } from './store/store.js';
 
 export const AUTH_SECRET_SETTING = 'auth_secret';
@@ -276,30 +276,6 @@ export async function compose(shared: Shared): Promise<Parts> {
   upgrades.wwc = wwc.upgrade;
   const maintenance = new Maintenance(store, statusReports, c, log);
   return { store, fanout, limits, http, sockets, wwc, deliverer, outbox, courier, demoBot, statusReports, maintenance, ingest, admin };
-}
-
-/** Processes share a store over Redis; alone, they notify themselves. */
-async function openFanout(c: Config, log: Logger): Promise<Fanout> {
-  if (!isRedisUrl(c.storeUrl)) return new LocalFanout();
-  // Loaded only for Redis: ioredis is a good part of the start-up time otherwise.
-  const { RedisFanout } = await import('./store/redis/fanout.js');
-  const fanout = new RedisFanout(c.storeUrl, c.redisPrefix, log);
-  await fanout.start();
-  return fanout;
-}
-
-/** Per-address limits: shared by all nodes in Redis when the store is Redis, else in this process. */
-async function openLimits(c: Config, log: Logger): Promise<AddressLimits> {
-  const options = {
-    maxConnectionsPerIp: c.maxConnectionsPerIp,
-    maxRegistrationsPerMinute: c.maxRegistrationsPerMinute,
-    ipv6PrefixLength: c.ipv6PrefixLength,
-  };
-  if (!isRedisUrl(c.storeUrl)) return new MemoryAddressLimits(options);
-  const { RedisAddressLimits } = await import('./limits/redis-address-limits.js');
-  const limits = new RedisAddressLimits(c.storeUrl, c.redisPrefix, options, log);
-  await limits.start();
-  return limits;
 }
 
 /** STATUS_CALLBACKS, where the platform's channel has status endpoints: courier's WWC channel has none. */
