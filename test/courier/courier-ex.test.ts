@@ -7,20 +7,9 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 import { sleep, TokenJar, V9Widget, waitFor } from '../helpers/clients.js';
-import { EX_CHANNEL, freePort, RealCourier, type MsgRow } from '../helpers/courier.js';
+import { eventually, EX_CHANNEL, freePort, RealCourier, type MsgRow } from '../helpers/courier.js';
 import { dedupeById, report } from '../helpers/faults.js';
 import { startGateway, TEST_TOKEN, type RunningGateway } from '../helpers/gateway.js';
-
-/** Polls an async condition. */
-async function eventually<T>(read: () => Promise<T>, ok: (v: T) => boolean, timeoutMs: number, what: (v: T) => string): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await read();
-    if (ok(v)) return v;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms: ${what(v)}`);
-    await sleep(100);
-  }
-}
 
 /** Courier pinned to CPU 0 for the whole file; the load test adds a busy loop on the same CPU. */
 const COURIER_CPU = '0';

@@ -7,19 +7,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { sleep } from '../helpers/clients.js';
-import { freePort, RealCourier, WWC_CHANNEL } from '../helpers/courier.js';
+import { eventually, freePort, RealCourier, WWC_CHANNEL } from '../helpers/courier.js';
 import { startGateway, TEST_TOKEN, type RunningGateway } from '../helpers/gateway.js';
 import { createService, dispose, MemoryStorage } from '../helpers/wwc-clients.js';
-
-async function eventually<T>(read: () => Promise<T>, ok: (v: T) => boolean, timeoutMs: number, what: (v: T) => string): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await read();
-    if (ok(v)) return v;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms: ${what(v)}`);
-    await sleep(100);
-  }
-}
 
 async function init(service: any): Promise<void> {
   await Promise.race([service.init(), sleep(10_000).then(() => Promise.reject(new Error('init() did not resolve: no ready_for_message')))]);

@@ -268,3 +268,14 @@ export class RealCourier {
     await run('dropdb', ['--if-exists', '--force', this.db], { env: { ...process.env, ...PG_ENV } }).catch(() => {});
   }
 }
+
+/** Polls an async read (courier's tables) until `ok` holds; the timeout error says what was last read. */
+export async function eventually<T>(read: () => Promise<T>, ok: (v: T) => boolean, timeoutMs: number, what: (v: T) => string): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await read();
+    if (ok(v)) return v;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms: ${what(v)}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
