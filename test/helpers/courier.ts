@@ -170,13 +170,19 @@ export class RealCourier {
    */
   async queueSends(urn: string, items: Array<{ text: string; quickReplies?: string[] }>, tps = 10, channel = EX_CHANNEL): Promise<number[]> {
     const payload = JSON.stringify(items.map((i) => ({ text: i.text, qr: i.quickReplies ?? [] })));
-    const { stdout } = await run(
-      'psql',
-      ['-d', this.db, '-v', 'ON_ERROR_STOP=1', '-Atq', '-v', `chan=${channel}`, '-v', `urn=ext:${urn}`, '-v', `items=${payload}`, '-f', QUEUE_SQL_FILE],
-      {
-        env: { ...process.env, ...PG_ENV },
-      },
-    );
+    const queue = () =>
+      run(
+        'psql',
+        ['-d', this.db, '-v', 'ON_ERROR_STOP=1', '-Atq', '-v', `chan=${channel}`, '-v', `urn=ext:${urn}`, '-v', `items=${payload}`, '-f', QUEUE_SQL_FILE],
+        { env: { ...process.env, ...PG_ENV } },
+      );
+    // The SQL creates the contact when its URN is new. When courier creates it at the same moment
+    // (a visitor's first message arriving), the insert hits the URN's unique key and the whole
+    // statement rolls back; run once more, and the SQL then finds the contact courier made.
+    const { stdout } = await queue().catch((err: Error & { stderr?: string }) => {
+      if (!String(err.stderr).includes('contacts_contacturn_org_id_identity_key')) throw err;
+      return queue();
+    });
     const msgs = stdout.split('\n').filter(Boolean);
     if (msgs.length !== items.length) throw new Error(`queued ${msgs.length} of ${items.length}: ${stdout}`);
     const redis = new Redis(this.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 2 });
