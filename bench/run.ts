@@ -62,7 +62,8 @@ class Generator {
       const p = this.pending.get(m.id);
       if (!p) return;
       this.pending.delete(m.id);
-      m.ok ? p.resolve(m.result) : p.reject(new Error(m.error));
+      if (m.ok) p.resolve(m.result);
+      else p.reject(new Error(m.error));
     });
     child.on('exit', (code) => {
       for (const p of this.pending.values()) p.reject(new Error(`load generator exited (${code})`));
@@ -352,8 +353,8 @@ async function runProfile(
   const storeUrl = store === 'sqlite' ? `sqlite:${join(dbDir, `profile-${direction}.db`)}` : 'memory:';
   const target = await startGateway({ storeUrl, platformUrl: standIn.url, env: gatewayEnv, nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${dir}`] });
   let gens: Generator[] = [];
-  let rate = '';
-  let loadStart = 0;
+  let rate: string;
+  let loadStart: number;
   try {
     const c = await connectAll(target, n);
     gens = c.gens;
@@ -406,7 +407,7 @@ function medianRow(runs: Row[]): Row {
   const rate = (r: Row): number => r.p2w?.deliveredRate ?? -1;
   const sorted = [...runs].sort((a, b) => rate(a) - rate(b));
   const mid = sorted[Math.floor((sorted.length - 1) / 2)]!;
-  return { ...mid, rounds: runs.length > 1 ? runs.map(rate) : undefined, notes: runs.flatMap((r) => r.notes) };
+  return { ...mid, ...(runs.length > 1 ? { rounds: runs.map(rate) } : {}), notes: runs.flatMap((r) => r.notes) };
 }
 
 async function main(): Promise<void> {

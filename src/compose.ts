@@ -229,7 +229,7 @@ export async function compose(shared: Shared): Promise<Parts> {
     typing: (urn, from) => relayTyping(urn, from),
     ...(statusReports ? { onAnswered: (m: StoredMessage) => statusReports.answered(m) } : {}),
     onDropped: (m, reason) => ingest.dropped(m, reason),
-    isShuttingDown: shared.isShuttingDown,
+    isShuttingDown: () => shared.isShuttingDown(),
     ready,
     media: { media: store.media, maxAge: c.historyMaxAge },
   };

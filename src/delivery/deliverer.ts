@@ -104,7 +104,7 @@ export class Deliverer {
     if (!subs) this.byUrn.set(urn, (subs = new Set()));
     subs.add(sub);
     let mine = this.byTarget.get(target.id);
-    if (!mine) this.byTarget.set(target.id, (mine = new Map()));
+    if (!mine) this.byTarget.set(target.id, (mine = new Map<string, Subscription>()));
     mine.set(urn, sub);
     try {
       // Watch first, read second: anything stored after the read is then notified.

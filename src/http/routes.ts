@@ -36,7 +36,7 @@ export function createRequestHandler(deps: RouteDeps, role: PortRole = 'all') {
   ]);
   const widget = publicSide ? loadWidget() : null;
   if (publicSide && !widget) deps.log.error('dist/widget/widget.js is missing: /widget.js answers 503; run `npm run build`');
-  return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = req.url ?? '/';
     const q = url.indexOf('?');
     const path = q === -1 ? url : url.slice(0, q);
@@ -117,6 +117,8 @@ export function createRequestHandler(deps: RouteDeps, role: PortRole = 'all') {
       webhookTimer?.();
     }
   };
+  // node's http server ignores a listener's promise; handle() answers every error itself.
+  return (req: IncomingMessage, res: ServerResponse): void => void handle(req, res);
 }
 
 function safeDecode(s: string): string {

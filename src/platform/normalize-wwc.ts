@@ -40,7 +40,7 @@ export function normalizeWwcBody(body: Record<string, unknown>, idempotencyKey: 
     to,
     text,
     from,
-    quick_replies: qr as string[],
+    quick_replies: qr,
     message,
   };
   if (typeof body['channel_uuid'] === 'string') out.channel = body['channel_uuid'];

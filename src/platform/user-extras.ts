@@ -6,7 +6,7 @@ import type { OutboxEntry } from '../store/store.js';
 
 export interface UserExtras {
   /** Free text the page attached (webchat-service's setContext); non-empty when present. */
-  context?: string;
+  context?: string | undefined;
   /** Contact fields to set on the platform's contact, values as strings. */
   contactFields?: Record<string, string>;
 }

@@ -63,7 +63,7 @@ export type WebhookBody = Static<typeof WebhookBody>;
 export function validator<S extends TSchema>(schema: S, code: ErrorCode = 'WG_ERR_INVALID_PAYLOAD', what = 'data') {
   const check: ValidateFunction = ajv.compile(schema);
   return (value: unknown): Static<S> => {
-    if (check(value)) return value as Static<S>;
+    if (check(value)) return value;
     const e = check.errors?.[0];
     const path = e?.instancePath ? `${what}${e.instancePath.replace(/\//g, '.')}` : what;
     const extra = e?.keyword === 'required' ? ` (${(e.params as { missingProperty: string }).missingProperty})` : '';

@@ -50,11 +50,15 @@ export interface StoreOverview {
   bytes: number | null;
 }
 
-export interface SessionQuery {
-  /** Only sessions whose urn starts with this (the urn is the visitor id for page-chosen ids). */
-  prefix?: string;
-  cursor?: string;
+/** One page of a listing: where the previous page ended (absent for the first) and how many. */
+export interface PageQuery {
+  cursor?: string | undefined;
   limit: number;
+}
+
+export interface SessionQuery extends PageQuery {
+  /** Only sessions whose urn starts with this (the urn is the visitor id for page-chosen ids). */
+  prefix?: string | undefined;
 }
 
 export interface OutboxStats {
@@ -74,7 +78,7 @@ export interface AdminStore {
   /** The summaries of these urns (unknown ones left out), in the order given. */
   summarizeSessions(urns: readonly string[]): Promise<SessionSummary[]>;
   /** Failed outbox entries, newest first. */
-  listFailedOutbox(query: { cursor?: string; limit: number }): Promise<Page<OutboxItem>>;
+  listFailedOutbox(query: PageQuery): Promise<Page<OutboxItem>>;
   /** The session's pending and failed outbox entries (at most `limit`), oldest first. */
   sessionOutbox(urn: string, limit: number): Promise<OutboxItem[]>;
   /**

@@ -54,7 +54,7 @@ declare module 'socketcluster-server' {
     deauthenticate(): Promise<void>;
     procedure(name: string): ConsumableStream<AGRequest>;
     receiver(name: string): ConsumableStream<unknown>;
-    listener(name: string): ConsumableStream<any>;
+    listener(name: string): ConsumableStream<unknown>;
     kickOut(channel?: string, message?: string): void;
     closeAllListeners(): void;
     killAllProcedures(): void;
@@ -81,6 +81,16 @@ declare module 'socketcluster-server' {
     strictHandshake?: boolean;
   }
 
+  /** What the server's listener(name) streams, for the events the gateway consumes. */
+  export interface AGServerEvents {
+    connection: { socket: AGServerSocket; id: string; pingTimeout: number; isAuthenticated: boolean };
+    subscription: { socket: AGServerSocket; channel: string; subscriptionOptions: unknown };
+    unsubscription: { socket: AGServerSocket; channel: string };
+    closure: { socket: AGServerSocket; code?: number; reason?: string };
+    error: { error: Error };
+    warning: { warning: Error };
+  }
+
   export interface AGServer {
     MIDDLEWARE_HANDSHAKE: string;
     MIDDLEWARE_INBOUND_RAW: string;
@@ -92,7 +102,7 @@ declare module 'socketcluster-server' {
     pendingClientsCount: number;
     setMiddleware(type: string, fn: (stream: AsyncIterable<AGAction>) => void | Promise<void>): void;
     setAuthEngine(engine: unknown): void;
-    listener(name: string): ConsumableStream<any>;
+    listener<K extends keyof AGServerEvents>(name: K): ConsumableStream<AGServerEvents[K]>;
     close(keepSocketsOpen?: boolean): Promise<void>;
   }
 

@@ -82,7 +82,7 @@ describe('push-webchat 2.11.0 exchanges files through the gateway', { timeout: 3
     } catch (err) {
       await page.screenshot({ path: join(shots, `${name}-failed.png`), fullPage: true });
       const html = await page.evaluate(() => document.querySelector('#push-messages')?.outerHTML ?? document.body.outerHTML);
-      throw new Error(`${selector} not shown (${join(shots, `${name}-failed.png`)}): ${(err as Error).message}\n${html.slice(0, 3000)}`);
+      throw new Error(`${selector} not shown (${join(shots, `${name}-failed.png`)}): ${(err as Error).message}\n${html.slice(0, 3000)}`, { cause: err });
     }
   }
 
@@ -116,7 +116,7 @@ describe('push-webchat 2.11.0 exchanges files through the gateway', { timeout: 3
     await shown(page, '.push-from-client img', 'push-webchat-visitor-image');
     assert.equal(await img.first().getAttribute('src'), url);
     await page.waitForFunction(() => {
-      const el = document.querySelector('.push-from-client img') as HTMLImageElement | null;
+      const el = document.querySelector<HTMLImageElement>('.push-from-client img');
       return el !== null && el.complete && el.naturalWidth === 320;
     });
     await page.screenshot({ path: join(shots, 'push-webchat-visitor-image.png') });
@@ -146,7 +146,7 @@ describe('push-webchat 2.11.0 exchanges files through the gateway', { timeout: 3
     await shown(page, '.push-from-response .push-document', 'push-webchat-bot-pdf');
     assert.equal(await page.locator('.push-from-response img').first().getAttribute('src'), `${SITE}/bot/product.png`);
     await page.waitForFunction(() => {
-      const el = document.querySelector('.push-from-response img') as HTMLImageElement | null;
+      const el = document.querySelector<HTMLImageElement>('.push-from-response img');
       return el !== null && el.complete && el.naturalWidth === 240;
     });
     assert.match(await page.locator('.push-from-response .push-document').first().innerText(), /Your invoice/);

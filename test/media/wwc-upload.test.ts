@@ -117,7 +117,7 @@ describe('files from WWC visitors (courier WWC channel)', () => {
       ['unknown type', { type: 'file', media: dataUrl('application/x-msdownload', Buffer.from('MZ\x90\x00')) }, /WG_ERR_INVALID_MEDIA/],
       ['blank media', { type: 'image', media: '' }, /^invalid payload: blank media$/],
     ];
-    for (const [, message, re] of cases) c.send({ type: 'message', message });
+    for (const [, message] of cases) c.send({ type: 'message', message });
     for (let i = 0; i < cases.length; i++) {
       const err = await c.next('error', i + 1);
       assert.match(err.error, cases[i]![2], cases[i]![0]);

@@ -22,7 +22,9 @@ export class FileError extends Error {
 export function readAsDataUrl(file: Blob): Promise<string> {
   return new Promise((resolve, reject) => {
     const reader = new FileReader();
-    reader.onload = () => resolve(String(reader.result));
+    // readAsDataURL always yields a string; anything else means the read did not happen.
+    reader.onload = () =>
+      typeof reader.result === 'string' ? resolve(reader.result) : reject(new FileError('WG_CLIENT_FILE_UNREADABLE', 'the file could not be read'));
     reader.onerror = () => reject(new FileError('WG_CLIENT_FILE_UNREADABLE', 'the file could not be read'));
     reader.readAsDataURL(file);
   });

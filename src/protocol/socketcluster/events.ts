@@ -40,7 +40,7 @@ export class WidgetEvents {
 
   /** registerUser: create a session, or resume the one this socket's token names. Returns the urn. */
   async registerUser(ctx: WidgetContext, raw: unknown): Promise<string> {
-    if (raw !== undefined && raw !== null && typeof raw === 'object' && 'id' in raw && !isValidSessionId((raw as { id: unknown }).id)) {
+    if (raw !== undefined && raw !== null && typeof raw === 'object' && 'id' in raw && !isValidSessionId(raw.id)) {
       throw new GatewayError('WG_ERR_INVALID_SESSION_ID');
     }
     const data = validateRegister(raw ?? {});

@@ -3,7 +3,7 @@
 // replies. Admission, limits, sessions and delivery live in src/core and src/delivery.
 import type { EventEmitter } from 'node:events';
 import type { Server as HttpServer } from 'node:http';
-import { attach, type AGAction, type AGServer, type AGServerSocket } from 'socketcluster-server';
+import { attach, type AGAction, type AGServer, type AGServerEvents, type AGServerSocket } from 'socketcluster-server';
 import type { Admission } from '../../core/admission.js';
 import type { ConnectionPolicy } from '../../core/connection-policy.js';
 import type { ConnectionRegistry } from '../../core/connections.js';
@@ -81,21 +81,21 @@ export class SocketServer {
     this.server.setAuthEngine(new RotatingAuthEngine(options.authSecretsPrevious));
     this.server.setMiddleware(this.server.MIDDLEWARE_HANDSHAKE, (stream) => this.handshakeMiddleware(stream));
     this.server.setMiddleware(this.server.MIDDLEWARE_INBOUND, (stream) => this.inboundMiddleware(stream));
-    void this.consume('connection', ({ socket }: { socket: AGServerSocket }) => this.onConnection(socket));
+    void this.consume('connection', ({ socket }) => this.onConnection(socket));
     void this.consume('subscription', ({ socket, channel, subscriptionOptions }) => this.onSubscription(socket, channel, subscriptionOptions));
     void this.consume('unsubscription', ({ socket, channel }) => {
       const conn = this.connections.get(socket.id);
       if (conn) this.deps.deliverer.unsubscribe(conn, channel);
     });
-    void this.consume('closure', ({ socket, code }: { socket: AGServerSocket; code?: number }) => {
+    void this.consume('closure', ({ socket, code }) => {
       // ws closed it for a frame over MAX_PAYLOAD: a refusal like any other.
       if (code === CLOSE_MESSAGE_TOO_BIG) this.deps.metrics.refuse('frame_size');
       this.onClosure(socket);
     });
     // Socket errors are mostly bad client input (unparsable frames): debug, or a flood of
     // garbage would become a flood of log lines.
-    void this.consume('error', ({ error }: { error: Error }) => this.deps.log.debug({ err: error?.message }, 'socket error'));
-    void this.consume('warning', ({ warning }: { warning: Error }) => this.deps.log.debug({ warning: warning?.message }, 'socket server warning'));
+    void this.consume('error', ({ error }) => this.deps.log.debug({ err: error?.message }, 'socket error'));
+    void this.consume('warning', ({ warning }) => this.deps.log.debug({ warning: warning?.message }, 'socket server warning'));
   }
 
   get connectionCount(): number {
@@ -107,7 +107,7 @@ export class SocketServer {
     return [...this.connections.keys()];
   }
 
-  private async consume(event: string, handler: (packet: any) => unknown): Promise<void> {
+  private async consume<K extends keyof AGServerEvents>(event: K, handler: (packet: AGServerEvents[K]) => unknown): Promise<void> {
     for await (const packet of this.server.listener(event)) {
       try {
         await handler(packet);

@@ -1,7 +1,7 @@
 // The memory store's admin role (admin-store.ts). The memory store is for tests and single demo
 // processes; its pages sort the sessions in memory.
 import * as admin from '../admin-store.js';
-import type { AdminStore, OutboxItem, OutboxStats, Page, RequeueResult, SessionQuery, SessionSummary, StoreOverview } from '../admin-store.js';
+import type { AdminStore, OutboxItem, OutboxStats, Page, PageQuery, RequeueResult, SessionQuery, SessionSummary, StoreOverview } from '../admin-store.js';
 import type { OutboxRow, SessionState } from './messages.js';
 import { MemoryOutbox } from './outbox.js';
 
@@ -78,7 +78,7 @@ export class MemoryAdmin extends MemoryOutbox implements AdminStore {
     return out;
   }
 
-  async listFailedOutbox(q: { cursor?: string; limit: number }): Promise<Page<OutboxItem>> {
+  async listFailedOutbox(q: PageQuery): Promise<Page<OutboxItem>> {
     const c = admin.decodeCursor(q.cursor, admin.isOutboxCursor);
     const rows = this.failed
       .filter((r) => !c || r.createdAt < c[0] || (r.createdAt === c[0] && r.id < Number(c[1])))

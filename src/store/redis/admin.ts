@@ -5,7 +5,7 @@
 // and the failed outbox from P outbox:failed. A store created before these indexes existed gets
 // them once, on the first admin call (one SSCAN of P sessions). Scripts: lua/admin-*.lua.
 import * as admin from '../admin-store.js';
-import type { AdminStore, OutboxItem, OutboxStats, Page, RequeueResult, SessionQuery, SessionSummary, StoreOverview } from '../admin-store.js';
+import type { AdminStore, OutboxItem, OutboxStats, Page, PageQuery, RequeueResult, SessionQuery, SessionSummary, StoreOverview } from '../admin-store.js';
 import { RedisOutbox } from './outbox.js';
 
 /** The oldest pending entry is looked for among this many sessions with a backlog, most due first. */
@@ -47,7 +47,7 @@ export class RedisAdmin extends RedisOutbox implements AdminStore {
       this.redis.wgAdminOldest(this.k('outbox:due'), this.p, OLDEST_SCAN),
       this.redis.info('memory'),
     ]);
-    const used = /used_memory:(\d+)/.exec(info as string);
+    const used = /used_memory:(\d+)/.exec(info);
     return {
       sessions,
       outboxPending: Number(pending ?? 0),
@@ -149,7 +149,7 @@ export class RedisAdmin extends RedisOutbox implements AdminStore {
     return out;
   }
 
-  async listFailedOutbox(query: { cursor?: string; limit: number }): Promise<Page<OutboxItem>> {
+  async listFailedOutbox(query: PageQuery): Promise<Page<OutboxItem>> {
     const limit = admin.pageLimit(query.limit);
     const rows = await this.newestAfter(this.k('outbox:failed'), admin.decodeCursor(query.cursor, admin.isOutboxCursor), limit + 1);
     const page = admin.firstPage(rows, limit, ([id, createdAt]) => [createdAt, id]);

@@ -37,7 +37,7 @@ type ScriptName = keyof typeof SCRIPTS;
 type Scripts<R> = Record<ScriptName, (...args: (string | number)[]) => R>;
 
 export interface RedisStoreOptions {
-  prefix?: string;
+  prefix?: string | undefined;
 }
 
 export class RedisBase implements Lifecycle {

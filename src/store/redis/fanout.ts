@@ -189,7 +189,7 @@ export class RedisFanout implements Fanout {
       timer = setTimeout(() => resolve(false), PROBE_TIMEOUT);
     });
     let ok = false;
-    let detail = '';
+    let detail: string;
     try {
       await this.pub.publish(this.probeChannel, token);
       ok = await heard;

@@ -41,7 +41,7 @@ export class RedisMessages extends RedisBase implements SettingsStore, SessionSt
   }
 
   async getSession(urn: string): Promise<SessionRecord | null> {
-    const [channelUuid, hostApi, createdAt] = await this.redis.hmget(this.k(`session:${urn}`), 'channelUuid', 'hostApi', 'createdAt');
+    const [channelUuid = null, hostApi = null, createdAt = null] = await this.redis.hmget(this.k(`session:${urn}`), 'channelUuid', 'hostApi', 'createdAt');
     if (channelUuid === null || createdAt === null) return null;
     return { urn, channelUuid, hostApi, createdAt: Number(createdAt) };
   }

@@ -3,7 +3,7 @@
 // two partial indexes of schema.ts (ADMIN_INDEXES), pending ones by outbox_pending / outbox_due.
 import type Database from 'better-sqlite3';
 import * as admin from '../admin-store.js';
-import type { AdminStore, OutboxItem, OutboxStats, Page, RequeueResult, SessionQuery, SessionSummary, StoreOverview } from '../admin-store.js';
+import type { AdminStore, OutboxItem, OutboxStats, Page, PageQuery, RequeueResult, SessionQuery, SessionSummary, StoreOverview } from '../admin-store.js';
 import { SqliteOutbox, toEntry, type OutboxRow } from './outbox.js';
 
 /** Above every character a urn can hold: the upper bound of a prefix range. */
@@ -127,7 +127,7 @@ export class SqliteAdmin extends SqliteOutbox implements AdminStore {
     return out;
   }
 
-  async listFailedOutbox(query: { cursor?: string; limit: number }): Promise<Page<OutboxItem>> {
+  async listFailedOutbox(query: PageQuery): Promise<Page<OutboxItem>> {
     const limit = admin.pageLimit(query.limit);
     const c = admin.decodeCursor(query.cursor, admin.isOutboxCursor);
     const rows = c === undefined ? this.q.failedPage.all(limit + 1) : this.q.failedPageAfter.all(c[0], Number(c[1]), limit + 1);
