@@ -30,14 +30,22 @@ export async function openStore(url: string, options: OpenStoreOptions = {}): Pr
   } else if (isRedisUrl(url)) {
     // Loaded only for Redis: ioredis is a good part of the start-up time otherwise.
     const { RedisStore } = await import('./redis/store.js');
-    openMedia = async () => new (await import('./redis/media.js')).RedisMediaStore(url, options.redisPrefix);
+    const { RedisMediaStore } = await import('./redis/media.js');
     const redis = new RedisStore(url, { prefix: options.redisPrefix });
     store = base = redis;
+    openMedia = async () => new RedisMediaStore(url, options.redisPrefix);
     const replicas = options.redisMinReplicasAck ?? 0;
     if (replicas > 0) {
-      const { ReplicaAck, withReplicaAck } = await import('./redis/replica-ack.js');
+      const { ACKED_MEDIA_WRITES, ReplicaAck, withReplicaAck } = await import('./redis/replica-ack.js');
+      const timeout = options.redisReplicaAckTimeout ?? 1_000;
       const writer = new RedisStore(url, { prefix: options.redisPrefix });
-      store = withReplicaAck(redis, writer, new ReplicaAck((n, t) => writer.waitForReplicas(n, t), replicas, options.redisReplicaAckTimeout ?? 1_000));
+      store = withReplicaAck(redis, writer, new ReplicaAck((n, t) => writer.waitForReplicas(n, t), replicas, timeout));
+      // Files wait on a connection of their own too, so serving media never queues behind a WAIT.
+      openMedia = async () => {
+        const mediaWriter = new RedisMediaStore(url, options.redisPrefix);
+        const ack = new ReplicaAck((n, t) => mediaWriter.waitForReplicas(n, t), replicas, timeout);
+        return withReplicaAck(new RedisMediaStore(url, options.redisPrefix), mediaWriter, ack, ACKED_MEDIA_WRITES);
+      };
     }
   } else {
     throw new Error(`unsupported STORE_URL ${url}`);

@@ -4,7 +4,10 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { Redis } from 'ioredis';
-import { ACKED_WRITES, ReplicaAck, withReplicaAck } from '../../src/store/redis/replica-ack.js';
+import { ACKED_MEDIA_WRITES, ACKED_WRITES, ReplicaAck, withReplicaAck } from '../../src/store/redis/replica-ack.js';
+import { RedisMediaStore } from '../../src/store/redis/media.js';
+import type { MediaRecord } from '../../src/store/media-role.js';
+import { png } from '../helpers/media-files.js';
 import { openStore } from '../../src/store/open-store.js';
 import { RedisStore } from '../../src/store/redis/store.js';
 import { V9Widget } from '../helpers/clients.js';
@@ -14,6 +17,19 @@ import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
 import { runStoreContract } from './store-contract.js';
 
 let primary: RedisServer;
+
+function mediaRecord(bytes: Buffer): MediaRecord {
+  return {
+    id: randomBytes(18).toString('base64url'),
+    urn: 'u1',
+    messageId: `m${randomBytes(4).toString('hex')}`,
+    kind: 'image',
+    contentType: 'image/png',
+    filename: 'photo.png',
+    size: bytes.length,
+    createdAt: Date.now(),
+  };
+}
 let replica: RedisServer;
 
 async function replicaInSync(of: RedisServer = primary): Promise<void> {
@@ -49,6 +65,22 @@ runStoreContract('redis with REDIS_MIN_REPLICAS_ACK=1', async () => {
 describe('replica acknowledgement', () => {
   it('wraps every acknowledged write the Redis store has (a renamed method would escape it)', () => {
     for (const name of ACKED_WRITES) assert.equal(typeof RedisStore.prototype[name], 'function', name);
+    for (const name of ACKED_MEDIA_WRITES) assert.equal(typeof RedisMediaStore.prototype[name], 'function', name);
+  });
+
+  it('has an uploaded file on the replica when the media put resolves', async () => {
+    const redisPrefix = `ra${randomBytes(3).toString('hex')}:`;
+    const store = await openStore(primary.url, { redisPrefix, redisMinReplicasAck: 1 });
+    const r = new Redis(replica.url);
+    try {
+      const bytes = png(32, 32);
+      const record = mediaRecord(bytes);
+      await store.media.put(record, bytes);
+      assert.deepEqual(await r.hgetBuffer(`${redisPrefix}media:${record.id}`, 'bytes'), bytes);
+    } finally {
+      r.disconnect();
+      await store.close();
+    }
   });
 
   it('shares one WAIT among writes that finish while another WAIT is in flight', async () => {
@@ -97,6 +129,18 @@ describe('a write no replica confirms', () => {
       w.close();
     } finally {
       await gw.stop();
+      await lonely.stop();
+    }
+  });
+
+  it('refuses to store a file no replica confirmed (WG_ERR_NOT_REPLICATED), so no message names a file a failover loses', async () => {
+    const lonely = await startRedisServer();
+    const store = await openStore(lonely.url, { redisPrefix: 'lonely:', redisMinReplicasAck: 1, redisReplicaAckTimeout: 200 });
+    try {
+      const bytes = png(16, 16);
+      await assert.rejects(store.media.put(mediaRecord(bytes), bytes), { code: 'WG_ERR_NOT_REPLICATED' });
+    } finally {
+      await store.close();
       await lonely.stop();
     }
   });

@@ -35,6 +35,11 @@ export class RedisMediaStore implements MediaStore {
     await closeRedis(this.redis);
   }
 
+  /** WAIT: how many replicas hold this connection's writes (REDIS_MIN_REPLICAS_ACK). */
+  async waitForReplicas(replicas: number, timeoutMs: number): Promise<number> {
+    return Number(await this.redis.call('WAIT', replicas, timeoutMs));
+  }
+
   async put(r: MediaRecord, bytes: Buffer): Promise<void> {
     const res = await this.redis
       .multi()

@@ -11,6 +11,7 @@
 // same Redis): reads and the other writes never queue behind a WAIT.
 import { GatewayError } from '../../errors/catalogue.js';
 import type { Store } from '../store.js';
+import type { MediaStore } from '../media-role.js';
 
 /** The write reached the primary but not enough replicas within the timeout. */
 export class ReplicaAckError extends GatewayError {
@@ -106,11 +107,23 @@ export const ACKED_WRITES = [
 ] as const satisfies readonly (keyof Store)[];
 
 /**
- * The store, with every method in ACKED_WRITES run on `writer` (the connection `ack` waits on)
- * and confirmed by `ack`; everything else runs on `store` untouched. init and close reach both.
+ * The media role's write: an upload is answered with its URL, and the message that names the file
+ * waits for replicas, so the file must too (else a failover keeps a message whose URL is a 404).
  */
-export function withReplicaAck<S extends Store>(store: S, writer: S, ack: ReplicaAck): S {
-  const acked = new Set<PropertyKey>(ACKED_WRITES);
+export const ACKED_MEDIA_WRITES = ['put'] as const satisfies readonly (keyof MediaStore)[];
+
+/**
+ * The store, with every method in `methods` (ACKED_WRITES by default) run on `writer` (the
+ * connection `ack` waits on) and confirmed by `ack`; everything else runs on `store` untouched.
+ * init and close reach both.
+ */
+export function withReplicaAck<S extends { init(): Promise<void>; close(): Promise<void> }>(
+  store: S,
+  writer: S,
+  ack: ReplicaAck,
+  methods: readonly PropertyKey[] = ACKED_WRITES,
+): S {
+  const acked = new Set<PropertyKey>(methods);
   return new Proxy(store, {
     get(target, prop) {
       if (prop === 'init' || prop === 'close') {
