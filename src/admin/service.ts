@@ -3,7 +3,7 @@
 // each message, the failed outbox and its retry. Every read is a bounded store query.
 import { hostname } from 'node:os';
 import type { AdminStore, OutboxItem, SessionSummary, StoreOverview } from '../store/admin-store.js';
-import type { Store, StoredMessage } from '../store/store.js';
+import type { MessageLog, StoredMessage } from '../store/store.js';
 import { VERSION } from '../version.js';
 import type { Metrics } from '../metrics.js';
 import type { RateWindow } from './rate-window.js';
@@ -38,7 +38,7 @@ export interface ConversationMessage {
 }
 
 export interface AdminServiceDeps {
-  store: Store & AdminStore;
+  store: AdminStore & Pick<MessageLog, 'readMessages'>;
   storeKind: string;
   startedAt: number;
   rates: { in: RateWindow; out: RateWindow };

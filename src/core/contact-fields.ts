@@ -3,7 +3,7 @@
 // fields only beside a message (WWC: `contact_fields`), so fields set between messages wait in
 // the store with the session (a session value, deleted with it) and go with the visitor's next
 // message, stored in that message's payload so a retry after a restart still carries them.
-import type { Store } from '../store/store.js';
+import type { SessionStore } from '../store/store.js';
 
 export const PENDING_CONTACT_FIELDS = 'contact-fields';
 export const MAX_CONTACT_FIELDS = 100;
@@ -24,7 +24,7 @@ function parse(raw: string | null): FieldMap {
 }
 
 export class ContactFields {
-  constructor(private readonly store: Store) {}
+  constructor(private readonly store: SessionStore) {}
 
   /** Keeps fields for the session's next user message (later values of a key win). */
   async remember(urn: string, fields: FieldMap): Promise<void> {

@@ -5,10 +5,10 @@ import { GatewayError } from '../errors/catalogue.js';
 import type { Logger } from '../log/logger.js';
 import { newMessageId } from '../sessions/ids.js';
 import { storeWriteError } from './store-errors.js';
-import type { ReadOptions, SessionRecord, Store, StoredMessage } from '../store/store.js';
+import type { MessageLog, ReadOptions, SessionRecord, SessionStore, StoredMessage } from '../store/store.js';
 
 export interface ConversationDeps {
-  store: Store;
+  store: Pick<SessionStore, 'createSession' | 'getSession'> & MessageLog;
   maxTextLength: number;
   log: Logger;
   /** A user message is stored: deliver to other tabs and wake the outbox. */

@@ -2,11 +2,11 @@
 // this process.
 import type { Logger } from '../log/logger.js';
 import type { WithMedia } from '../store/media-role.js';
-import type { Store } from '../store/store.js';
+import type { SessionStore } from '../store/store.js';
 import type { ConnectionRegistry } from './connections.js';
 
 export async function endSession(
-  store: Store & WithMedia,
+  store: Pick<SessionStore, 'deleteSession'> & WithMedia,
   registry: ConnectionRegistry,
   log: Logger,
   urn: string,

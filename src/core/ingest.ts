@@ -6,11 +6,11 @@ import type { Metrics } from '../metrics.js';
 import type { RateWindow } from '../admin/rate-window.js';
 import type { PlatformMessage } from '../platform/normalize.js';
 import type { StatusReports } from '../platform/status-reports.js';
-import type { Store, StoredMessage } from '../store/store.js';
+import type { MessageLog, StoredMessage } from '../store/store.js';
 import { storeWriteError } from './store-errors.js';
 
 export interface IngestDeps {
-  store: Store;
+  store: Pick<MessageLog, 'appendOutbound'>;
   fanout: Fanout;
   metrics: Metrics;
   /** Messages per minute to widgets, for /admin/. */

@@ -5,7 +5,7 @@
 import type { Logger } from '../log/logger.js';
 import type { StatusReports } from '../platform/status-reports.js';
 import type { WithMedia } from '../store/media-role.js';
-import type { Store } from '../store/store.js';
+import type { Maintenance as MaintenanceRole } from '../store/store.js';
 
 /** How often retention runs. */
 export const RETENTION_INTERVAL = 60 * 60_000;
@@ -23,7 +23,7 @@ export class Maintenance {
   private expiryTimer: NodeJS.Timeout | undefined;
 
   constructor(
-    private readonly store: Store & WithMedia,
+    private readonly store: MaintenanceRole & WithMedia,
     private readonly statusReports: StatusReports | undefined,
     private readonly options: MaintenanceOptions,
     private readonly log: Logger,

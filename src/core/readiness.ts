@@ -1,7 +1,7 @@
 // Readiness (/health/ready, the admin page, the wg_ready gauge): the store answers within
 // READINESS_TIMEOUT and a fanout notification makes the round trip.
 import type { Fanout } from '../delivery/fanout.js';
-import type { Store } from '../store/store.js';
+import type { Lifecycle } from '../store/store.js';
 
 export const READINESS_TIMEOUT = 1_000;
 
@@ -17,11 +17,11 @@ function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
 }
 
 /** The one store call readiness makes: a round trip to the backend. */
-function pingStore(store: Store): Promise<unknown> {
+function pingStore(store: Pick<Lifecycle, 'ping'>): Promise<unknown> {
   return store.ping();
 }
 
-export async function checkReadiness(store: Store, fanout: Fanout): Promise<Readiness> {
+export async function checkReadiness(store: Pick<Lifecycle, 'ping'>, fanout: Fanout): Promise<Readiness> {
   const checks: Record<string, string> = {};
   let ok = true;
   try {

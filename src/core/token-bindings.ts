@@ -4,7 +4,7 @@
 // ones, bound to their auth token instead) are never resumable with a token. The binding is a
 // session value, so it goes with the session (admin delete) and never outlives it.
 import { createHash } from 'node:crypto';
-import type { Store } from '../store/store.js';
+import type { SessionStore } from '../store/store.js';
 
 /** The session value holding a WWC session's token binding. */
 export const TOKEN_BINDING = 'wwc-token';
@@ -17,7 +17,7 @@ function tokenBinding(token: string | undefined): string {
 }
 
 export class TokenBindings {
-  constructor(private readonly store: Store) {}
+  constructor(private readonly store: SessionStore) {}
 
   /** The session's binding as stored; a session without one is marked foreign from now on. */
   private bound(urn: string): Promise<string> {

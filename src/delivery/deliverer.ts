@@ -17,7 +17,7 @@
 // messages are proven within a round trip, so a reload right after reading them replays nothing.
 // Frames within the delay after a ping are proven by one ping at its end.
 import type { Logger } from '../log/logger.js';
-import type { Store, StoredMessage } from '../store/store.js';
+import type { MessageLog, StoredMessage } from '../store/store.js';
 
 export const REPLAY_PAGE = 200;
 
@@ -73,7 +73,7 @@ export class Deliverer {
   private readonly lastReceiptPing = new Map<string, number>();
 
   constructor(
-    private readonly store: Store,
+    private readonly store: Pick<MessageLog, 'readMessages' | 'getDeliveredSeq' | 'advanceDeliveredSeq'>,
     private readonly log: Logger,
     private readonly options: DelivererOptions,
   ) {}

@@ -2,7 +2,7 @@
 // sessions, with capped exponential backoff and jitter, until accepted or too old.
 import { DEFAULT_OUTBOX_CONCURRENCY } from '../config/defaults.js';
 import type { Logger } from '../log/logger.js';
-import type { OutboxEntry, SessionRecord, Store } from '../store/store.js';
+import type { MessageLog, Outbox, OutboxEntry, SessionRecord, SessionStore } from '../store/store.js';
 import type { PlatformRoute } from './connector.js';
 
 /** Longest idle wait between looks at the store (another process may have added work). */
@@ -43,7 +43,7 @@ export class OutboxWorker {
   private loopDone: Promise<void> | undefined;
 
   constructor(
-    private readonly store: Store,
+    private readonly store: Outbox & Pick<SessionStore, 'getSession'> & Pick<MessageLog, 'readMessages'>,
     private readonly routeFor: (session: SessionRecord) => PlatformRoute,
     private readonly options: OutboxWorkerOptions,
     private readonly log: Logger,

@@ -3,14 +3,14 @@
 // once across all processes: the store hands it out once). When each report is sent, and how it
 // is retried, is the StatusReporter's job.
 import type { Logger } from '../log/logger.js';
-import { platformIdOf, type SessionRecord, type Store, type StoredMessage } from '../store/store.js';
+import { platformIdOf, type Maintenance, type MessageLog, type SessionRecord, type SessionStore, type StoredMessage } from '../store/store.js';
 import type { PlatformRoute } from './connector.js';
 import { STATUS_MAX_ATTEMPTS, STATUS_RETRY_BASE, STATUS_RETRY_MAX, StatusReporter } from './status-reporter.js';
 
 export const EXPIRY_BATCH = 500;
 
 export interface StatusReportsOptions {
-  store: Store;
+  store: Pick<SessionStore, 'getSession'> & Pick<MessageLog, 'readMessages'> & Pick<Maintenance, 'takeExpiredUndelivered'>;
   log: Logger;
   routeFor(session: SessionRecord): PlatformRoute;
   /** STATUS_DELAY */
