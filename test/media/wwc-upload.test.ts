@@ -57,7 +57,7 @@ describe('files from WWC visitors (courier WWC channel)', () => {
     assert.match(ack.message.timestamp, /^\d+$/);
     const url: string = ack.message.media_url;
     assert.ok(url.startsWith(`${gw.url}/media/`), url);
-    const id = new URL(url).pathname.split('/')[2]!;
+    const id = new URL(url).pathname.split('/')[2];
     assert.ok(Buffer.from(id, 'base64url').length * 8 >= 120, `id ${id} has at least 120 random bits`);
 
     await waitFor(() => courier.received.some((r) => r.body.from === from), 5000, 'the file at courier');
@@ -117,10 +117,10 @@ describe('files from WWC visitors (courier WWC channel)', () => {
       ['unknown type', { type: 'file', media: dataUrl('application/x-msdownload', Buffer.from('MZ\x90\x00')) }, /WG_ERR_INVALID_MEDIA/],
       ['blank media', { type: 'image', media: '' }, /^invalid payload: blank media$/],
     ];
-    for (const [, message, re] of cases) c.send({ type: 'message', message });
+    for (const [, message] of cases) c.send({ type: 'message', message });
     for (let i = 0; i < cases.length; i++) {
       const err = await c.next('error', i + 1);
-      assert.match(err.error, cases[i]![2], cases[i]![0]);
+      assert.match(err.error, cases[i][2], cases[i][0]);
     }
     assert.equal(c.of('ack').length, 0);
     c.send({ type: 'message', message: { type: 'text', text: 'still here' } });
@@ -199,6 +199,7 @@ describe('files from WWC visitors (courier WWC channel)', () => {
     const m = await c.next('message');
     assert.equal(m.message.type, 'image');
     assert.equal(m.message.media_url, 'https://cdn.example.org/a.png');
+    assert.equal(m.message.media, 'https://cdn.example.org/a.png', 'webchat-service reads media');
     assert.equal(m.message.caption, 'a product');
     c.close();
   });
