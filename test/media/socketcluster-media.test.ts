@@ -43,6 +43,27 @@ describe('files with SocketCluster widgets (demo bot)', () => {
     w.close();
   });
 
+  it('answers a resent file (same clientMessageId) with the same id, seq and media_url, storing and sending it once', async () => {
+    const w = new V9Widget(gw.port);
+    const { urn } = await w.register();
+    const bytes = png(24, 24, [200, 100, 0]);
+    const send = { userUrn: urn, media: dataUrl('image/png', bytes), text: 'receipt', clientMessageId: 'pic-1' };
+    const [a, b] = await Promise.all([w.sendAck(send), w.sendAck(send)]);
+    const c = await w.sendAck(send);
+    assert.equal(a.err, null);
+    assert.deepEqual(b.data, a.data);
+    assert.deepEqual(c.data, a.data);
+    assert.equal(await gw.gateway.store.media.bytesSince(urn, 0), bytes.length, 'one stored file');
+    const stored = await gw.gateway.store.readMessages(urn, { limit: 10 });
+    assert.deepEqual(
+      stored.filter((m) => m.direction === 'in').map((m) => [m.id, m.text]),
+      [[a.data.id, 'receipt']],
+    );
+    const other = await w.sendAck({ ...send, text: 'another caption' });
+    assert.equal(other.err?.name, 'WG_ERR_CLIENT_MESSAGE_ID_REUSED');
+    w.close();
+  });
+
   it('refuses a file that is not what it claims with WG_ERR_INVALID_MEDIA, and a send with neither text nor media', async () => {
     const w = new V9Widget(gw.port);
     const { urn } = await w.register();

@@ -112,7 +112,7 @@ describe('@weni/webchat-service 1.5.0 sends files', () => {
         ],
       );
       for (const m of live) {
-        const file = BOT_FILES[new URL(m.media).pathname];
+        const file = BOT_FILES[new URL(m.media).pathname]!;
         assert.deepEqual(await served(m.media), { type: file.type, hash: sha256(file.body) });
       }
       await sleep(200); // the delivery receipt
@@ -136,7 +136,7 @@ describe('@weni/webchat-service 1.5.0 sends files', () => {
         ],
       );
       for (const m of history) {
-        const file = BOT_FILES[new URL(m.media).pathname];
+        const file = BOT_FILES[new URL(m.media).pathname]!;
         assert.deepEqual(await served(m.media), { type: file.type, hash: sha256(file.body) });
       }
     } finally {

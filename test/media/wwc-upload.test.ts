@@ -57,7 +57,7 @@ describe('files from WWC visitors (courier WWC channel)', () => {
     assert.match(ack.message.timestamp, /^\d+$/);
     const url: string = ack.message.media_url;
     assert.ok(url.startsWith(`${gw.url}/media/`), url);
-    const id = new URL(url).pathname.split('/')[2];
+    const id = new URL(url).pathname.split('/')[2]!;
     assert.ok(Buffer.from(id, 'base64url').length * 8 >= 120, `id ${id} has at least 120 random bits`);
 
     await waitFor(() => courier.received.some((r) => r.body.from === from), 5000, 'the file at courier');
@@ -120,7 +120,7 @@ describe('files from WWC visitors (courier WWC channel)', () => {
     for (const [, message] of cases) c.send({ type: 'message', message });
     for (let i = 0; i < cases.length; i++) {
       const err = await c.next('error', i + 1);
-      assert.match(err.error, cases[i][2], cases[i][0]);
+      assert.match(err.error, cases[i]![2], cases[i]![0]);
     }
     assert.equal(c.of('ack').length, 0);
     c.send({ type: 'message', message: { type: 'text', text: 'still here' } });
@@ -135,6 +135,37 @@ describe('files from WWC visitors (courier WWC channel)', () => {
     c.send({ type: 'message', message: { type: 'text', text: 'x'.repeat(100 * 1024) } });
     const err = await c.next('error');
     assert.match(err.error, /MAX_PAYLOAD/);
+    c.close();
+  });
+
+  it('stores and relays a resent file (same client_id, as after a lost ack) once: every ack names the same media_url; another caption under that id is refused', async () => {
+    const { c, from } = await registered();
+    const bytes = png(40, 30, [10, 200, 30]);
+    const frame = { type: 'message', message: { type: 'image', media: dataUrl('image/png', bytes), caption: 'lid', client_id: 'up-1' } };
+    c.send(frame);
+    c.send(frame); // before the first ack: the store decides which one stored it
+    await c.next('ack', 2);
+    c.send(frame); // after: answered from the store
+    const acks = [await c.next('ack', 3)].concat(c.of('ack').slice(0, 2));
+    assert.deepEqual(new Set(acks.map((a) => a.message.media_url)).size, 1, JSON.stringify(acks));
+    c.send({ type: 'message', message: { type: 'image', media: dataUrl('image/png', bytes), caption: 'other', client_id: 'up-1' } });
+    assert.match((await c.next('error')).error, /WG_ERR_CLIENT_MESSAGE_ID_REUSED/);
+    // The session's outbox is in order: once the text after the file is at courier, the file's posts are too.
+    c.send({ type: 'message', message: { type: 'text', text: 'after the file' } });
+    await waitFor(() => courier.textsFrom(from).includes('after the file'), 5000, 'the text after the file at courier');
+    const posted = courier.received.filter((r) => r.body.from === from && r.body.message.type === 'image');
+    assert.deepEqual(
+      posted.map((r) => r.body.message.media_url),
+      [acks[0]!.message.media_url],
+    );
+    assert.equal(await gw.gateway.store.media.bytesSince(from, 0), bytes.length, 'one stored file');
+    const stored = await gw.gateway.store.readMessages(from, { limit: 10 });
+    assert.deepEqual(
+      stored.map((m) => m.text),
+      ['lid', 'after the file'],
+    );
+    const res = await fetch(acks[0]!.message.media_url);
+    assert.equal(sha256(Buffer.from(await res.arrayBuffer())), sha256(bytes));
     c.close();
   });
 
