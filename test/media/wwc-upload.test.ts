@@ -4,38 +4,32 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { waitFor } from '../helpers/clients.js';
-import { CourierWwcStandIn } from '../helpers/courier-wwc.js';
+import type { CourierWwcStandIn } from '../helpers/courier-wwc.js';
 import { startGateway, TEST_CHANNEL, TEST_TOKEN, type RunningGateway } from '../helpers/gateway.js';
 import { dataUrl, HTML_PAGE, pdf, png, sha256, SVG_WITH_SCRIPT, wav } from '../helpers/media-files.js';
 import { PlatformStandIn } from '../helpers/platform.js';
 import { RawWwc } from '../helpers/wwc-clients.js';
+import { newVisitor as visitor, startWwcGateway, type WwcGateway } from '../helpers/wwc-gateway.js';
 
-let n = 0;
-const visitor = (): string => `${Date.now()}${++n}@shop.example.test`;
 const LIMIT = 256 * 1024;
 
 describe('files from WWC visitors (courier WWC channel)', () => {
+  let wwc: WwcGateway;
   let gw: RunningGateway;
   let courier: CourierWwcStandIn;
   let callback: string;
   let ws: string;
   before(async () => {
-    courier = await new CourierWwcStandIn().start();
-    gw = await startGateway({
-      PLATFORM_URL: courier.url,
-      PLATFORM_CHANNEL_TYPE: 'wwc',
-      WEBHOOK_TOKEN: TEST_TOKEN,
+    wwc = await startWwcGateway({
       MAX_MEDIA_BYTES: String(LIMIT),
       MEDIA_BYTES_PER_HOUR: String(LIMIT * 3),
       PUBLIC_URL: 'http://127.0.0.1:1', // replaced below: the port is known only after start
     });
+    ({ gw, courier, callback, ws } = wwc);
     gw.gateway.config.publicUrl = gw.url;
-    callback = `${courier.url}/c/wwc/${TEST_CHANNEL}/receive`;
-    ws = `ws://127.0.0.1:${gw.port}/ws`;
   });
   after(async () => {
-    await gw.stop();
-    await courier.stop();
+    await wwc.stop();
   });
 
   async function registered(): Promise<{ c: RawWwc; from: string }> {
