@@ -71,6 +71,16 @@ export class Conversation {
     return message;
   }
 
+  /** The user message stored under a client message id (acceptUserMessage), or null. */
+  async findUserMessage(urn: string, clientMessageId: string): Promise<StoredMessage | null> {
+    try {
+      return await this.deps.store.findInboundOnce(urn, clientMessageId);
+    } catch (err) {
+      this.deps.log.error({ err, urn }, 'could not look up a client message id');
+      throw new GatewayError('WG_ERR_STORE_UNAVAILABLE');
+    }
+  }
+
   /**
    * Is the session still the one a credential was issued for? Honoured only while that very
    * session exists (same creation time when known), so a session ended by the admin API cannot

@@ -51,8 +51,10 @@ export class MediaService {
   /**
    * One upload from session `urn`: decoded and checked, within the hourly budget, stored, then
    * accepted as a user message (text = the caption) that the outbox sends on with the file's URL.
+   * With a client message id, a repeat (a widget resending after a lost answer) is the same
+   * upload: answered from the store, nothing stored or sent again, as for text.
    */
-  async accept(urn: string, kind: MediaKind, dataUrl: unknown, caption?: string): Promise<Upload> {
+  async accept(urn: string, kind: MediaKind, dataUrl: unknown, caption?: string, clientMessageId?: string): Promise<Upload> {
     const base = this.deps.publicBase();
     if (base === null) {
       throw new GatewayError(
@@ -62,6 +64,10 @@ export class MediaService {
     }
     if (caption !== undefined && caption.length > MAX_CAPTION)
       throw new GatewayError('WG_ERR_TEXT_TOO_LONG', `caption is longer than ${MAX_CAPTION} characters.`);
+    if (clientMessageId !== undefined) {
+      const stored = await this.deps.conversation.findUserMessage(urn, clientMessageId);
+      if (stored) return this.repeated(urn, stored, caption);
+    }
     const file = decodeMedia(kind, dataUrl, this.deps.maxBytes);
     const now = Date.now();
     let used: number;
@@ -95,10 +101,42 @@ export class MediaService {
       this.deps.log.error({ err, urn }, 'could not store media');
       throw new GatewayError('WG_ERR_STORE_UNAVAILABLE');
     }
+    let message: StoredMessage;
+    try {
+      message = await this.deps.conversation.acceptUserMessage(urn, caption ?? '', clientMessageId, undefined, record.messageId);
+    } catch (err) {
+      await this.discard(record);
+      throw err;
+    }
+    if (message.id !== record.messageId) {
+      // A repeat of the same client message id got there first (two tabs, or a resend racing).
+      await this.discard(record);
+      return this.repeated(urn, message, caption);
+    }
     this.deps.onStored?.(record.size);
-    const message = await this.deps.conversation.acceptUserMessage(urn, caption ?? '', undefined, undefined, record.messageId);
     this.deps.log.info({ urn, media: record.id, type: record.contentType, size: record.size }, 'media accepted');
     return { message, record, url: this.url(record) };
+  }
+
+  /** The answer to a repeated upload: the stored message's file; a text message or another caption under that id is a reuse. */
+  private async repeated(urn: string, message: StoredMessage, caption: string | undefined): Promise<Upload> {
+    const record = (await this.forMessages(urn, [message])).get(message.id);
+    if (!record || message.text !== (caption ?? ''))
+      throw new GatewayError(
+        'WG_ERR_CLIENT_MESSAGE_ID_REUSED',
+        'This session already sent a different message with that client message id; give every message its own id.',
+      );
+    this.deps.log.debug({ urn, media: record.id }, 'upload repeated; answered from the store');
+    return { message, record, url: this.url(record) };
+  }
+
+  /** Removes an item no message carries; a failure leaves it to retention. */
+  private async discard(record: MediaRecord): Promise<void> {
+    try {
+      await this.deps.media.delete(record.id);
+    } catch (err) {
+      this.deps.log.warn({ err, urn: record.urn, media: record.id }, 'could not delete an unused upload; retention will');
+    }
   }
 
   /** The media of these user messages, by message id (history). */

@@ -40,6 +40,8 @@ export interface MediaStore {
   usage(): Promise<MediaUsage>;
   /** Deletes media created before `cutoff`; returns how many went. */
   prune(cutoff: number): Promise<number>;
+  /** Deletes one item (an upload whose message turned out to be a repeat); false if it was not there. */
+  delete(id: string): Promise<boolean>;
   /** Deletes all media of a session (admin end-session). */
   deleteSession(urn: string): Promise<number>;
 }

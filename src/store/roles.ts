@@ -72,6 +72,8 @@ export interface MessageLog {
    * key goes with its message (prune, deleteSession), like platform ids. Session must exist.
    */
   appendInboundOnce(urn: string, msg: InboundMessage & { clientId: string }): Promise<{ message: StoredMessage; duplicate: boolean }>;
+  /** The user message appendInboundOnce stored for (urn, clientId), or null (none, or pruned). */
+  findInboundOnce(urn: string, clientId: string): Promise<StoredMessage | null>;
   readMessages(urn: string, options: ReadOptions): Promise<StoredMessage[]>;
 
   /** Highest "out" seq proven delivered to some widget of the session (0 if none). */

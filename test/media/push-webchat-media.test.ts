@@ -4,10 +4,6 @@
 // returns the same bytes. Then the bot sends an image, an audio file and a PDF, which the widget
 // renders. Screenshots go to WG_SCREENSHOTS (or a temporary folder named in the test output).
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
@@ -17,10 +13,9 @@ import { waitFor } from '../helpers/clients.js';
 import { CourierWwcStandIn, courierSend } from '../helpers/courier-wwc.js';
 import { startGateway, tempDir, TEST_CHANNEL, TEST_TOKEN, type RunningGateway } from '../helpers/gateway.js';
 import { pdf, png, sha256, wav } from '../helpers/media-files.js';
+import { pushWebchatPage, startShopSite, type ShopSite } from '../helpers/push-webchat.js';
 import { selfSignedCert } from '../helpers/tls.js';
 
-const require = createRequire(import.meta.url);
-const BUNDLE = readFileSync(require.resolve('push-webchat/lib/index.js'), 'utf8');
 const trusting = new Agent({ connect: { rejectUnauthorized: false } });
 
 /** What the platform serves for its own files (the gateway never fetches them). */
@@ -34,25 +29,13 @@ describe('push-webchat 2.11.0 exchanges files through the gateway', { timeout: 3
   let browser: Browser;
   let gw: RunningGateway;
   let courier: CourierWwcStandIn;
-  let site: Server;
+  let site: ShopSite;
   let SITE = '';
   const shots = process.env['WG_SCREENSHOTS'] ?? tempDir('wg-media-shots-');
 
   before(async () => {
-    site = createServer((req, res) => {
-      if (req.url === '/push-webchat.js') return void res.writeHead(200, { 'content-type': 'application/javascript' }).end(BUNDLE);
-      const file = BOT_FILES[req.url ?? ''];
-      if (file) return void res.writeHead(200, { 'content-type': file.type, 'content-length': file.body.length }).end(file.body);
-      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(`<!doctype html><html><head><meta charset="utf-8"><title>Shop</title></head><body>
-<h1>Example shop</h1><div id="webchat"></div><script src="/push-webchat.js"></script>
-<script>
-  WebChat.default.init({ selector: '#webchat', socketUrl: 'https://127.0.0.1:${gw.port}', channelUuid: '${TEST_CHANNEL}', host: '${courier.url}',
-    initPayload: 'start', title: 'Files test', params: { storage: 'local' }, customMessageDelay: () => 0 });
-  WebChat.open();
-</script></body></html>`);
-    });
-    await new Promise<void>((r) => site.listen(0, '127.0.0.1', r));
-    SITE = `http://127.0.0.1:${(site.address() as AddressInfo).port}`;
+    site = await startShopSite(() => pushWebchatPage(gw.port, courier.url, 'Files test'), BOT_FILES);
+    SITE = site.url;
     const { cert, key } = selfSignedCert();
     courier = await new CourierWwcStandIn().start();
     gw = await startGateway({

@@ -4,7 +4,7 @@
 // wg_media_bytes counts what the store holds.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { V9Widget, waitFor } from '../helpers/clients.js';
+import { TokenJar, V9Widget, waitFor } from '../helpers/clients.js';
 import { courierSend } from '../helpers/courier-wwc.js';
 import { startGateway, TEST_CHANNEL, TEST_TOKEN, type RunningGateway } from '../helpers/gateway.js';
 import { dataUrl, png, sha256 } from '../helpers/media-files.js';
@@ -41,6 +41,57 @@ describe('files with SocketCluster widgets (demo bot)', () => {
     const m = /^wg_media_bytes (\d+)$/m.exec(metrics);
     assert.ok(m && Number(m[1]) >= bytes.length, 'wg_media_bytes counts the stored file');
     w.close();
+  });
+
+  it('answers a resent file (same clientMessageId) with the same id, seq and media_url, storing and sending it once', async () => {
+    const w = new V9Widget(gw.port);
+    const { urn } = await w.register();
+    const bytes = png(24, 24, [200, 100, 0]);
+    const send = { userUrn: urn, media: dataUrl('image/png', bytes), text: 'receipt', clientMessageId: 'pic-1' };
+    const [a, b] = await Promise.all([w.sendAck(send), w.sendAck(send)]);
+    const c = await w.sendAck(send);
+    assert.equal(a.err, null);
+    assert.deepEqual(b.data, a.data);
+    assert.deepEqual(c.data, a.data);
+    assert.equal(await gw.gateway.store.media.bytesSince(urn, 0), bytes.length, 'one stored file');
+    const stored = await gw.gateway.store.readMessages(urn, { limit: 10 });
+    assert.deepEqual(
+      stored.filter((m) => m.direction === 'in').map((m) => [m.id, m.text]),
+      [[a.data.id, 'receipt']],
+    );
+    const other = await w.sendAck({ ...send, text: 'another caption' });
+    assert.equal(other.err?.name, 'WG_ERR_CLIENT_MESSAGE_ID_REUSED');
+    w.close();
+  });
+
+  it("gives another tab of the session the visitor's file through history with its attachments, never as a live publish (which widgets would show as the bot's)", async () => {
+    const jar = new TokenJar();
+    const tabA = new V9Widget(gw.port, { jar });
+    const { urn } = await tabA.register();
+    await tabA.subscribeAndWait(urn);
+    const tabB = new V9Widget(gw.port, { jar }); // same token: the same visitor in a second tab
+    await tabB.subscribeAndWait(urn);
+    const bytes = png(30, 20, [90, 30, 200]);
+    const sent = await tabA.sendAck({ userUrn: urn, media: dataUrl('image/png', bytes), text: 'from tab A', clientMessageId: 'tab-a-1' });
+    assert.equal(sent.err, null);
+    // The demo bot's answer comes next in the session's order: anything published for the
+    // visitor's own message would have reached tab B before it.
+    await waitFor(() => tabB.received.length >= 1, 5000, 'the bot reply in tab B');
+    assert.deepEqual(
+      tabB.received.map((m) => m.seq),
+      [sent.data.seq + 1],
+    );
+    // The seq gap is what tells a client (packages/client) to read history since what it held.
+    const history = await tabB.emitAck('getHistory', { since: sent.data.seq - 1 });
+    const mine = history.data.messages.find((m: any) => m.seq === sent.data.seq);
+    assert.deepEqual(
+      { direction: mine.direction, text: mine.text, attachments: mine.attachments, clientMessageId: mine.clientMessageId },
+      { direction: 'in', text: 'from tab A', attachments: [{ type: 'image', url: sent.data.media_url }], clientMessageId: 'tab-a-1' },
+    );
+    const res = await fetch(mine.attachments[0].url);
+    assert.equal(sha256(Buffer.from(await res.arrayBuffer())), sha256(bytes));
+    tabA.close();
+    tabB.close();
   });
 
   it('refuses a file that is not what it claims with WG_ERR_INVALID_MEDIA, and a send with neither text nor media', async () => {

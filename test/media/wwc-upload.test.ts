@@ -4,38 +4,32 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { waitFor } from '../helpers/clients.js';
-import { CourierWwcStandIn } from '../helpers/courier-wwc.js';
+import type { CourierWwcStandIn } from '../helpers/courier-wwc.js';
 import { startGateway, TEST_CHANNEL, TEST_TOKEN, type RunningGateway } from '../helpers/gateway.js';
 import { dataUrl, HTML_PAGE, pdf, png, sha256, SVG_WITH_SCRIPT, wav } from '../helpers/media-files.js';
 import { PlatformStandIn } from '../helpers/platform.js';
 import { RawWwc } from '../helpers/wwc-clients.js';
+import { newVisitor as visitor, startWwcGateway, type WwcGateway } from '../helpers/wwc-gateway.js';
 
-let n = 0;
-const visitor = (): string => `${Date.now()}${++n}@shop.example.test`;
 const LIMIT = 256 * 1024;
 
 describe('files from WWC visitors (courier WWC channel)', () => {
+  let wwc: WwcGateway;
   let gw: RunningGateway;
   let courier: CourierWwcStandIn;
   let callback: string;
   let ws: string;
   before(async () => {
-    courier = await new CourierWwcStandIn().start();
-    gw = await startGateway({
-      PLATFORM_URL: courier.url,
-      PLATFORM_CHANNEL_TYPE: 'wwc',
-      WEBHOOK_TOKEN: TEST_TOKEN,
+    wwc = await startWwcGateway({
       MAX_MEDIA_BYTES: String(LIMIT),
       MEDIA_BYTES_PER_HOUR: String(LIMIT * 3),
       PUBLIC_URL: 'http://127.0.0.1:1', // replaced below: the port is known only after start
     });
+    ({ gw, courier, callback, ws } = wwc);
     gw.gateway.config.publicUrl = gw.url;
-    callback = `${courier.url}/c/wwc/${TEST_CHANNEL}/receive`;
-    ws = `ws://127.0.0.1:${gw.port}/ws`;
   });
   after(async () => {
-    await gw.stop();
-    await courier.stop();
+    await wwc.stop();
   });
 
   async function registered(): Promise<{ c: RawWwc; from: string }> {
@@ -138,6 +132,37 @@ describe('files from WWC visitors (courier WWC channel)', () => {
     c.close();
   });
 
+  it('stores and relays a resent file (same client_id, as after a lost ack) once: every ack names the same media_url; another caption under that id is refused', async () => {
+    const { c, from } = await registered();
+    const bytes = png(40, 30, [10, 200, 30]);
+    const frame = { type: 'message', message: { type: 'image', media: dataUrl('image/png', bytes), caption: 'lid', client_id: 'up-1' } };
+    c.send(frame);
+    c.send(frame); // before the first ack: the store decides which one stored it
+    await c.next('ack', 2);
+    c.send(frame); // after: answered from the store
+    const acks = [await c.next('ack', 3)].concat(c.of('ack').slice(0, 2));
+    assert.deepEqual(new Set(acks.map((a) => a.message.media_url)).size, 1, JSON.stringify(acks));
+    c.send({ type: 'message', message: { type: 'image', media: dataUrl('image/png', bytes), caption: 'other', client_id: 'up-1' } });
+    assert.match((await c.next('error')).error, /WG_ERR_CLIENT_MESSAGE_ID_REUSED/);
+    // The session's outbox is in order: once the text after the file is at courier, the file's posts are too.
+    c.send({ type: 'message', message: { type: 'text', text: 'after the file' } });
+    await waitFor(() => courier.textsFrom(from).includes('after the file'), 5000, 'the text after the file at courier');
+    const posted = courier.received.filter((r) => r.body.from === from && r.body.message.type === 'image');
+    assert.deepEqual(
+      posted.map((r) => r.body.message.media_url),
+      [acks[0]!.message.media_url],
+    );
+    assert.equal(await gw.gateway.store.media.bytesSince(from, 0), bytes.length, 'one stored file');
+    const stored = await gw.gateway.store.readMessages(from, { limit: 10 });
+    assert.deepEqual(
+      stored.map((m) => m.text),
+      ['lid', 'after the file'],
+    );
+    const res = await fetch(acks[0]!.message.media_url);
+    assert.equal(sha256(Buffer.from(await res.arrayBuffer())), sha256(bytes));
+    c.close();
+  });
+
   it('refuses uploads past MEDIA_BYTES_PER_HOUR for the session, with WG_ERR_MEDIA_BUDGET', async () => {
     const { c } = await registered();
     const big = dataUrl('image/png', png(8, 8, [9, 9, 9], LIMIT));
@@ -199,6 +224,7 @@ describe('files from WWC visitors (courier WWC channel)', () => {
     const m = await c.next('message');
     assert.equal(m.message.type, 'image');
     assert.equal(m.message.media_url, 'https://cdn.example.org/a.png');
+    assert.equal(m.message.media, 'https://cdn.example.org/a.png', 'webchat-service reads media');
     assert.equal(m.message.caption, 'a product');
     c.close();
   });

@@ -44,6 +44,20 @@ export function runClientIdContract(name: string, makeStore: () => Promise<Store
       assert.equal((await store.appendInbound('ext:a', { id: 'gw-3', text: 'plain', createdAt: T0 + 3 })).seq, 2);
     });
 
+    it('finds the message stored under a client id, only within its session, and not once pruned', async () => {
+      await create('ext:a');
+      await create('ext:b');
+      assert.equal(await store.findInboundOnce('ext:a', 'c-1'), null);
+      const first = await once('ext:a', 'c-1', 'gw-1', T0);
+      await store.appendInbound('ext:a', { id: 'c-2', text: 'plain', createdAt: T0 + 1 });
+      assert.deepEqual(await store.findInboundOnce('ext:a', 'c-1'), first.message);
+      assert.equal(await store.findInboundOnce('ext:b', 'c-1'), null);
+      assert.equal(await store.findInboundOnce('ext:a', 'c-2'), null, 'a plain message has no client id');
+      assert.equal(await store.findInboundOnce('ext:ghost', 'c-1'), null);
+      await store.prune({ now: T0 + 10_000, maxAge: 5_000, maxMessagesPerSession: 100 });
+      assert.equal(await store.findInboundOnce('ext:a', 'c-1'), null);
+    });
+
     it('a repeat after the platform took the message is still a duplicate and queues nothing', async () => {
       await create('ext:a');
       const first = await once('ext:a', 'c-1', 'gw-1');

@@ -91,6 +91,19 @@ export function runMediaContract(name: string, make: () => Promise<MediaFixture>
       assert.ok(await media.get(fresh.id));
     });
 
+    it('deletes one item by id, with its place in the indexes, budget and usage', async () => {
+      const keep = record('u1', { size: 5 });
+      const drop = record('u1', { size: 7 });
+      await media.put(keep, Buffer.alloc(5));
+      await media.put(drop, Buffer.alloc(7));
+      assert.equal(await media.delete(drop.id), true);
+      assert.equal(await media.delete(drop.id), false);
+      assert.equal(await media.get(drop.id), null);
+      assert.deepEqual([...(await media.forMessages('u1', [keep.messageId, drop.messageId])).keys()], [keep.messageId]);
+      assert.equal(await media.bytesSince('u1', 0), 5);
+      assert.deepEqual(await media.usage(), { items: 1, bytes: 5 });
+    });
+
     it('serves what one instance stored from another instance over the same backend', async (t) => {
       if (!fx.reopen) return t.skip('this backend is not shared between processes');
       const bytes = png(10, 10);

@@ -5,35 +5,25 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { waitFor } from '../helpers/clients.js';
-import { CourierWwcStandIn, courierSend } from '../helpers/courier-wwc.js';
-import { startGateway, TEST_CHANNEL, TEST_TOKEN, type RunningGateway } from '../helpers/gateway.js';
+import { courierSend } from '../helpers/courier-wwc.js';
+import { TEST_CHANNEL, TEST_TOKEN, type RunningGateway } from '../helpers/gateway.js';
 import { RawWwc } from '../helpers/wwc-clients.js';
-
-let n = 0;
-const visitor = (): string => `${Date.now()}${++n}@shop.example.test`;
+import { newVisitor as visitor, startWwcGateway, type WwcGateway } from '../helpers/wwc-gateway.js';
 
 describe('WWC hardening against the weaknesses of weni-webchat-socket', () => {
-  let courier: CourierWwcStandIn;
+  let wwc: WwcGateway;
   let gw: RunningGateway;
   let callback: string;
   before(async () => {
-    courier = await new CourierWwcStandIn().start();
-    gw = await startGateway({
-      PLATFORM_URL: courier.url,
-      PLATFORM_CHANNEL_TYPE: 'wwc',
-      WEBHOOK_TOKEN: TEST_TOKEN,
-      PING_INTERVAL: '300ms',
-      PING_TIMEOUT: '1s',
-    });
-    callback = `${courier.url}/c/wwc/${TEST_CHANNEL}/receive`;
+    wwc = await startWwcGateway({ PING_INTERVAL: '300ms', PING_TIMEOUT: '1s' });
+    ({ gw, callback } = wwc);
   });
   after(async () => {
-    await gw.stop();
-    await courier.stop();
+    await wwc.stop();
   });
 
   it('never relays a /send body of another type (warning, force_close) as that frame: the tab stays connected', async () => {
-    const c = new RawWwc(`ws://127.0.0.1:${gw.port}/ws`);
+    const c = new RawWwc(wwc.ws);
     const from = visitor();
     await c.register(from, callback);
     const hooks = `${gw.url}/hooks/${TEST_TOKEN}`;
@@ -56,7 +46,7 @@ describe('WWC hardening against the weaknesses of weni-webchat-socket', () => {
   it('closes a WWC socket that stops answering pings (PING_TIMEOUT), so no half-open session stays registered', async () => {
     const wwcOpen = async (): Promise<number> =>
       (await gw.gateway.metrics.connectionsByProtocol.get()).values.find((v) => v.labels['protocol'] === 'wwc')?.value ?? 0;
-    const c = new RawWwc(`ws://127.0.0.1:${gw.port}/ws`);
+    const c = new RawWwc(wwc.ws);
     await c.register(visitor(), callback);
     const before = (await wwcOpen()) - 1;
     c.ws.pause(); // stops reading: no pong goes back, as with a peer that vanished

@@ -1,32 +1,16 @@
 // push-webchat 2.11.0 (lib/index.js from npm, React bundled) in headless Chromium against the
 // gateway's own TLS listener (the widget forces wss://). A person's view: what the chat shows.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { launchBrowser, watchPage } from '../helpers/browser.js';
 import { CourierWwcStandIn, courierSend } from '../helpers/courier-wwc.js';
 import { spawnGateway, startGateway, tempDir, TEST_CHANNEL, TEST_TOKEN, type RunningGateway } from '../helpers/gateway.js';
+import { pushWebchatPage, startShopSite, type ShopSite } from '../helpers/push-webchat.js';
 import { selfSignedCert } from '../helpers/tls.js';
 
-const require = createRequire(import.meta.url);
-const BUNDLE = readFileSync(require.resolve('push-webchat/lib/index.js'), 'utf8');
 const STEP = 10_000;
-
-function pageHtml(port: number, host: string): string {
-  return `<!doctype html><html><head><meta charset="utf-8"><title>Shop</title></head><body>
-<h1>Example shop</h1><div id="webchat"></div>
-<script src="/push-webchat.js"></script>
-<script>
-  WebChat.default.init({ selector: '#webchat', socketUrl: 'https://127.0.0.1:${port}', channelUuid: '${TEST_CHANNEL}', host: '${host}',
-    initPayload: 'start', title: 'Gateway test', params: { storage: 'local' }, customMessageDelay: () => 0 });
-  WebChat.open();
-</script></body></html>`;
-}
 
 describe('push-webchat 2.11.0 in Chromium over wss (TLS_CERT/TLS_KEY)', { timeout: 4 * 60_000 }, () => {
   let browser: Browser;
@@ -35,9 +19,8 @@ describe('push-webchat 2.11.0 in Chromium over wss (TLS_CERT/TLS_KEY)', { timeou
   const shots = process.env['WG_SCREENSHOTS'] ?? tempDir('wg-push-webchat-');
   const contexts: BrowserContext[] = [];
 
-  // The shop's page, served from loopback: Chromium's local network access checks would block a
-  // page of a public origin from opening sockets to 127.0.0.1.
-  let site: Server;
+  // The shop's page (test/helpers/push-webchat.ts).
+  let site: ShopSite;
   let SITE = '';
 
   /** The gateway port the shop's page points at (changed by the crash test). */
@@ -45,12 +28,8 @@ describe('push-webchat 2.11.0 in Chromium over wss (TLS_CERT/TLS_KEY)', { timeou
   let tls: { cert: string; key: string };
 
   before(async () => {
-    site = createServer((req, res) => {
-      if (req.url === '/push-webchat.js') return void res.writeHead(200, { 'content-type': 'application/javascript' }).end(BUNDLE);
-      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(pageHtml(pagePort || gw.port, courier.url));
-    });
-    await new Promise<void>((r) => site.listen(0, '127.0.0.1', r));
-    SITE = `http://127.0.0.1:${(site.address() as AddressInfo).port}`;
+    site = await startShopSite(() => pushWebchatPage(pagePort || gw.port, courier.url, 'Gateway test'));
+    SITE = site.url;
     tls = selfSignedCert();
     const { cert, key } = tls;
     courier = await new CourierWwcStandIn().start();

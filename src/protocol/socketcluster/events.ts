@@ -67,13 +67,14 @@ export class WidgetEvents {
     if (data.userUrn !== urn) {
       throw new GatewayError('WG_ERR_NOT_SESSION_OWNER', 'userUrn is not the session of this socket.');
     }
+    const clientMessageId = parseClientMessageId((raw as { clientMessageId?: unknown }).clientMessageId);
     if (data.media !== undefined) {
-      const upload = await this.deps.media.accept(urn, kindOfDataUrl(data.media), data.media, data.text === '' ? undefined : data.text);
+      const caption = data.text === '' ? undefined : data.text;
+      const upload = await this.deps.media.accept(urn, kindOfDataUrl(data.media), data.media, caption, clientMessageId);
       return { ...upload.message, media_url: upload.url };
     }
     if (data.text === undefined || data.text === '')
       throw new GatewayError('WG_ERR_INVALID_PAYLOAD', 'sendMessageToChannel needs a non-empty text, or a file in media.');
-    const clientMessageId = parseClientMessageId((raw as { clientMessageId?: unknown }).clientMessageId);
     return this.deps.conversation.acceptUserMessage(urn, data.text, clientMessageId);
   }
 

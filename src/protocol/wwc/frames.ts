@@ -35,7 +35,17 @@ function platformMessage(m: StoredMessage): Record<string, unknown> {
   if (Array.isArray(qr) && qr.length > 0) base['quick_replies'] = qr;
   else delete base['quick_replies'];
   if (typeof base['timestamp'] !== 'string' || base['timestamp'] === '') base['timestamp'] = String(Math.floor(m.createdAt / 1000));
-  return base;
+  return withMedia(base);
+}
+
+/**
+ * A file's URL under both names: push-webchat and history readers take `media_url`;
+ * webchat-service's live message handler takes only `media`.
+ */
+function withMedia(message: Record<string, unknown>): Record<string, unknown> {
+  const url = message['media_url'];
+  if (message['type'] !== 'text' && typeof url === 'string' && url !== '') message['media'] = url;
+  return message;
 }
 
 /** A platform message for the visitor: `message` with `to`, `from`, `channel_uuid`. */
@@ -65,7 +75,12 @@ export interface HistoryItem {
 export function historyItem(m: StoredMessage, channelUuid: string, file?: { kind: string; url: string; caption: string | undefined }): HistoryItem | null {
   let message: Record<string, unknown>;
   if (m.direction === 'in' && file) {
-    message = { type: file.kind, timestamp: String(Math.floor(m.createdAt / 1000)), media_url: file.url, ...(file.caption ? { caption: file.caption } : {}) };
+    message = withMedia({
+      type: file.kind,
+      timestamp: String(Math.floor(m.createdAt / 1000)),
+      media_url: file.url,
+      ...(file.caption ? { caption: file.caption } : {}),
+    });
   } else if (m.direction === 'in') {
     message = { type: 'text', timestamp: String(Math.floor(m.createdAt / 1000)), text: m.text };
   } else {

@@ -62,7 +62,7 @@ export class WwcHandlers {
         case 'message_with_fields': {
           const m = parseMessage(frame);
           if ('text' in m) await this.userMessage(urn, m);
-          else conn.send(ackFrame(urn, await this.deps.media.accept(urn, m.kind, m.media, m.caption)));
+          else conn.send(ackFrame(urn, await this.deps.media.accept(urn, m.kind, m.media, m.caption, m.clientMessageId)));
           return;
         }
         case 'ping':

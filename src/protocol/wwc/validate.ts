@@ -93,7 +93,15 @@ export function parseContactFields(data: unknown): FieldMap | undefined {
   return Object.keys(out).length > 0 ? out : undefined;
 }
 
-export type UserMessage = TextMessage | { kind: 'image' | 'video' | 'audio' | 'file'; media: unknown; caption: string | undefined };
+export interface FileMessage {
+  kind: 'image' | 'video' | 'audio' | 'file';
+  media: unknown;
+  caption: string | undefined;
+  /** As for text: a resent file under the same id is stored and sent on once. */
+  clientMessageId: string | undefined;
+}
+
+export type UserMessage = TextMessage | FileMessage;
 const FILE_KINDS = new Set(['image', 'video', 'audio', 'file']);
 
 /** `message` / `message_with_fields`: text, or a file as a data URL in `media` (checked by the core). */
@@ -113,7 +121,12 @@ export function parseMessage(frame: Frame): UserMessage {
     throw new FrameError('invalid payload: data must be an object');
   if (FILE_KINDS.has(m['type'])) {
     if (typeof m['media'] !== 'string' || m['media'] === '') throw new FrameError('invalid payload: blank media');
-    return { kind: m['type'] as 'image' | 'video' | 'audio' | 'file', media: m['media'], caption: optionalString(m, 'caption', 4096) };
+    return {
+      kind: m['type'] as FileMessage['kind'],
+      media: m['media'],
+      caption: optionalString(m, 'caption', 4096),
+      clientMessageId: parseClientMessageId(m['client_id']),
+    };
   }
   if (MEDIA_TYPES.has(m['type'])) throw new FrameError(`invalid payload: ${m['type']} messages are not supported by this gateway yet; send text`);
   if (m['type'] !== 'text') throw new FrameError('invalid payload: invalid message type');

@@ -44,6 +44,10 @@ export class MemoryMediaStore implements MediaStore {
     return this.deleteWhere((r) => r.createdAt < cutoff);
   }
 
+  async delete(id: string): Promise<boolean> {
+    return this.items.delete(id);
+  }
+
   async deleteSession(urn: string): Promise<number> {
     return this.deleteWhere((r) => r.urn === urn);
   }

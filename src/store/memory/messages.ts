@@ -119,6 +119,11 @@ export class MemoryMessages implements SettingsStore, SessionStore, MessageLog {
     return { message: copyMessage(message), duplicate: false };
   }
 
+  async findInboundOnce(urn: string, clientId: string): Promise<StoredMessage | null> {
+    const existing = this.sessions.get(urn)?.clientIds.get(clientId);
+    return existing ? copyMessage(existing) : null;
+  }
+
   private addInbound(s: SessionState, urn: string, msg: { id: string; text: string; createdAt: number }, payload: Record<string, unknown>): StoredMessage {
     const message: StoredMessage = { urn, seq: ++s.lastSeq, direction: 'in', id: msg.id, text: msg.text, payload, createdAt: msg.createdAt };
     s.messages.push(message);

@@ -99,6 +99,10 @@ export class RedisMediaStore implements MediaStore {
     }
   }
 
+  async delete(id: string): Promise<boolean> {
+    return (await this.remove([id])) > 0;
+  }
+
   async deleteSession(urn: string): Promise<number> {
     const members = await this.redis.zrange(this.k(`media:of:${urn}`), 0, -1);
     return this.remove(members.map((m) => m.slice(0, m.lastIndexOf(':'))));

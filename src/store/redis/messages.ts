@@ -92,6 +92,13 @@ export class RedisMessages extends RedisBase implements SettingsStore, SessionSt
     return { message: { urn, seq: Number(r[1]), direction: 'in', id: msg.id, text: msg.text, payload, createdAt: msg.createdAt }, duplicate: false };
   }
 
+  async findInboundOnce(urn: string, clientId: string): Promise<StoredMessage | null> {
+    const seq = await this.redis.hget(this.k(`cids:${urn}`), clientId);
+    if (seq === null) return null;
+    const [member] = await this.redis.zrangebyscore(this.k(`msgs:${urn}`), seq, seq);
+    return member === undefined ? null : parseMessage(urn, member);
+  }
+
   async appendOutbound(
     urn: string,
     msg: { id: string; text: string; payload: Record<string, unknown>; createdAt: number },

@@ -108,6 +108,10 @@ export class SqliteMediaStore implements MediaStore {
     return this.db.prepare('DELETE FROM media WHERE created_at < ?').run(cutoff).changes;
   }
 
+  async delete(id: string): Promise<boolean> {
+    return this.db.prepare('DELETE FROM media WHERE id = ?').run(id).changes > 0;
+  }
+
   async deleteSession(urn: string): Promise<number> {
     return this.db.prepare('DELETE FROM media WHERE urn = ?').run(urn).changes;
   }

@@ -151,6 +151,11 @@ export class SqliteMessages extends SqliteDb implements SettingsStore, SessionSt
     });
   }
 
+  async findInboundOnce(urn: string, clientId: string): Promise<StoredMessage | null> {
+    const row = this.m.findClientId.get(urn, clientId);
+    return row ? toMessage(row) : null;
+  }
+
   async appendOutbound(
     urn: string,
     msg: { id: string; text: string; payload: Record<string, unknown>; createdAt: number },
