@@ -9,7 +9,8 @@ import { newMessageId } from '../sessions/ids.js';
 import type { MediaRecord, MediaStore } from '../store/media-role.js';
 import type { StoredMessage } from '../store/store.js';
 import type { Conversation } from './conversation.js';
-import { decodeMedia, type MediaKind } from './media-check.js';
+import { decodeMedia, type DecodedMedia, type MediaKind } from './media-check.js';
+import { PerKeyQueue } from './per-key.js';
 
 export const HOUR = 3600_000;
 export const MAX_CAPTION = 4096;
@@ -37,6 +38,8 @@ export interface Upload {
 }
 
 export class MediaService {
+  private readonly budgetQueue = new PerKeyQueue();
+
   constructor(private readonly deps: MediaServiceDeps) {}
 
   get store(): MediaStore {
@@ -69,6 +72,28 @@ export class MediaService {
       if (stored) return this.repeated(urn, stored, caption);
     }
     const file = decodeMedia(kind, dataUrl, this.deps.maxBytes);
+    // The budget check and the write, one upload of a session at a time in this process: two
+    // uploads at once (two tabs) would otherwise both pass the check and overrun the budget.
+    const record = await this.budgetQueue.run(urn, () => this.storeWithinBudget(urn, file, caption));
+    let message: StoredMessage;
+    try {
+      message = await this.deps.conversation.acceptUserMessage(urn, caption ?? '', clientMessageId, undefined, record.messageId);
+    } catch (err) {
+      await this.discard(record);
+      throw err;
+    }
+    if (message.id !== record.messageId) {
+      // A repeat of the same client message id got there first (two tabs, or a resend racing).
+      await this.discard(record);
+      return this.repeated(urn, message, caption);
+    }
+    this.deps.onStored?.(record.size);
+    this.deps.log.info({ urn, media: record.id, type: record.contentType, size: record.size }, 'media accepted');
+    return { message, record, url: this.url(record) };
+  }
+
+  /** The file stored if the session's last hour of uploads leaves room for it (MEDIA_BYTES_PER_HOUR). */
+  private async storeWithinBudget(urn: string, file: DecodedMedia, caption: string | undefined): Promise<MediaRecord> {
     const now = Date.now();
     let used: number;
     try {
@@ -101,21 +126,7 @@ export class MediaService {
       this.deps.log.error({ err, urn }, 'could not store media');
       throw new GatewayError('WG_ERR_STORE_UNAVAILABLE');
     }
-    let message: StoredMessage;
-    try {
-      message = await this.deps.conversation.acceptUserMessage(urn, caption ?? '', clientMessageId, undefined, record.messageId);
-    } catch (err) {
-      await this.discard(record);
-      throw err;
-    }
-    if (message.id !== record.messageId) {
-      // A repeat of the same client message id got there first (two tabs, or a resend racing).
-      await this.discard(record);
-      return this.repeated(urn, message, caption);
-    }
-    this.deps.onStored?.(record.size);
-    this.deps.log.info({ urn, media: record.id, type: record.contentType, size: record.size }, 'media accepted');
-    return { message, record, url: this.url(record) };
+    return record;
   }
 
   /** The answer to a repeated upload: the stored message's file; a text message or another caption under that id is a reuse. */

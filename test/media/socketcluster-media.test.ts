@@ -8,6 +8,7 @@ import { TokenJar, V9Widget, waitFor } from '../helpers/clients.js';
 import { courierSend } from '../helpers/courier-wwc.js';
 import { startGateway, TEST_CHANNEL, TEST_TOKEN, type RunningGateway } from '../helpers/gateway.js';
 import { dataUrl, png, sha256 } from '../helpers/media-files.js';
+import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
 
 describe('files with SocketCluster widgets (demo bot)', () => {
   let gw: RunningGateway;
@@ -118,5 +119,39 @@ describe('files with SocketCluster widgets (demo bot)', () => {
     assert.equal(w.received[0]!.text, 'listen');
     assert.deepEqual(w.received[0]!['attachments'], [{ type: 'audio', url: 'https://cdn.example.org/v.mp3' }]);
     w.close();
+  });
+});
+
+// Two tabs of one session uploading at once: the budget is read and the file stored one upload at
+// a time, so the session never ends up past MEDIA_BYTES_PER_HOUR. Redis makes every store call a
+// real round trip, where a read-then-write without that order lets all six through.
+describe('the hourly file budget with two tabs uploading at once (Redis store)', () => {
+  const SIZE = 20_000;
+  let redis: RedisServer;
+  let gw: RunningGateway;
+  before(async () => {
+    redis = await startRedisServer();
+    gw = await startGateway({ STORE_URL: redis.url, MAX_PAYLOAD: '256KiB', MEDIA_BYTES_PER_HOUR: String(3 * SIZE) });
+  });
+  after(async () => {
+    await gw.stop();
+    await redis.stop();
+  });
+
+  it('accepts exactly the files that fit and refuses the rest with WG_ERR_MEDIA_BUDGET', async () => {
+    const jar = new TokenJar();
+    const tabA = new V9Widget(gw.port, { jar });
+    const { urn } = await tabA.register();
+    const tabB = new V9Widget(gw.port, { jar }); // same token: the same visitor in a second tab
+    await tabB.subscribeAndWait(urn);
+    const media = (i: number) => dataUrl('image/png', png(8, 8, [i * 30, 9, 9], SIZE));
+    const results = await Promise.all(Array.from({ length: 6 }, (_, i) => (i % 2 ? tabB : tabA).sendAck({ userUrn: urn, media: media(i) })));
+    const accepted = results.filter((r) => r.err === null);
+    const refused = results.filter((r) => r.err !== null).map((r) => r.err?.name);
+    assert.equal(accepted.length, 3, JSON.stringify(refused));
+    assert.deepEqual(refused, ['WG_ERR_MEDIA_BUDGET', 'WG_ERR_MEDIA_BUDGET', 'WG_ERR_MEDIA_BUDGET']);
+    assert.equal(await gw.gateway.store.media.bytesSince(urn, 0), 3 * SIZE);
+    tabA.close();
+    tabB.close();
   });
 });
