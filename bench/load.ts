@@ -87,7 +87,18 @@ function onWwcMessage(sentAt: number): void {
   if (Number.isFinite(sentAt)) latencies.push(t - sentAt);
 }
 
-async function connectWwc(port: number, count: number, concurrency: number, callbackBase: string, ports?: number[]): Promise<unknown> {
+/**
+ * Opens `count` sessions, `concurrency` at a time, into `into`; the k-th goes to ports[k % n] when
+ * several nodes are given. Failures are counted, the first one kept.
+ */
+async function connectMany<T extends { urn?: string; from?: string }>(
+  count: number,
+  concurrency: number,
+  into: T[],
+  open: (port: number) => Promise<T>,
+  port: number,
+  ports?: number[],
+): Promise<unknown> {
   const start = now();
   let next = 0;
   let failed = 0;
@@ -96,7 +107,7 @@ async function connectWwc(port: number, count: number, concurrency: number, call
     while (next < count) {
       const k = next++;
       try {
-        wwcHeld.push(await openWwc(ports && ports.length > 0 ? ports[k % ports.length]! : port, callbackBase, onWwcMessage, () => closes++));
+        into.push(await open(ports && ports.length > 0 ? ports[k % ports.length]! : port));
       } catch (err) {
         failed++;
         firstError ??= (err as Error).message;
@@ -104,27 +115,7 @@ async function connectWwc(port: number, count: number, concurrency: number, call
     }
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, count) }, worker));
-  return { ms: now() - start, registered: wwcHeld.length, failed, firstError, urns: wwcHeld.map((h) => h.from) };
-}
-
-async function connect(port: number, count: number, concurrency: number, ports?: number[]): Promise<unknown> {
-  const start = now();
-  let next = 0;
-  let failed = 0;
-  let firstError: string | undefined;
-  const worker = async (): Promise<void> => {
-    while (next < count) {
-      const k = next++;
-      try {
-        held.push(await openOne(ports && ports.length > 0 ? ports[k % ports.length]! : port));
-      } catch (err) {
-        failed++;
-        firstError ??= (err as Error).message;
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(concurrency, count) }, worker));
-  return { ms: now() - start, registered: held.length, failed, firstError, urns: held.map((h) => h.urn) };
+  return { ms: now() - start, registered: into.length, failed, firstError, urns: into.map((h) => h.urn ?? h.from) };
 }
 
 /** Emits n user messages round-robin over the held widgets, like a widget: no callback. */
@@ -158,8 +149,15 @@ async function onMessage(msg: any): Promise<void> {
       case 'connect':
         reply(
           msg.protocol === 'wwc'
-            ? await connectWwc(msg.port, msg.count, msg.concurrency ?? 200, msg.callbackBase, msg.ports)
-            : await connect(msg.port, msg.count, msg.concurrency ?? 200, msg.ports),
+            ? await connectMany(
+                msg.count,
+                msg.concurrency ?? 200,
+                wwcHeld,
+                (p) => openWwc(p, msg.callbackBase, onWwcMessage, () => closes++),
+                msg.port,
+                msg.ports,
+              )
+            : await connectMany(msg.count, msg.concurrency ?? 200, held, openOne, msg.port, msg.ports),
         );
         break;
       case 'emit':
