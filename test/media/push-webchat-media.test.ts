@@ -2,7 +2,7 @@
 // files: a visitor picks a PNG in the widget's own file input, the gateway answers with an `ack`
 // and the widget shows the image in the visitor's bubble; courier's stand-in gets a URL that
 // returns the same bytes. Then the bot sends an image, an audio file and a PDF, which the widget
-// renders. Screenshots go to WG_SCREENSHOTS (or a temporary folder named in the test output).
+// renders. Screenshots go to test-output/media/ (WG_TEST_OUTPUT to move it).
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -12,6 +12,7 @@ import { launchBrowser, watchPage } from '../helpers/browser.js';
 import { waitFor } from '../helpers/clients.js';
 import { CourierWwcStandIn, courierSend } from '../helpers/courier-wwc.js';
 import { startGateway, tempDir, TEST_CHANNEL, TEST_TOKEN, type RunningGateway } from '../helpers/gateway.js';
+import { testOutputDir } from '../helpers/widget-page.js';
 import { pdf, png, sha256, wav } from '../helpers/media-files.js';
 import { pushWebchatPage, startShopSite, type ShopSite } from '../helpers/push-webchat.js';
 import { selfSignedCert } from '../helpers/tls.js';
@@ -31,7 +32,7 @@ describe('push-webchat 2.11.0 exchanges files through the gateway', { timeout: 3
   let courier: CourierWwcStandIn;
   let site: ShopSite;
   let SITE = '';
-  const shots = process.env['WG_SCREENSHOTS'] ?? tempDir('wg-media-shots-');
+  const shots = testOutputDir('media');
 
   before(async () => {
     site = await startShopSite(() => pushWebchatPage(gw.port, courier.url, 'Files test'), BOT_FILES);

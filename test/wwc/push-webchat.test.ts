@@ -7,6 +7,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { launchBrowser, watchPage } from '../helpers/browser.js';
 import { CourierWwcStandIn, courierSend } from '../helpers/courier-wwc.js';
 import { spawnGateway, startGateway, tempDir, TEST_CHANNEL, TEST_TOKEN, type RunningGateway } from '../helpers/gateway.js';
+import { testOutputDir } from '../helpers/widget-page.js';
 import { pushWebchatPage, startShopSite, type ShopSite } from '../helpers/push-webchat.js';
 import { selfSignedCert } from '../helpers/tls.js';
 
@@ -16,7 +17,7 @@ describe('push-webchat 2.11.0 in Chromium over wss (TLS_CERT/TLS_KEY)', { timeou
   let browser: Browser;
   let gw: RunningGateway;
   let courier: CourierWwcStandIn;
-  const shots = process.env['WG_SCREENSHOTS'] ?? tempDir('wg-push-webchat-');
+  const shots = testOutputDir('push-webchat');
   const contexts: BrowserContext[] = [];
 
   // The shop's page (test/helpers/push-webchat.ts).
