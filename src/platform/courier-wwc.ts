@@ -2,7 +2,8 @@
 //   user -> platform:  POST {base}/c/wwc/{channel}/receive   JSON
 //     {type:"message", from, message:{type:"text", timestamp:"<unix seconds>", text}, context?, contact_fields?}
 // with a real Content-Type (weni-webchat-socket sends form-urlencoded over a JSON body). 2xx is
-// done, 400 (courier's validation failure) is failed for good, 5xx/429/408/network are retried.
+// done, 400 (courier's validation failure) is failed for good, 5xx/429/408/network are retried;
+// a file's 400 is retried too (courier could not download it: docs/courier.md).
 // As weni-webchat-socket does, a context is appended to the text ("; Context: ...") and also sent
 // as `context`; courier's handler reads `contact_fields` (map of strings: the contact's new fields)
 // and ignores `context`. Courier's WWC handler has only the receive route (no delivered/failed
@@ -40,9 +41,16 @@ export class CourierWwcConnector implements PlatformConnector {
     });
   }
 
-  forward(entry: ForwardEntry, session: SessionRecord, base: string): Promise<ForwardResult> {
+  async forward(entry: ForwardEntry, session: SessionRecord, base: string): Promise<ForwardResult> {
     const url = `${base}/c/wwc/${encodeURIComponent(session.channelUuid)}/receive`;
-    return postToPlatform(this.agent, url, 'application/json', CourierWwcConnector.body(entry), this.options.timeout);
+    const result = await postToPlatform(this.agent, url, 'application/json', CourierWwcConnector.body(entry), this.options.timeout);
+    // Courier downloads a file while it receives it and answers 400 when it cannot (the gateway's
+    // URL unreachable from courier, its own storage failing). The body is well formed by
+    // construction, so a 400 for a file is retried like a 5xx (until OUTBOX_MAX_AGE), not dropped.
+    if (entry.media && result.outcome === 'rejected' && result.reason === 'HTTP 400') {
+      return { outcome: 'retry', reason: `HTTP 400: courier could not fetch ${entry.media.url} (is PUBLIC_URL reachable from courier?)` };
+    }
+    return result;
   }
 
   async reportStatus(): Promise<ForwardResult> {

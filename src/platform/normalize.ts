@@ -1,6 +1,7 @@
 import { GatewayError } from '../errors/catalogue.js';
 import { validator, WebhookBody } from '../protocol/schemas.js';
 import { idSequence } from '../sessions/ids.js';
+import { attachmentsInText } from './ex-attachments.js';
 
 /** What widgets receive: the platform's fields, with quick_replies always an array of strings. */
 export interface PlatformMessage {
@@ -92,5 +93,10 @@ export function normalizePlatformMessage(raw: unknown): PlatformMessage {
   };
   if (from !== undefined) message.from = String(from);
   if (channel !== undefined) message.channel = String(channel);
+  // Courier's External sender carries files only as URLs at the end of the text.
+  if (!('attachments' in message)) {
+    const files = attachmentsInText(message.text);
+    if (files.length > 0) message.attachments = files;
+  }
   return message;
 }

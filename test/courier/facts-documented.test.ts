@@ -1,5 +1,5 @@
 // The facts the real courier showed (issue 17's four findings, measured again by
-// courier-ex.test.ts) are written down where operators read them: docs/courier.md, linked from
+// courier-ex.test.ts, and what it does with files, courier-media.test.ts) are written down where operators read them: docs/courier.md, linked from
 // the README's "How courier behaves" section; and the README no longer says courier retries.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -19,6 +19,11 @@ describe('how courier behaves is documented', () => {
       ],
       ['4: the same text within 2-4 s is dropped as a repeat', /same text from the same contact within 2-4 s/],
       ['the operator sets Max length to its maximum', /Max length to its maximum/],
+      // Files (courier-media.test.ts).
+      ['F1: EX stores a file as its URL in the text', /`<caption>\\n<file URL>`/],
+      ['F2/F3: WWC downloads a file on receive and answers 400 when it cannot', /downloads the file while answering[\s\S]*400 when it cannot fetch the file/],
+      ['F5: EX cuts inside the URL at 160 bytes', /cut inside the URL/],
+      ['F6/F7: WWC posts one /send per attachment and sends no other types', /one `\/send` per attachment[\s\S]*Any other type/],
     ];
     for (const [what, pattern] of facts) assert.match(doc, pattern, what);
     const readme = read('README.md');

@@ -9,7 +9,8 @@
 // tests fail rather than skip. CI (.ci/run) installs postgresql-client when psql is missing.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -30,7 +31,7 @@ export function courierDir(): string {
   return `${root}/../shared/courier`;
 }
 
-// queue_send.sh's SQL for a list of messages (psql variables: chan, urn, items = JSON [{text, qr}]).
+// queue_send.sh's SQL for a list of messages (psql variables: chan, urn, items = JSON [{text, qr, att}]).
 const QUEUE_SQL_FILE = fileURLToPath(new URL('../../../test/helpers/courier-queue.sql', import.meta.url));
 
 const PG_ENV = { PGHOST: process.env['PGHOST'] ?? '127.0.0.1', PGPORT: process.env['PGPORT'] ?? '5432', PGUSER: process.env['PGUSER'] ?? 'postgres' };
@@ -51,6 +52,8 @@ export interface MsgRow {
   direction: 'I' | 'O';
   status: string;
   text: string;
+  /** msgs_msg.attachments: `<content type>:<url>` strings, or null. */
+  attachments: string[] | null;
   urn: string;
   externalId: string | null;
   createdOn: string;
@@ -77,6 +80,8 @@ export class RealCourier {
   private redis: RedisServer | undefined;
   private output = '';
   private exited: Promise<void> | undefined;
+  /** Courier's run folder (COURIER_RUNDIR): it stores the files of incoming messages under `_storage/`. */
+  readonly runDir = mkdtempSync(`${tmpdir()}/wg-courier-`);
 
   private constructor(
     readonly dir: string,
@@ -129,7 +134,7 @@ export class RealCourier {
     const args = [String(this.port), this.dbUrl, this.redisUrl];
     const [cmd, argv] = cpus ? ['taskset', ['-c', cpus, script, ...args]] : [script, args];
     this.child = spawn(cmd, argv, {
-      env: { ...process.env, COURIER_LOG_LEVEL: 'warn' },
+      env: { ...process.env, COURIER_LOG_LEVEL: 'warn', COURIER_RUNDIR: this.runDir },
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true, // its own process group: stop() signals run.sh and courier together
     });
@@ -166,10 +171,17 @@ export class RealCourier {
    * (the same SQL and the same Redis commands, done here in one psql call and one Redis pipeline
    * because spawning the script per message costs seconds on a loaded machine): an outgoing
    * msgs_msg row each (status Q), then ZADD of its JSON to msgs:<channel>|<tps>/1 and
-   * ZINCRBY msgs:active 0 msgs:<channel>|<tps>. Returns the message ids.
+   * ZINCRBY msgs:active 0 msgs:<channel>|<tps>. `attachments` are in mailroom's form,
+   * `<content type>:<url>` (e.g. `image/png:https://…`), in the row and in the queued JSON.
+   * Returns the message ids.
    */
-  async queueSends(urn: string, items: Array<{ text: string; quickReplies?: string[] }>, tps = 10, channel = EX_CHANNEL): Promise<number[]> {
-    const payload = JSON.stringify(items.map((i) => ({ text: i.text, qr: i.quickReplies ?? [] })));
+  async queueSends(
+    urn: string,
+    items: Array<{ text: string; quickReplies?: string[]; attachments?: string[] }>,
+    tps = 10,
+    channel = EX_CHANNEL,
+  ): Promise<number[]> {
+    const payload = JSON.stringify(items.map((i) => ({ text: i.text, qr: i.quickReplies ?? [], att: i.attachments ?? [] })));
     const queue = () =>
       run(
         'psql',
@@ -204,7 +216,7 @@ export class RealCourier {
   async messages(urn?: string): Promise<MsgRow[]> {
     const where = urn === undefined ? '' : `WHERE u.identity = 'ext:${urn.replace(/'/g, "''")}'`;
     const out = await this.sql(
-      `SELECT json_build_object('id', m.id, 'direction', m.direction, 'status', m.status, 'text', m.text, 'urn', u.identity, 'externalId', m.external_id, 'createdOn', m.created_on)
+      `SELECT json_build_object('id', m.id, 'direction', m.direction, 'status', m.status, 'text', m.text, 'attachments', m.attachments, 'urn', u.identity, 'externalId', m.external_id, 'createdOn', m.created_on)
          FROM msgs_msg m JOIN contacts_contacturn u ON u.id = m.contact_urn_id ${where} ORDER BY m.id`,
     );
     return out
@@ -272,6 +284,7 @@ export class RealCourier {
     }
     await this.redis?.stop().catch(() => {});
     await run('dropdb', ['--if-exists', '--force', this.db], { env: { ...process.env, ...PG_ENV } }).catch(() => {});
+    rmSync(this.runDir, { recursive: true, force: true });
   }
 }
 
