@@ -31,10 +31,17 @@ export interface ConversationMessage {
   text: string;
   createdAt: number;
   quickReplies: string[];
+  /** Files: a visitor's upload (from the media store), or what the platform sent (its payload). */
+  attachments: Attachment[];
   state: DeliveryState;
   attempts?: number;
   lastError?: string | null;
   outboxId?: string;
+}
+
+export interface Attachment {
+  type: string;
+  url: string;
 }
 
 export interface AdminServiceDeps {
@@ -47,6 +54,8 @@ export interface AdminServiceDeps {
   ready(): Promise<{ ok: boolean; checks: Record<string, string> }>;
   /** The outbox has new work (a retried entry). */
   wakeOutbox(): void;
+  /** The uploads these visitor messages carry, by message id. */
+  uploads(urn: string, messages: readonly StoredMessage[]): Promise<Map<string, Attachment>>;
 }
 
 export type SessionRow = SessionSummary & { liveConnections: number; outboxState: 'ok' | 'pending' | 'failed' };
@@ -132,14 +141,15 @@ export class AdminService {
     ]);
     const bySeq = new Map<number, OutboxItem>(outbox.map((e) => [e.seq, e]));
     const shown = page.slice(0, MESSAGE_PAGE).reverse();
+    const uploads = await this.deps.uploads(urn, shown);
     return {
       session: this.row(summary),
-      messages: shown.map((m) => this.message(m, summary.deliveredSeq, bySeq.get(m.seq))),
+      messages: shown.map((m) => this.message(m, summary.deliveredSeq, bySeq.get(m.seq), uploads.get(m.id))),
       nextBefore: page.length > MESSAGE_PAGE ? shown[0]!.seq : null,
     };
   }
 
-  private message(m: StoredMessage, deliveredSeq: number, entry: OutboxItem | undefined): ConversationMessage {
+  private message(m: StoredMessage, deliveredSeq: number, entry: OutboxItem | undefined, upload: Attachment | undefined): ConversationMessage {
     const quick = m.payload['quick_replies'];
     const base = {
       seq: m.seq,
@@ -148,6 +158,7 @@ export class AdminService {
       text: m.text,
       createdAt: m.createdAt,
       quickReplies: Array.isArray(quick) ? quick.map(String) : [],
+      attachments: upload ? [upload] : platformAttachments(m.payload['attachments']),
     };
     if (m.direction === 'out') return { ...base, state: m.seq <= deliveredSeq ? 'delivered' : 'waiting' };
     if (!entry) return { ...base, state: 'sent' };
@@ -166,4 +177,14 @@ export class AdminService {
     }
     return r;
   }
+}
+
+/** The platform's `attachments` of a message, kept only where they are {type, url} strings. */
+function platformAttachments(raw: unknown): Attachment[] {
+  if (!Array.isArray(raw)) return [];
+  return raw.flatMap((a: unknown) => {
+    if (typeof a !== 'object' || a === null) return [];
+    const { type, url } = a as Record<string, unknown>;
+    return typeof type === 'string' && typeof url === 'string' ? [{ type, url }] : [];
+  });
 }

@@ -11,6 +11,7 @@ import type { Browser, Page } from 'playwright-core';
 import { launchBrowser, watchPage } from '../helpers/browser.js';
 import { V9Widget, waitFor } from '../helpers/clients.js';
 import { startGateway, TEST_TOKEN, tempDir, type RunningGateway } from '../helpers/gateway.js';
+import { dataUrl, png } from '../helpers/media-files.js';
 import { PlatformStandIn, postToGateway } from '../helpers/platform.js';
 
 const ADMIN = 'admin-page-token';
@@ -134,6 +135,29 @@ describe('admin page in Chromium', () => {
     await other.close();
 
     assert.ok(statSync(desktop).size > 10_000, 'a desktop screenshot was written');
+    assert.deepEqual(
+      errors.errors.filter((e) => !e.includes('401')),
+      [],
+      errors.describe(),
+    );
+    await context.close();
+  });
+
+  it("shows a visitor's photo in the conversation as a link to the file", { timeout: 60_000 }, async () => {
+    const carol = widgets.get('visitor-carol')!;
+    const sent = await carol.sendAck({ userUrn: 'visitor-carol', media: dataUrl('image/png', png(20, 20, [200, 80, 40])), text: 'the broken lid' });
+    assert.equal(sent.err, null, JSON.stringify(sent.err));
+    const context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
+    const page = await context.newPage();
+    const errors = watchPage(page);
+    await signIn(page);
+    await page.click('#sessions li[data-urn="visitor-carol"]');
+    const link = page.locator('#messages .msg.in .bubble a.file');
+    await link.waitFor({ timeout: STEP });
+    assert.equal(await link.getAttribute('href'), sent.data.media_url);
+    assert.match((await link.textContent()) ?? '', /^image · .+\.png$/);
+    assert.match((await link.locator('..').textContent()) ?? '', /^the broken lid/);
+    await page.locator('#conversation').screenshot({ path: join(OUT, 'admin-conversation-file.png') });
     assert.deepEqual(
       errors.errors.filter((e) => !e.includes('401')),
       [],

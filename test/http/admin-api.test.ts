@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { V9Widget, waitFor } from '../helpers/clients.js';
 import { startGateway, TEST_TOKEN, type RunningGateway } from '../helpers/gateway.js';
+import { dataUrl, png, sha256 } from '../helpers/media-files.js';
 import { PlatformStandIn, postToGateway } from '../helpers/platform.js';
 
 const ADMIN = 'admin-secret-for-tests';
@@ -151,6 +152,25 @@ describe('admin API', () => {
     assert.equal(page.nextBefore, null);
     assert.equal((await call(`${gw.url}/admin/api/sessions/nobody/messages`)).status, 404);
     assert.equal((await call(`${gw.url}/admin/api/sessions/${encodeURIComponent(w.urn)}/messages?before=abc`)).status, 400);
+  });
+
+  it("shows a conversation's files: the visitor's upload with its URL, the platform's attachments", async () => {
+    const w = await widget();
+    const bytes = png(12, 12, [10, 120, 200]);
+    const up = await w.sendAck({ userUrn: w.urn, media: dataUrl('image/png', bytes), text: 'the broken lid' });
+    assert.equal(up.err, null);
+    const bot = { id: 'file-1', text: 'Our manual', to: w.urn, attachments: [{ type: 'file', url: 'https://cdn.example.org/manual.pdf' }] };
+    assert.equal((await postToGateway(gw.url, bot, { token: TEST_TOKEN })).status, 200);
+    const page = (await call(`${gw.url}/admin/api/sessions/${encodeURIComponent(w.urn)}/messages`)).body;
+    assert.deepEqual(
+      page.messages.map((m: any) => [m.direction, m.text, m.attachments]),
+      [
+        ['in', 'the broken lid', [{ type: 'image', url: up.data.media_url }]],
+        ['out', 'Our manual', [{ type: 'file', url: 'https://cdn.example.org/manual.pdf' }]],
+      ],
+    );
+    const served = await fetch(page.messages[0].attachments[0].url);
+    assert.equal(sha256(Buffer.from(await served.arrayBuffer())), sha256(bytes));
   });
 
   it('pages back through a long conversation with before=', async () => {

@@ -236,11 +236,27 @@
     failed: 'not accepted by the platform',
   };
 
+  // A file of the conversation as a link (opened in a new tab; only http(s) URLs become links).
+  function fileLink(a) {
+    var name = decodeURIComponent(String(a.url).split('?')[0].split('/').pop() || a.type);
+    var link = el('a', 'file', a.type + ' · ' + name);
+    if (/^https?:\/\//i.test(a.url)) {
+      link.href = a.url;
+      link.target = '_blank';
+      link.rel = 'noopener noreferrer';
+    }
+    return link;
+  }
+
   function messageItem(m) {
     var li = el('li', 'msg ' + m.direction + ' ' + m.state);
     li.dataset.seq = m.seq;
     li.dataset.state = m.state;
-    li.appendChild(el('div', 'bubble', m.text));
+    var bubble = el('div', 'bubble', m.text);
+    (m.attachments || []).forEach(function (a) {
+      bubble.appendChild(fileLink(a));
+    });
+    li.appendChild(bubble);
     if (m.quickReplies && m.quickReplies.length) {
       var r = el('div', 'replies');
       m.quickReplies.forEach(function (q) {
