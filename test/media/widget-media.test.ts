@@ -13,6 +13,7 @@ import { waitFor } from '../helpers/clients.js';
 import { CourierWwcStandIn, courierSend } from '../helpers/courier-wwc.js';
 import { startGateway, TEST_CHANNEL, TEST_TOKEN, type RunningGateway } from '../helpers/gateway.js';
 import { pdf, png, sha256, wav } from '../helpers/media-files.js';
+import { PlatformStandIn, postToGateway } from '../helpers/platform.js';
 import { HostSite, openChat, testOutputDir, W, waitOnline } from '../helpers/widget-page.js';
 
 const BOT_FILES: Record<string, { type: string; body: Buffer }> = {
@@ -29,6 +30,9 @@ describe("the gateway's widget exchanges files (Chromium)", { timeout: 120_000 }
   let FILES = '';
   let gw: RunningGateway;
   let demo: RunningGateway;
+  let ex: RunningGateway;
+  let exPlatform: PlatformStandIn;
+  let exSite: HostSite;
   const shots = testOutputDir('media');
   before(async () => {
     browser = await launchBrowser();
@@ -43,11 +47,17 @@ describe("the gateway's widget exchanges files (Chromium)", { timeout: 120_000 }
     FILES = `http://127.0.0.1:${(files.address() as AddressInfo).port}`;
     gw = await startGateway({ PLATFORM_URL: courier.url, PLATFORM_CHANNEL_TYPE: 'wwc', WEBHOOK_TOKEN: TEST_TOKEN, ALLOWED_ORIGINS: site.origin });
     demo = await startGateway({});
+    exPlatform = await new PlatformStandIn().start();
+    exSite = await new HostSite(() => ex.url).start();
+    ex = await startGateway({ PLATFORM_URL: exPlatform.url, WEBHOOK_TOKEN: TEST_TOKEN, ALLOWED_ORIGINS: exSite.origin });
   });
   after(async () => {
     await browser?.close().catch(() => {});
     await gw?.stop();
     await demo?.stop();
+    await ex?.stop();
+    await exPlatform?.stop();
+    await exSite?.stop();
     await courier?.stop();
     await site?.stop();
     files?.close();
@@ -105,6 +115,22 @@ describe("the gateway's widget exchanges files (Chromium)", { timeout: 120_000 }
     assert.deepEqual(await page.locator(`${W} .msg.out .bubble`).allTextContents(), ['Our new lid', 'A voice note', 'invoice.pdfYour invoice']);
     await page.waitForTimeout(300);
     await page.screenshot({ path: join(shots, 'widget-bot-media.png') });
+  });
+
+  it("shows the files courier's External channel appends to a text as files, without their bare URLs", async () => {
+    const { page, urn } = await chat(exSite.origin + '/');
+    // What courier's EX sender posts for a message with two attachments (test/courier/courier-media.test.ts).
+    const text = `Here is the lid and the manual\n${FILES}/product.png\n${FILES}/invoice.pdf`;
+    const r = await postToGateway(ex.url, { id: 'ex-files-1', text, to: urn }, { token: TEST_TOKEN });
+    assert.equal(r.status, 200);
+    await page.locator(`${W} .msg.out img.file-image`).waitFor({ timeout: 10_000 });
+    const link = page.locator(`${W} .msg.out a.file-link`);
+    await link.waitFor({ timeout: 10_000 });
+    assert.equal(await link.getAttribute('href'), FILES + '/invoice.pdf');
+    assert.equal(await page.locator(`${W} .msg.out img.file-image`).getAttribute('src'), FILES + '/product.png');
+    assert.deepEqual(await page.locator(`${W} .msg.out .bubble`).allTextContents(), ['invoice.pdfHere is the lid and the manual']);
+    await page.waitForTimeout(300);
+    await page.screenshot({ path: join(shots, 'widget-ex-bot-files.png') });
   });
 
   it('the demo bot (no platform) sends the file back, shown inline', async () => {

@@ -40,3 +40,15 @@ export function renderAttachments(doc: Document, attachments: readonly Attachmen
   }
   return box;
 }
+
+/**
+ * The text to show beside the files: without the lines that are only one of the files' URLs.
+ * Courier's External channel puts each file's URL on a line of its own after the text (the
+ * gateway gives them as attachments too); the bubble shows the file, so the bare URL goes.
+ */
+export function textBesideFiles(text: string, attachments: readonly Attachment[] | undefined): string {
+  if (!attachments?.length) return text;
+  const urls = new Set(attachments.map((a) => a.url));
+  const kept = text.split('\n').filter((line) => !urls.has(line.trim()));
+  return kept.join('\n').trimEnd();
+}

@@ -3,7 +3,7 @@
 import type { ChatMessage, ConnectionStatus } from '../../client/src/index.js';
 import type { Strings } from './i18n.js';
 import { linkify } from './linkify.js';
-import { ACCEPT, renderAttachments } from './attachments.js';
+import { ACCEPT, renderAttachments, textBesideFiles } from './attachments.js';
 import { css, type Colors } from './styles.js';
 
 export interface ViewOptions {
@@ -272,7 +272,8 @@ export class View {
     who.textContent = `${m.direction === 'in' ? s.you : (this.o.title ?? s.bot)}: `;
     const bubble = el(this.doc, 'div', 'bubble');
     if (m.attachments?.length) bubble.append(renderAttachments(this.doc, m.attachments, s.download));
-    if (m.text !== '') bubble.append(linkify(this.doc, m.text));
+    const text = textBesideFiles(m.text, m.attachments);
+    if (text !== '') bubble.append(linkify(this.doc, text));
     const meta = el(this.doc, 'div', 'meta');
     const time = this.doc.createElement('time');
     time.dateTime = new Date(m.time).toISOString();
