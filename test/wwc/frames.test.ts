@@ -175,6 +175,27 @@ describe('WWC frames on /ws (raw WebSocket client)', () => {
     back.close();
   });
 
+  it("gives a file courier's External channel appends to a text as a WWC file message, live and in the history of the next register", async () => {
+    const from = visitor();
+    const c = new RawWwc(ws);
+    await c.register(from, callback);
+    const text = 'Here is your invoice\nhttps://files.example.test/media/invoice.pdf';
+    assert.equal((await postToGateway(gw.url, { id: `file-${from}`, text, to: from }, { token: TEST_TOKEN })).status, 200);
+    const live = (await c.next('message'))['message'];
+    assert.equal(live.type, 'file');
+    assert.equal(live.media_url, 'https://files.example.test/media/invoice.pdf');
+    assert.equal(live.media, live.media_url, 'webchat-service reads media');
+    assert.equal(live.caption, 'Here is your invoice');
+    // Proven by the WebSocket ping/pong that follows the frame; the next register's history has it.
+    await sleep(300);
+    c.close();
+    const again = new RawWwc(ws);
+    const history = (await again.register(from, callback))['data'].history;
+    assert.equal(history[0].message.type, 'file');
+    assert.equal(history[0].message.media_url, 'https://files.example.test/media/invoice.pdf');
+    again.close();
+  });
+
   it('serves get_history newest first with ID, seconds timestamps and WWC directions, without what replay sends', async () => {
     const from = visitor();
     const c = new RawWwc(ws);

@@ -63,6 +63,26 @@ describe('WWC translation', () => {
     });
   });
 
+  it("frames an External message's first file (courier's URL lines, given as attachments) as a WWC file message, the rest as its caption", () => {
+    const text = 'Your order\nhttps://files.test/a.png\nhttps://files.test/b.pdf';
+    const attachments = [
+      { type: 'image', url: 'https://files.test/a.png' },
+      { type: 'file', url: 'https://files.test/b.pdf' },
+    ];
+    const f = JSON.parse(messageFrame(out({ id: 'm2', to: 'v@x', text, attachments }, text), CH));
+    assert.deepEqual(f.message, {
+      type: 'image',
+      media_url: 'https://files.test/a.png',
+      media: 'https://files.test/a.png',
+      text: 'Your order\nhttps://files.test/b.pdf',
+      caption: 'Your order\nhttps://files.test/b.pdf',
+      timestamp: '1700000000',
+    });
+    assert.deepEqual(historyItem(out({ attachments }, text), CH)!.message['media_url'], 'https://files.test/a.png');
+    // A platform's own WWC message wins; attachments of an unknown type leave the text as it is.
+    assert.equal(JSON.parse(messageFrame(out({ attachments: [{ type: 'sticker', url: 'https://x.test/s.webp' }] }, 'a'), CH)).message.type, 'text');
+  });
+
   it('writes history with fractional seconds, WWC directions, and text in place of types push-webchat cannot render', () => {
     const h = historyItem(out({ message: { type: 'interactive', interactive: {} } }, 'pick one'), CH)!;
     assert.equal(h.timestamp, 1_700_000_000.25);

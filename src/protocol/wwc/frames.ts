@@ -28,7 +28,7 @@ function seconds(ms: number): number {
 function platformMessage(m: StoredMessage): Record<string, unknown> {
   const nested = m.payload['message'];
   const base: Record<string, unknown> =
-    nested !== null && typeof nested === 'object' && !Array.isArray(nested) ? { ...(nested as Record<string, unknown>) } : {};
+    nested !== null && typeof nested === 'object' && !Array.isArray(nested) ? { ...(nested as Record<string, unknown>) } : externalFile(m);
   if (typeof base['type'] !== 'string') base['type'] = 'text';
   if (base['type'] === 'text' || base['text'] === undefined) base['text'] = m.text;
   const qr = m.payload['quick_replies'];
@@ -36,6 +36,25 @@ function platformMessage(m: StoredMessage): Record<string, unknown> {
   else delete base['quick_replies'];
   if (typeof base['timestamp'] !== 'string' || base['timestamp'] === '') base['timestamp'] = String(Math.floor(m.createdAt / 1000));
   return withMedia(base);
+}
+
+/**
+ * A platform message without a WWC `message` (courier's External channel: its files are URL lines
+ * after the text, given as `attachments`): its first file as the WWC file message, the rest of
+ * the text (other files' URLs included) as the caption. WWC clients show one file per message.
+ */
+function externalFile(m: StoredMessage): Record<string, unknown> {
+  const files = m.payload['attachments'];
+  const first: unknown = Array.isArray(files) ? files[0] : undefined;
+  if (typeof first !== 'object' || first === null) return {};
+  const { type, url } = first as Record<string, unknown>;
+  if (typeof type !== 'string' || !RENDERABLE.has(type) || type === 'text' || typeof url !== 'string') return {};
+  const caption = m.text
+    .split('\n')
+    .filter((line) => line.trim() !== url)
+    .join('\n')
+    .trim();
+  return { type, media_url: url, text: caption, ...(caption !== '' ? { caption } : {}) };
 }
 
 /**
