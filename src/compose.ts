@@ -215,10 +215,7 @@ export async function compose(shared: Shared): Promise<Parts> {
     liveConnections: (urn) => deliverer.subscribers(urn),
     ready,
     wakeOutbox: () => outbox.wake(),
-    uploads: async (urn, messages) => {
-      const files = await media.forMessages(urn, messages);
-      return new Map([...files].map(([id, r]) => [id, { type: r.kind, url: media.url(r) }]));
-    },
+    uploads: (urn, messages) => media.attachmentsOf(urn, messages),
   });
   admin.addGauges(metrics, async () => !shared.isShuttingDown() && (await ready()).ok);
   const routeDeps: RouteDeps = {

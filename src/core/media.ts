@@ -150,6 +150,12 @@ export class MediaService {
     }
   }
 
+  /** The files of these user messages as widgets and the admin API name them ({type, url}), by message id. */
+  async attachmentsOf(urn: string, messages: readonly StoredMessage[]): Promise<Map<string, { type: string; url: string }>> {
+    const files = await this.forMessages(urn, messages);
+    return new Map([...files].map(([id, r]) => [id, { type: r.kind, url: this.url(r) }]));
+  }
+
   /** The media of these user messages, by message id (history). */
   async forMessages(urn: string, messages: readonly StoredMessage[]): Promise<Map<string, MediaRecord>> {
     const ids = messages.filter((m) => m.direction === 'in').map((m) => m.id);

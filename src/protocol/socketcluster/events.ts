@@ -93,13 +93,8 @@ export class WidgetEvents {
       newestFirst: !forward,
     });
     if (!forward) rows.reverse();
-    const files = await this.deps.media.forMessages(urn, rows);
-    return {
-      messages: rows.map((m) => {
-        const file = files.get(m.id);
-        return toHistoryItem(m, file && { type: file.kind, url: this.deps.media.url(file) });
-      }),
-    };
+    const files = await this.deps.media.attachmentsOf(urn, rows);
+    return { messages: rows.map((m) => toHistoryItem(m, files.get(m.id))) };
   }
 }
 
