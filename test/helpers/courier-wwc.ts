@@ -107,3 +107,21 @@ export async function courierSend(
   }
   return { ...last, attempts: 3 };
 }
+
+/**
+ * Bot files as courier's WWC channel sends them: one post per attachment,
+ * `message{type, timestamp, media_url, caption}`, in order. Returns each post's HTTP status.
+ */
+export async function courierSendFiles(
+  baseUrl: string,
+  to: string,
+  channelUuid: string,
+  files: ReadonlyArray<readonly [url: string, type: string, caption: string]>,
+): Promise<number[]> {
+  const timestamp = String(Math.floor(Date.now() / 1000));
+  const statuses: number[] = [];
+  for (const [url, type, caption] of files) {
+    statuses.push((await courierSend(baseUrl, { to, channel_uuid: channelUuid, message: { type, timestamp, media_url: url, caption } })).status);
+  }
+  return statuses;
+}

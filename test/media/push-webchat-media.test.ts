@@ -10,7 +10,7 @@ import type { Browser, Page } from 'playwright-core';
 import { Agent, fetch as undiciFetch } from 'undici';
 import { launchBrowser, watchPage } from '../helpers/browser.js';
 import { waitFor } from '../helpers/clients.js';
-import { CourierWwcStandIn, courierSend } from '../helpers/courier-wwc.js';
+import { CourierWwcStandIn, courierSendFiles } from '../helpers/courier-wwc.js';
 import { startGateway, tempDir, TEST_CHANNEL, TEST_TOKEN, type RunningGateway } from '../helpers/gateway.js';
 import { testOutputDir } from '../helpers/widget-page.js';
 import { pdf, png, sha256, wav } from '../helpers/media-files.js';
@@ -112,19 +112,12 @@ describe('push-webchat 2.11.0 exchanges files through the gateway', { timeout: 3
 
   it('renders a bot image, audio file and PDF sent by courier (one post per attachment, media_url)', async () => {
     const { page, from } = await openPage();
-    const ts = String(Math.floor(Date.now() / 1000));
-    for (const [path, type, caption] of [
-      ['/bot/product.png', 'image', 'Our new lid'],
-      ['/bot/voice.wav', 'audio', 'A voice note'],
-      ['/bot/invoice.pdf', 'file', 'Your invoice'],
-    ] as const) {
-      const r = await courierSend(`${gw.url}/hooks/${TEST_TOKEN}`, {
-        to: from,
-        channel_uuid: TEST_CHANNEL,
-        message: { type, timestamp: ts, media_url: SITE + path, caption },
-      });
-      assert.equal(r.status, 200);
-    }
+    const statuses = await courierSendFiles(`${gw.url}/hooks/${TEST_TOKEN}`, from, TEST_CHANNEL, [
+      [SITE + '/bot/product.png', 'image', 'Our new lid'],
+      [SITE + '/bot/voice.wav', 'audio', 'A voice note'],
+      [SITE + '/bot/invoice.pdf', 'file', 'Your invoice'],
+    ]);
+    assert.deepEqual(statuses, [200, 200, 200]);
     await shown(page, '.push-from-response img', 'push-webchat-bot-image');
     await shown(page, '.push-from-response audio', 'push-webchat-bot-audio');
     await shown(page, '.push-from-response .push-document', 'push-webchat-bot-pdf');

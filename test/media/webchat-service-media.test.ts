@@ -7,7 +7,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { sleep, waitFor } from '../helpers/clients.js';
-import { CourierWwcStandIn, courierSend } from '../helpers/courier-wwc.js';
+import { CourierWwcStandIn, courierSendFiles } from '../helpers/courier-wwc.js';
 import { startGateway, TEST_CHANNEL, TEST_TOKEN, type RunningGateway } from '../helpers/gateway.js';
 import { pdf, png, sha256 } from '../helpers/media-files.js';
 import { createService, dispose, MemoryStorage } from '../helpers/wwc-clients.js';
@@ -90,18 +90,11 @@ describe('@weni/webchat-service 1.5.0 sends files', () => {
     try {
       await first.init();
       const from: string = first.getSessionId();
-      const ts = String(Math.floor(Date.now() / 1000));
-      for (const [path, type, caption] of [
-        ['/bot/lid.png', 'image', 'Your new lid'],
-        ['/bot/invoice.pdf', 'file', 'Your invoice'],
-      ] as const) {
-        const r = await courierSend(`${gw.url}/hooks/${TEST_TOKEN}`, {
-          to: from,
-          channel_uuid: TEST_CHANNEL,
-          message: { type, timestamp: ts, media_url: FILES + path, caption },
-        });
-        assert.equal(r.status, 200);
-      }
+      const statuses = await courierSendFiles(`${gw.url}/hooks/${TEST_TOKEN}`, from, TEST_CHANNEL, [
+        [FILES + '/bot/lid.png', 'image', 'Your new lid'],
+        [FILES + '/bot/invoice.pdf', 'file', 'Your invoice'],
+      ]);
+      assert.deepEqual(statuses, [200, 200]);
       await waitFor(() => botFiles(first).length === 2, 10_000, 'both files shown live');
       const live = botFiles(first);
       assert.deepEqual(

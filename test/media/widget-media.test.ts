@@ -10,7 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { launchBrowser, watchPage } from '../helpers/browser.js';
 import { waitFor } from '../helpers/clients.js';
-import { CourierWwcStandIn, courierSend } from '../helpers/courier-wwc.js';
+import { CourierWwcStandIn, courierSendFiles } from '../helpers/courier-wwc.js';
 import { startGateway, TEST_CHANNEL, TEST_TOKEN, type RunningGateway } from '../helpers/gateway.js';
 import { pdf, png, sha256, wav } from '../helpers/media-files.js';
 import { PlatformStandIn, postToGateway } from '../helpers/platform.js';
@@ -94,19 +94,12 @@ describe("the gateway's widget exchanges files (Chromium)", { timeout: 120_000 }
 
   it('shows a bot image inline, audio with controls and a PDF as a link', async () => {
     const { page, urn } = await chat(site.origin + '/');
-    const ts = String(Math.floor(Date.now() / 1000));
-    for (const [path, type, caption] of [
-      ['/product.png', 'image', 'Our new lid'],
-      ['/voice.wav', 'audio', 'A voice note'],
-      ['/invoice.pdf', 'file', 'Your invoice'],
-    ] as const) {
-      const r = await courierSend(`${gw.url}/hooks/${TEST_TOKEN}`, {
-        to: urn,
-        channel_uuid: TEST_CHANNEL,
-        message: { type, timestamp: ts, media_url: FILES + path, caption },
-      });
-      assert.equal(r.status, 200);
-    }
+    const statuses = await courierSendFiles(`${gw.url}/hooks/${TEST_TOKEN}`, urn, TEST_CHANNEL, [
+      [FILES + '/product.png', 'image', 'Our new lid'],
+      [FILES + '/voice.wav', 'audio', 'A voice note'],
+      [FILES + '/invoice.pdf', 'file', 'Your invoice'],
+    ]);
+    assert.deepEqual(statuses, [200, 200, 200]);
     await page.locator(`${W} .msg.out img.file-image`).waitFor({ timeout: 10_000 });
     await page.locator(`${W} .msg.out audio.file-audio`).waitFor({ state: 'attached', timeout: 10_000 });
     const link = page.locator(`${W} .msg.out a.file-link`);
