@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { normalizeWwcBody, isWwcBody } from '../../src/platform/normalize-wwc.js';
 import { historyItem, messageFrame } from '../../src/protocol/wwc/frames.js';
-import { FrameError, parseHistoryParams, parseRegister } from '../../src/protocol/wwc/validate.js';
+import { FrameError, parseHistoryParams, parseMessage, parseRegister } from '../../src/protocol/wwc/validate.js';
 import type { StoredMessage } from '../../src/store/store.js';
 
 const CH = '8eb23e93-5ecb-45ba-b726-3b064e0c568c';
@@ -93,6 +93,16 @@ describe('WWC translation', () => {
     const mine = historyItem({ ...out({}), direction: 'in', text: 'q' }, CH)!;
     assert.equal(mine.direction, 'out');
     assert.equal(mine.contact_urn, 'ext:v@x');
+  });
+
+  it('parses a file message as a file and refuses location and order with a clear error', () => {
+    const file = parseMessage({ type: 'message', message: { type: 'image', media: 'data:image/png;base64,AA==', client_id: 'c-1' } });
+    assert.deepEqual(file, { kind: 'image', media: 'data:image/png;base64,AA==', caption: undefined, clientMessageId: 'c-1' });
+    for (const type of ['location', 'order'])
+      assert.throws(() => parseMessage({ type: 'message', message: { type } }), {
+        message: `invalid payload: ${type} messages are not supported by this gateway yet; send text`,
+      });
+    assert.throws(() => parseMessage({ type: 'message', message: { type: 'sticker' } }), /invalid message type/);
   });
 
   it('validates register and get_history frames', () => {

@@ -6,7 +6,6 @@ import { parseClientMessageId } from '../../sessions/client-message-id.js';
 
 export const FROM_RE = /^[A-Za-z0-9_.@:+-]{1,128}$/;
 const CALLBACK_PATH_RE = /\/c\/(?:wwc|ex)\/([0-9A-Fa-f-]{36})\/receive\/?$/;
-export const MEDIA_TYPES = new Set(['image', 'video', 'audio', 'file', 'location', 'order']);
 
 export class FrameError extends Error {}
 
@@ -103,6 +102,8 @@ export interface FileMessage {
 
 export type UserMessage = TextMessage | FileMessage;
 const FILE_KINDS = new Set(['image', 'video', 'audio', 'file']);
+/** Message types the clients know that the gateway does not take (files are FILE_KINDS). */
+const UNSUPPORTED_TYPES = new Set(['location', 'order']);
 
 /** `message` / `message_with_fields`: text, or a file as a data URL in `media` (checked by the core). */
 export function parseMessage(frame: Frame): UserMessage {
@@ -128,7 +129,7 @@ export function parseMessage(frame: Frame): UserMessage {
       clientMessageId: parseClientMessageId(m['client_id']),
     };
   }
-  if (MEDIA_TYPES.has(m['type'])) throw new FrameError(`invalid payload: ${m['type']} messages are not supported by this gateway yet; send text`);
+  if (UNSUPPORTED_TYPES.has(m['type'])) throw new FrameError(`invalid payload: ${m['type']} messages are not supported by this gateway yet; send text`);
   if (m['type'] !== 'text') throw new FrameError('invalid payload: invalid message type');
   if (typeof m['text'] !== 'string') throw new FrameError('invalid payload: message.text must be a string');
   if (m['text'] === '') throw new FrameError('invalid payload: blank text');
